@@ -20,9 +20,10 @@ MODEL, DIM = "test-model", 8
 
 
 def _chunks(key: str, n: int) -> list[Chunk]:
+    words = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta"]
     return [
         Chunk(
-            text=f"{key} passage {i}",
+            text=f"{key} passage {i} {words[i]}",
             file_key=key,
             kind="text",
             title=key,
@@ -55,10 +56,13 @@ def test_roundtrip_search_and_records(tmp_path):
     scores, ids = store.search(query, 2)
     assert ids[0][0] == 2 and scores[0][0] == pytest.approx(1.0, abs=1e-5)
     (chunk,) = store.get_chunks([2])
-    assert chunk.text == "a passage 2" and chunk.page == 3 and chunk.id == 2
+    assert chunk.text == "a passage 2 gamma" and chunk.page == 3 and chunk.id == 2
     assert store.get_chunks([0])[0].meta == {"concept": "pca"}
     gen = live_generation(tmp_path)
-    assert sorted(p.name for p in gen.iterdir()) == ["chunks.sqlite", "index.faiss", "manifest.json"]
+    assert sorted(p.name for p in gen.iterdir()) == ["bm25", "chunks.sqlite", "index.faiss", "manifest.json"]
+    assert not [p for p in gen.rglob("*") if p.suffix in (".pkl", ".pickle")]
+    hits = store.lexical.search("what about gamma?", 2)
+    assert [h[0] for h in hits] == [2]
     info = index_info(tmp_path)
     assert info["chunks"] == 4 and info["files"] == 1 and info["embedding_model"] == MODEL and info["bytes"] > 0
 

@@ -196,6 +196,8 @@ class SourceResolver:
             page_offset = int(part.page) - 1
         if not url:
             url = part_url or (resource.url if resource is not None else None)
+        if not url:  # the file itself, so every citation has something to click (PDFs get #page=)
+            url = path.resolve().as_uri()
         return Source(
             key=key,
             path=str(path),

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from . import lexical
 from .records import Chunk
 
 FORMAT_VERSION = 1
@@ -145,6 +146,14 @@ class IndexStore:
         self.manifest = manifest
         self.index = index
         self._db = sqlite3.connect(f"file:{gen_dir / DB_FILE}?mode=ro", uri=True, check_same_thread=False)
+        self._lexical: lexical.LexicalIndex | None = None
+
+    @property
+    def lexical(self) -> lexical.LexicalIndex:
+        """The BM25 index saved with this generation (loaded on first use)."""
+        if self._lexical is None:
+            self._lexical = lexical.LexicalIndex(self.gen_dir)
+        return self._lexical
 
     @classmethod
     def open(cls, index_dir: Path, *, model: str, dim: int) -> IndexStore:
@@ -375,6 +384,8 @@ class IndexWriter:
         if n_chunks != self.faiss.ntotal:
             raise IndexCorruptError(f"internal error: {n_chunks} chunk records but {self.faiss.ntotal} vectors")
         self.db.commit()
+        rows = self.db.execute("SELECT id, title, section, text FROM chunks ORDER BY id").fetchall()
+        lexical.build((f"{t} {s or ''} {x}" for _, t, s, x in rows), [r[0] for r in rows], self.tmp)
         self.db.close()
         faiss.write_index(self.faiss, str(self.tmp / FAISS_FILE))
         self.manifest["updated"] = _now()

@@ -1,0 +1,219 @@
+"""Hybrid retrieval: dense (FAISS) + BM25, fused by reciprocal rank fusion, filtered and diversified.
+
+Queries are expanded through the topic graph first: a question that names a concept (in English
+or Chinese) also searches for that concept's English name, so "什么是奇异值分解" finds SVD passages.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .records import Chunk
+from .sources import NOTES_RESOURCE
+
+if TYPE_CHECKING:
+    from .catalog import Catalog
+    from .store import IndexStore
+    from .topics import TopicGraph
+
+#: RRF constant from Cormack et al. (2009); 60 is the usual choice and works well here too.
+RRF_K = 60
+#: How deep each ranker looks before fusion.
+CANDIDATES = 40
+#: A file may fill at most this many of the returned slots, a resource at most ``MAX_PER_RESOURCE``.
+MAX_PER_FILE = 2
+MAX_PER_RESOURCE = 3
+MODES = ("hybrid", "dense", "bm25")
+
+#: Catalog formats grouped the way learners ask for them ("videos", "a book", ...).
+FORMAT_GROUPS = {
+    "video": {"video-series", "channel"},
+    "book": {"book"},
+    "course": {"course"},
+    "interactive": {"interactive"},
+    "article": {"article"},
+}
+
+
+@dataclass(slots=True)
+class Filters:
+    """Restrict results; empty fields mean "any"."""
+
+    formats: set[str] = field(default_factory=set)  # keys of FORMAT_GROUPS or raw catalog formats
+    level: str | None = None
+    resources: set[str] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return bool(self.formats or self.level or self.resources)
+
+
+@dataclass(slots=True)
+class Hit:
+    chunk: Chunk
+    score: float  # fused RRF score
+    dense: float | None = None  # cosine similarity, when the dense ranker found it
+    lexical: float | None = None  # BM25 score, when BM25 found it
+
+
+class HybridRetriever:
+    """Dense + BM25 retrieval over one index, aware of the catalog and the topic graph."""
+
+    def __init__(self, store: IndexStore, embedder: Any, catalog: Catalog | None, topics: TopicGraph | None):
+        self.store = store
+        self.embedder = embedder
+        self.catalog = catalog
+        self.topics = topics
+
+    # -- query understanding
+    def expand(self, query: str, concepts: Iterable[str] = ()) -> str:
+        """The query plus the English names of the concepts it is about."""
+        if self.topics is None:
+            return query
+        names = [self.topics.get(c).name for c in concepts if c in self.topics]
+        missing = [n for n in names if n.lower() not in query.lower()]
+        return " ".join([query, *missing]) if missing else query
+
+    # -- filtering
+    def _format_of(self, resource_id: str | None) -> str | None:
+        if resource_id is None or self.catalog is None:
+            return None
+        if resource_id == NOTES_RESOURCE:
+            return "notes"
+        try:
+            return self.catalog.resource_of(resource_id).format
+        except KeyError:
+            return None
+
+    def _allowed(self, chunk: Chunk, filters: Filters | None) -> bool:
+        if not filters:
+            return True
+        rid = chunk.resource_id
+        if filters.resources and rid not in filters.resources:
+            parent = self._parent(rid)
+            if parent not in filters.resources:
+                return False
+        if filters.formats:
+            wanted = set().union(*(FORMAT_GROUPS.get(f, {f}) for f in filters.formats))
+            if self._format_of(rid) not in wanted:
+                return False
+        if filters.level and self.catalog is not None and rid and rid != NOTES_RESOURCE:
+            try:
+                if filters.level not in self.catalog.resource_of(rid).levels:
+                    return False
+            except KeyError:
+                pass
+        return True
+
+    def _parent(self, rid: str | None) -> str | None:
+        if rid is None or self.catalog is None:
+            return None
+        try:
+            return self.catalog.resource_of(rid).parent
+        except KeyError:
+            return None
+
+    # -- search
+    def search(
+        self,
+        query: str,
+        *,
+        k: int = 8,
+        concepts: Iterable[str] = (),
+        filters: Filters | None = None,
+        query_vector: np.ndarray | None = None,
+        diversify: bool = True,
+        mode: str = "hybrid",
+    ) -> list[Hit]:
+        """Top ``k`` passages for ``query``, best first.
+
+        ``mode`` is "hybrid" (the default), or "dense" / "bm25" alone (for ablations).
+        """
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}")
+        expanded = self.expand(query, concepts)
+        depth = CANDIDATES * (4 if filters else 1)
+        dense: list[tuple[int, float]] = []
+        lexical: list[tuple[int, float]] = []
+        if mode in ("hybrid", "dense"):
+            if query_vector is None:
+                query_vector = self.embedder.embed_query(expanded)
+            scores, ids = self.store.search(query_vector, depth)
+            dense = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+        if mode in ("hybrid", "bm25"):
+            lexical = self.store.lexical.search(expanded, depth)
+        return self.fuse(dense, lexical, k=k, filters=filters, diversify=diversify)
+
+    def fuse(
+        self,
+        dense: list[tuple[int, float]],
+        lexical: list[tuple[int, float]],
+        *,
+        k: int,
+        filters: Filters | None = None,
+        diversify: bool = True,
+    ) -> list[Hit]:
+        """Reciprocal rank fusion of two ranked lists of (chunk id, score)."""
+        fused: dict[int, float] = defaultdict(float)
+        dense_score = dict(dense)
+        lex_score = dict(lexical)
+        for ranked in (dense, lexical):
+            for rank, (cid, _) in enumerate(ranked):
+                fused[cid] += 1.0 / (RRF_K + rank + 1)
+        order = sorted(fused, key=lambda c: (-fused[c], c))
+        chunks = {c.id: c for c in self.store.get_chunks(order)}
+        hits: list[Hit] = []
+        per_file: dict[str, int] = defaultdict(int)
+        per_resource: dict[str, int] = defaultdict(int)
+        overflow: list[Hit] = []
+        for cid in order:
+            chunk = chunks.get(cid)
+            if chunk is None or not self._allowed(chunk, filters):
+                continue
+            hit = Hit(chunk, fused[cid], dense_score.get(cid), lex_score.get(cid))
+            res = chunk.resource_id or chunk.file_key
+            if diversify and (per_file[chunk.file_key] >= MAX_PER_FILE or per_resource[res] >= MAX_PER_RESOURCE):
+                overflow.append(hit)
+                continue
+            per_file[chunk.file_key] += 1
+            per_resource[res] += 1
+            hits.append(hit)
+            if len(hits) >= k:
+                break
+        if len(hits) < k:  # too few distinct sources: fill up rather than return less
+            hits.extend(overflow[: k - len(hits)])
+        return hits
+
+    def as_langchain(self, k: int = 8):
+        """This retriever behind LangChain's ``BaseRetriever`` interface."""
+        from langchain_core.callbacks import CallbackManagerForRetrieverRun
+        from langchain_core.documents import Document
+        from langchain_core.retrievers import BaseRetriever
+
+        outer = self
+
+        class _Retriever(BaseRetriever):
+            def _get_relevant_documents(
+                self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+            ) -> list[Document]:
+                concepts = outer.topics.detect(query) if outer.topics is not None else []
+                return [
+                    Document(
+                        page_content=h.chunk.text,
+                        metadata={
+                            "chunk_id": h.chunk.id,
+                            "title": h.chunk.title,
+                            "url": h.chunk.link(),
+                            "locator": h.chunk.locator(),
+                            "resource_id": h.chunk.resource_id,
+                            "score": h.score,
+                        },
+                    )
+                    for h in outer.search(query, k=k, concepts=concepts)
+                ]
+
+        return _Retriever()
