@@ -78,3 +78,57 @@ def test_missing_index_and_bad_setting_are_clear(tmp_path):
     out = _run("ingest", str(tmp_path), "--index", str(tmp_path / "i"), "--chunk-tokens", "5000")
     assert out.returncode == 2 and "invalid setting" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_ask_json_and_markdown(built, tmp_path):
+    _, index, _ = built
+    out = _run("ask", "How does gradient descent choose its step?", "--index", str(index), "--json")
+    assert out.returncode == 0, out.stderr
+    answer = json.loads(out.stdout)
+    assert answer["in_scope"] is True and answer["backend"] == "extractive"
+    assert answer["citations"] and all(c["url"] for c in answer["citations"])
+    md = _run("ask", "What is the capital of France?", "--index", str(index))
+    assert md.returncode == 0 and "don't cover" in md.stdout
+
+
+def test_ask_batch_answers_each_line_and_reports_bad_ones(built, tmp_path):
+    _, index, _ = built
+    batch = tmp_path / "cases.jsonl"
+    batch.write_text(
+        json.dumps({"q": "What should I study for SVD?"})
+        + "\n"
+        + "{not json\n"
+        + json.dumps(
+            {
+                "q": "Are there videos for that instead?",
+                "history": [{"role": "user", "content": "What should I study for SVD?"}],
+            }
+        )
+        + "\n"
+        + json.dumps({"q": ""})
+        + "\n"
+    )
+    out = _run("ask", "--batch", str(batch), "--index", str(index), "--json")
+    assert out.returncode == 1  # some lines were bad
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert len(rows) == 4
+    assert rows[0]["concepts"] == ["svd"] and rows[0]["study_path"]
+    assert rows[1]["line"] == 2 and "error" in rows[1]
+    assert rows[2]["concepts"] == ["svd"]
+    assert rows[3]["line"] == 4 and "empty" in rows[3]["error"]
+
+
+def test_ask_with_history_file_and_bad_inputs(built, tmp_path):
+    _, index, _ = built
+    hist = tmp_path / "h.json"
+    hist.write_text(json.dumps([{"role": "user", "content": "What should I study for PCA?"}]))
+    out = _run(
+        "ask", "and for a beginner?", "--history", str(hist), "--index", str(index), "--json", "--level", "beginner"
+    )
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["concepts"] == ["pca"]
+    bad = _run("ask", "   ", "--index", str(index))
+    assert bad.returncode == 2 and "empty" in bad.stderr and "Traceback" not in bad.stderr
+    hist.write_text("[{oops")
+    bad = _run("ask", "hi", "--history", str(hist), "--index", str(index))
+    assert bad.returncode != 0 and "cannot read history file" in bad.stderr

@@ -84,7 +84,9 @@ def test_caption_citation_deep_links_to_the_second(tutor):
     assert links and all(re.search(r"\?t=\d+s$", u) for u in links)
 
 
-@pytest.mark.parametrize("q", ["What is the capital of France?", "Write a poem about the sea", "who won the 1998 world cup"])
+@pytest.mark.parametrize(
+    "q", ["What is the capital of France?", "Write a poem about the sea", "who won the 1998 world cup"]
+)
 def test_out_of_scope_cites_nothing(tutor, q):
     a = tutor.ask(q)
     assert not a.in_scope and a.citations == [] and a.study_path == []
@@ -104,7 +106,10 @@ def test_followup_carries_the_concept_and_switches_format(tutor):
 def test_followup_it_refers_to_the_cited_resource(tutor):
     history = [
         {"role": "user", "content": "Which book should I read for linear algebra and calculus for ML?"},
-        {"role": "assistant", "content": "Try Mathematics for Machine Learning [1].\n[1] MML <https://mml-book.github.io/>"},
+        {
+            "role": "assistant",
+            "content": "Try Mathematics for Machine Learning [1].\n[1] MML <https://mml-book.github.io/>",
+        },
     ]
     a = tutor.ask("Which chapter of it covers optimization?", history=history)
     assert a.in_scope
@@ -120,8 +125,7 @@ def test_document_text_cannot_instruct_the_tutor(tutor):
 
 def test_json_shape_is_exact(tutor):
     d = tutor.ask("What should I study for backpropagation?").to_dict()
-    assert list(d) == ["question", "in_scope", "answer", "citations", "study_path", "concepts", "backend",
-                       "timings_ms"]
+    assert list(d) == ["question", "in_scope", "answer", "citations", "study_path", "concepts", "backend", "timings_ms"]
     assert set(d["citations"][0]) == {"n", "resource_id", "title", "url", "locator", "snippet", "score"}
     assert set(d["study_path"][0]) == {"concept", "why", "citations"}
     assert set(d["timings_ms"]) == {"retrieve", "generate", "total"}
