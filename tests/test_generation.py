@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from llm_servers import LlamaCppServer, free_port
 
+from llm_servers import LlamaCppServer, free_port
 from mathtutor import llm
 from mathtutor.generation import build_messages, check_citations
 from mathtutor.tutor import Tutor

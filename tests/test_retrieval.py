@@ -33,7 +33,7 @@ def test_rrf_adds_reciprocal_ranks(retriever):
     score = {h.chunk.id: h.score for h in hits}
     assert score[b] == pytest.approx(1 / (RRF_K + 2) + 1 / (RRF_K + 1))
     assert score[a] == pytest.approx(1 / (RRF_K + 1))
-    assert [h.chunk.id for h in hits][0] == b  # found by both rankers: first
+    assert hits[0].chunk.id == b  # found by both rankers: first
     assert hits[0].dense == 0.8 and hits[0].lexical == 5.0
 
 
