@@ -89,3 +89,68 @@ class Embedder:
                 return outer.embed_query(text).tolist()
 
         return _LCEmbeddings()
+
+
+_worker_embedder: Embedder | None = None
+
+
+def _init_embed_worker(settings: Settings) -> None:
+    global _worker_embedder
+    _worker_embedder = Embedder(settings.model_copy(update={"torch_threads": 1}))
+    _ = _worker_embedder.model
+
+
+def _embed_in_worker(texts: list[str]) -> np.ndarray:
+    assert _worker_embedder is not None
+    return _worker_embedder.embed(texts)
+
+
+class ProcessEmbedder:
+    """Embeds with N worker processes of one torch thread each.
+
+    On a 2-core machine one process with two threads leaves much of the CPU idle on these small
+    matrices; two single-threaded processes keep both cores busy (see benchmarks/README.md).
+    Create it before torch is imported in this process: the workers are forked.
+    """
+
+    def __init__(self, settings: Settings | None = None, workers: int = 2):
+        self.settings = settings or get_settings()
+        self.model_name = self.settings.embedding_model
+        self.dim = self.settings.embedding_dim
+        self.workers = workers
+        self._pool = None
+
+    @property
+    def model(self) -> ProcessEmbedder:
+        """Start the workers and load the model in each (for symmetry with :class:`Embedder`)."""
+        if self._pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            ctx = multiprocessing.get_context("fork")
+            self._pool = ProcessPoolExecutor(
+                self.workers, mp_context=ctx, initializer=_init_embed_worker, initargs=(self.settings,)
+            )
+            list(self._pool.map(_embed_in_worker, [["warm up"]] * self.workers))
+        return self
+
+    def embed(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        _ = self.model
+        # deal texts, longest first, round-robin: every worker gets a similar amount of work
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        shards = [order[w :: self.workers] for w in range(self.workers)]
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        results = self._pool.map(_embed_in_worker, [[texts[i] for i in shard] for shard in shards if shard])
+        for shard, vectors in zip([s for s in shards if s], results, strict=True):
+            out[shard] = vectors
+        return out
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed([text])[0]
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None

@@ -314,11 +314,13 @@ def ingest(
         for key in removals:
             report.chunks_removed += w.remove_file(key)
             report.files_removed += 1
-        parsed_iter = _parse_all(todo, settings, resolver)
-        if embedder is None:
-            from .embedding import Embedder
+        own_embedder = embedder is None
+        if own_embedder:
+            from .embedding import Embedder, ProcessEmbedder
 
-            embedder = Embedder(settings)
+            workers = settings.embed_workers
+            embedder = ProcessEmbedder(settings, workers) if workers > 1 else Embedder(settings)
+        parsed_iter = _parse_all(todo, settings, resolver)
         t_load = time.perf_counter()
         _ = embedder.model  # load now (the parse worker is already running) so embed timings are pure
         report.model_load_seconds = round(time.perf_counter() - t_load, 3)
@@ -396,6 +398,8 @@ def ingest(
         finally:
             if bar is not None:
                 bar.close()
+            if own_embedder and hasattr(embedder, "close"):
+                embedder.close()
         if report.chunks_added or report.chunks_removed or report.files_removed:
             w.commit()
         report.chunks_total = int(w.faiss.ntotal)

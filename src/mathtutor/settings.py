@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     chunk_overlap_tokens: int = Field(default=8, ge=0, le=128)
     max_file_mb: float = Field(default=200.0, gt=0, description="Larger files are refused at ingest.")
     parse_workers: int = Field(default=1, ge=0, le=8, description="Processes parsing files while embedding runs.")
+    embed_workers: int = Field(
+        default=2, ge=1, le=16, description="Ingest embeds with this many single-threaded processes (1: in-process)."
+    )
     torch_threads: int | None = Field(default=None, ge=1, le=64)
 
     # --- tutor

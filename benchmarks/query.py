@@ -1,0 +1,205 @@
+"""Query latency: `ask` (extractive) on real indexes, and hybrid retrieval at 10k/100k/1M synthetic chunks.
+
+    python benchmarks/query.py --index indexes/default --index /tmp/idx-real [--sizes 10000,100000,1000000]
+
+Figures are per-call wall times inside one warm process (the model is loaded once), p50/p95 over the
+query set (benchmarks/queries.jsonl plus study-plan questions). The synthetic part measures the whole
+hybrid path a question takes: query embedding with the real model, FAISS search, BM25 search and rank
+fusion. FAISS index type by size: exact IndexFlatIP up to 100k chunks (a brute-force scan of 100k x 384
+floats is a few ms, and exact); IVF (IndexIVFFlat, nlist=4096, nprobe=16) at 1M, where a flat scan alone
+costs tens of ms; its recall@10 against the exact answer is reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from mathtutor.records import Chunk  # noqa: E402
+from mathtutor.retrieval import HybridRetriever  # noqa: E402
+from mathtutor.settings import Settings  # noqa: E402
+
+PLAN_QUESTIONS = [
+    "What should I study for PCA?",
+    "What should I study for backpropagation?",
+    "What do I need to know before the central limit theorem?",
+    "学习奇异值分解需要什么基础？",
+    "How do I learn gradient descent as a beginner?",
+]
+
+
+def pct(values: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values), q)) if values else float("nan")
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {"n": len(values), "p50_ms": round(pct(values, 50), 2), "p95_ms": round(pct(values, 95), 2),
+            "mean_ms": round(statistics.fmean(values), 2) if values else float("nan")}
+
+
+def load_queries() -> list[str]:
+    qs = [json.loads(line)["q"] for line in (ROOT / "benchmarks" / "queries.jsonl").read_text().splitlines() if line]
+    return qs + PLAN_QUESTIONS
+
+
+def bench_ask(index: Path, embedder, queries: list[str], rounds: int) -> dict:
+    from mathtutor.tutor import Tutor
+
+    t = time.perf_counter()
+    tutor = Tutor.open(index, embedder=embedder)
+    open_s = time.perf_counter() - t
+    for q in queries[:5]:  # warm-up
+        tutor.ask(q)
+    total, retrieve = [], []
+    for _ in range(rounds):
+        for q in queries:
+            t = time.perf_counter()
+            a = tutor.ask(q)
+            total.append((time.perf_counter() - t) * 1000)
+            retrieve.append(a.timings_ms["retrieve"])
+    embed = []
+    for q in queries:
+        t = time.perf_counter()
+        embedder.embed_query(q)
+        embed.append((time.perf_counter() - t) * 1000)
+    return {"index": str(index), "chunks": len(tutor.store), "open_seconds": round(open_s, 2),
+            "ask": summary(total), "retrieve": summary(retrieve), "query_embedding": summary(embed)}
+
+
+class _SyntheticLexical:
+    def __init__(self, bm25, vocab: dict[str, int]):
+        self.bm25, self.vocab = bm25, vocab
+
+    def search(self, query: str, k: int) -> list[tuple[int, float]]:
+        from mathtutor.lexical import tokenize
+
+        ids = [self.vocab[t] for t in tokenize([query])[0] if t in self.vocab]
+        if not ids:
+            return []
+        docs, scores = self.bm25.retrieve([ids], k=k, show_progress=False, n_threads=0)
+        return [(int(d), float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
+
+
+class SyntheticStore:
+    """What HybridRetriever needs from an IndexStore, over N synthetic chunks held in memory."""
+
+    def __init__(self, index, lexical):
+        self.index, self.lexical = index, lexical
+
+    def __len__(self) -> int:
+        return int(self.index.ntotal)
+
+    def search(self, vectors: np.ndarray, k: int):
+        return self.index.search(np.ascontiguousarray(np.atleast_2d(vectors), dtype=np.float32), k)
+
+    def get_chunks(self, ids):
+        return [Chunk(text="", file_key=f"f{int(i) // 50}", kind="text", title="t", ordinal=0, id=int(i))
+                for i in ids if int(i) >= 0]
+
+
+def corpus_vocabulary(index: Path) -> list[str]:
+    """Stemmed words of a real index, most frequent first (for realistic synthetic documents)."""
+    from collections import Counter
+
+    from mathtutor.lexical import tokenize
+    from mathtutor.store import IndexStore
+
+    store = IndexStore.open(index, model=Settings().embedding_model, dim=384)
+    counts: Counter[str] = Counter()
+    for toks in tokenize([c.text for c in store.iter_chunks()]):
+        counts.update(toks)
+    return [w for w, _ in counts.most_common()]
+
+
+def bench_synthetic(n: int, embedder, queries: list[str], vocab: list[str], rng) -> dict:
+    import bm25s
+    import faiss
+    from bm25s.tokenization import Tokenized
+
+    dim = 384
+    t = time.perf_counter()
+    vecs = rng.standard_normal((n, dim), dtype=np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    flat = faiss.IndexFlatIP(dim)
+    flat.add(vecs)
+    if n >= 500_000:
+        nlist = 4096
+        quantizer = faiss.IndexFlatIP(dim)
+        index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        index.train(vecs[rng.choice(n, size=min(n, 200_000), replace=False)])
+        index.add(vecs)
+        index.nprobe = 16
+        kind = f"IndexIVFFlat(nlist={nlist}, nprobe=16)"
+    else:
+        index, kind = flat, "IndexFlatIP (exact)"
+    # documents of 60 tokens drawn from the real vocabulary with a Zipf-like law
+    ranks = np.arange(1, len(vocab) + 1, dtype=np.float64)
+    p = 1 / ranks
+    p /= p.sum()
+    docs = rng.choice(len(vocab), size=(n, 60), p=p).astype(np.int32)
+    bm25 = bm25s.BM25()
+    bm25.index(Tokenized(ids=docs.tolist(), vocab={w: i for i, w in enumerate(vocab)}), show_progress=False)
+    build_s = time.perf_counter() - t
+    retriever = HybridRetriever(SyntheticStore(index, _SyntheticLexical(bm25, {w: i for i, w in enumerate(vocab)})),
+                                embedder, None, None)
+    for q in queries[:5]:
+        retriever.search(q, k=8, diversify=False)
+    times, dense_only, recall = [], [], []
+    for q in queries:
+        t = time.perf_counter()
+        retriever.search(q, k=8)
+        times.append((time.perf_counter() - t) * 1000)
+        qv = embedder.embed_query(q)
+        t = time.perf_counter()
+        _, got = index.search(qv[None, :], 10)
+        dense_only.append((time.perf_counter() - t) * 1000)
+        _, exact = flat.search(qv[None, :], 10)
+        recall.append(len(set(got[0]) & set(exact[0])) / 10)
+    return {"chunks": n, "faiss_index": kind, "build_seconds": round(build_s, 1), "hybrid": summary(times),
+            "faiss_search": summary(dense_only), "faiss_recall_at_10": round(float(np.mean(recall)), 3)}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--index", type=Path, action="append", default=[], help="index to time `ask` on (repeatable)")
+    ap.add_argument("--sizes", default="10000,100000,1000000")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "query.json")
+    args = ap.parse_args()
+
+    from mathtutor.embedding import Embedder
+
+    embedder = Embedder(Settings())
+    _ = embedder.model
+    queries = load_queries()
+    result: dict = {"queries": len(queries), "ask": [], "synthetic": []}
+    for index in args.index:
+        r = bench_ask(index, embedder, queries, args.rounds)
+        result["ask"].append(r)
+        print(f"ask on {index} ({r['chunks']} chunks): p50 {r['ask']['p50_ms']} ms, p95 {r['ask']['p95_ms']} ms; "
+              f"query embedding p50 {r['query_embedding']['p50_ms']} ms", flush=True)
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    if sizes:
+        vocab = corpus_vocabulary(args.index[-1] if args.index else ROOT / "indexes" / "default")
+        rng = np.random.default_rng(0)
+        for n in sizes:
+            r = bench_synthetic(n, embedder, queries, vocab, rng)
+            result["synthetic"].append(r)
+            print(f"hybrid retrieval at {n} chunks ({r['faiss_index']}): p50 {r['hybrid']['p50_ms']} ms, "
+                  f"p95 {r['hybrid']['p95_ms']} ms; FAISS recall@10 {r['faiss_recall_at_10']}", flush=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
