@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .chunking import Chunker, embedding_text, load_token_counter, text_hash
-from .loading import TOPICS_FILENAME, LoadError, kind_for, load_sections
+from .loading import SOURCES_FILENAME, TOPICS_FILENAME, LoadError, kind_for, load_sections
 from .records import Chunk, Source
 from .settings import Settings, get_settings
 from .sources import HOUSEKEEPING, MANIFEST_NAME, ManifestCache, ManifestEntry, SourceResolver, is_video_url
@@ -95,7 +95,7 @@ def discover(
     errors: list[FileIssue] = []
 
     def consider(path: Path, explicit: bool) -> None:
-        if path.name in (MANIFEST_NAME, TOPICS_FILENAME) and not explicit:
+        if path.name in (MANIFEST_NAME, TOPICS_FILENAME, SOURCES_FILENAME) and not explicit:
             return  # read as the folder's sources manifest / by the catalog reader, not content
         if HOUSEKEEPING.match(path.name):
             if explicit:

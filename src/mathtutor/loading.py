@@ -28,6 +28,7 @@ SUFFIX_KINDS = {
 }
 CATALOG_FILENAME = "catalog.yaml"
 TOPICS_FILENAME = "topics.yaml"  # read with the catalog (concept names), not indexed itself
+SOURCES_FILENAME = "sources.yaml"  # the download registry of `mathtutor corpus fetch`, not content
 
 
 class LoadError(Exception):

@@ -197,6 +197,10 @@ class IndexStore:
         by_id = {row[0]: _row_to_chunk(row) for row in rows}
         return [by_id[i] for i in ids if i in by_id]
 
+    def chunk_owners(self) -> list[tuple[int, str | None, str | None]]:
+        """(chunk id, resource id, part id) for every chunk: cheap, no text."""
+        return self._db.execute("SELECT id, resource_id, part_id FROM chunks ORDER BY id").fetchall()
+
     def iter_chunks(self) -> Iterator[Chunk]:
         for row in self._db.execute(f"SELECT {', '.join(_COLUMNS)} FROM chunks ORDER BY id"):
             yield _row_to_chunk(row)

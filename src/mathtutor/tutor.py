@@ -298,7 +298,7 @@ class Tutor:
         self._row = {int(cid): i for i, cid in enumerate(self._ids)}
         self._by_part: dict[str, list[int]] = {}
         self._by_resource: dict[str, list[int]] = {}
-        for cid, rid, pid in self.store._db.execute("SELECT id, resource_id, part_id FROM chunks"):
+        for cid, rid, pid in self.store.chunk_owners():
             if pid:
                 self._by_part.setdefault(pid, []).append(cid)
             if rid:
