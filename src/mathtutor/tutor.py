@@ -486,7 +486,7 @@ class Tutor:
                 if not words:
                     continue
                 overlap = len(words & terms) / (len(terms) or 1)
-                score = overlap + (hit.dense or 0.0) * 0.5 - rank * 0.02
+                score = overlap + (hit.dense or 0.0) * 0.5 - rank * 0.02 + _section_bias(hit.chunk.section)
                 scored.append((score, rank, sent, hit))
         scored.sort(key=lambda t: (-t[0], t[1]))
         chosen: list[str] = []
@@ -672,6 +672,18 @@ class _Citations:
             locator = f"p. {part.page}" if part is not None and part.page else ""
             self.list.append(Citation(self._key[key], res.id, title, url, locator, res.description[:240], 1.0))
         return self._key[key]
+
+
+def _section_bias(section: str | None) -> float:
+    """Explanations should come from what-it-is prose, not from reading lists or pitfalls."""
+    if not section:
+        return 0.0
+    last = section.rsplit(" > ", 1)[-1].lower()
+    if last.startswith(("what it is", "why")):
+        return 0.25
+    if last.startswith(("where to learn", "before you start", "common pitfalls")):
+        return -0.25
+    return 0.0
 
 
 def _terms(text: str) -> set[str]:
