@@ -437,8 +437,10 @@ class Tutor:
     def in_scope(self, ctx: _Context, hits: list[Hit]) -> bool:
         if ctx.concepts:
             return True
-        best = max((h.dense for h in hits if h.dense is not None), default=0.0)
-        return best >= IN_SCOPE_MIN_SIMILARITY
+        dense = [h.dense for h in hits if h.dense is not None]
+        if not dense:  # BM25-only ablation: its scores do not separate on- from off-topic, so any hit counts
+            return bool(hits) and self.retrieval_mode == "bm25"
+        return max(dense) >= IN_SCOPE_MIN_SIMILARITY
 
     # -- composition
     def _compose(self, ctx: _Context, hits: list[Hit]) -> Answer:
