@@ -178,7 +178,7 @@ def main() -> int:
 
     from mathtutor.embedding import Embedder
 
-    embedder = Embedder(Settings())
+    embedder = Embedder(Settings(torch_threads=1))  # as Tutor.open uses it for queries
     _ = embedder.model
     queries = load_queries()
     result: dict = {"queries": len(queries), "ask": [], "synthetic": []}

@@ -284,7 +284,9 @@ class Tutor:
         if embedder is None:
             from .embedding import Embedder
 
-            embedder = Embedder(settings)
+            # One torch thread: a short query gains nothing from two, and two threads waiting on each other
+            # on a busy 2-core machine doubled query-embedding latency (benchmarks/README.md).
+            embedder = Embedder(settings.model_copy(update={"torch_threads": settings.torch_threads or 1}))
         catalog = load_catalog(settings.corpus_dir / "catalog.yaml")
         topics = load_topics(settings.corpus_dir / "topics.yaml")
         return cls(settings, store, embedder, catalog, topics)
