@@ -135,3 +135,13 @@ def test_manifest_is_plain_json(tmp_path):
     assert manifest["embedding_model"] == MODEL and manifest["dimension"] == DIM
     assert manifest["files"]["a"]["sha256"] == "x"
     assert manifest["counts"] == {"files": 1, "chunks": 3, "pages": 3}
+
+
+def test_index_in_an_older_format_is_refused_clearly(tmp_path):
+    _write(tmp_path)
+    manifest_path = live_generation(tmp_path) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["format_version"] = 1  # before BM25 was stored with the index
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(IndexMismatchError, match="format version 1"):
+        IndexStore.open(tmp_path, model=MODEL, dim=DIM)

@@ -30,7 +30,7 @@ import numpy as np
 from . import lexical
 from .records import Chunk
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: BM25 files in every generation
 CURRENT = "CURRENT"
 FAISS_FILE = "index.faiss"
 DB_FILE = "chunks.sqlite"
