@@ -25,7 +25,6 @@ point at another registry (``MATHTUTOR_SOURCES``) and tune the transfer (``MATHT
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import random
@@ -45,6 +44,7 @@ from urllib.parse import quote, urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .ingest import file_sha256
 from .settings import PROJECT_ROOT
 
 if TYPE_CHECKING:
@@ -359,14 +359,6 @@ def check_content(path: Path, fmt: str) -> None:
         raise ValueError("not a WebVTT file (no WEBVTT header)")
 
 
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _atomic_write_text(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
@@ -589,7 +581,7 @@ class _Fetcher:
         check and gets its checksum recorded) is kept; otherwise it is re-fetched, and replaced only by a
         download that verifies."""
         try:
-            sha = _sha256_file(target)
+            sha = file_sha256(target)
             size = target.stat().st_size
         except OSError:
             return None
@@ -639,7 +631,7 @@ class _Fetcher:
             check_content(part, item.format)
             if item.size is not None and size != item.size:
                 raise ValueError(f"size {size} bytes differs from the {item.size} bytes the registry lists")
-            sha = _sha256_file(part)
+            sha = file_sha256(part)
             if expected is not None and sha != expected:
                 where = "the registry" if item.sha256 else f"{CHECKSUMS_NAME} (first download)"
                 hint = "" if item.sha256 else f"; if the publisher updated it, delete its entry in {CHECKSUMS_NAME}"
@@ -855,7 +847,7 @@ def plan(items: Sequence[Item], options: FetchOptions) -> list[ItemResult]:
         expected = item.sha256 or record.sha_for(item.key)
         url = mirror_url(options.mirror, item) if options.mirror else item.urls[0]
         if target.is_file():
-            sha = _sha256_file(target)
+            sha = file_sha256(target)
             if expected is None or sha == expected:
                 out.append(
                     ItemResult(

@@ -357,19 +357,11 @@ def _prune(root: Path, max_age_s: float) -> None:
             continue
 
 
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def save_upload(src: Path, name: str, uploads_dir: Path) -> Path:
     """Copy an upload to ``uploads/<content hash>/<name>``: the same file twice is stored once."""
-    folder = uploads_dir / _sha256(src)[:16]
+    from .ingest import file_sha256
+
+    folder = uploads_dir / file_sha256(src)[:16]
     folder.mkdir(parents=True, exist_ok=True)
     dest = folder / name
     if not dest.exists():
