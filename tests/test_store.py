@@ -145,3 +145,43 @@ def test_index_in_an_older_format_is_refused_clearly(tmp_path):
     manifest_path.write_text(json.dumps(manifest))
     with pytest.raises(IndexMismatchError, match="format version 1"):
         IndexStore.open(tmp_path, model=MODEL, dim=DIM)
+
+
+def test_large_index_gets_an_ivf_search_index_that_finds_what_exact_search_finds(tmp_path):
+    """From ``ann_min_vectors`` on, a commit writes an IVF index; searches use it and agree with exact ones."""
+    import faiss
+
+    from mathtutor.store import ANN_FILE
+
+    rng = np.random.default_rng(3)
+    centres = rng.normal(size=(40, DIM)).astype(np.float32)
+    vecs = centres[rng.integers(0, 40, size=3000)] + 0.3 * rng.normal(size=(3000, DIM)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    chunks = [
+        Chunk(text=f"passage {i}", file_key=f"f{i // 100}", kind="text", title="t", ordinal=i) for i in range(3000)
+    ]
+    with IndexWriter(tmp_path, model=MODEL, dim=DIM, ann_min_vectors=1000) as w:
+        w.add_chunks(chunks[:100], vecs[:100], [f"h{i}" for i in range(100)])  # ids 0..99, removed below
+        w.remove_file("f0")
+        w.add_chunks(chunks[100:], vecs[100:], [f"g{i}" for i in range(100, 3000)])
+        for i in range(1, 30):
+            w.set_file(f"f{i}", {"sha256": "x", "chunks": 100, "pages": 0, "kind": "text"})
+        w.commit()
+    store = IndexStore.open(tmp_path, model=MODEL, dim=DIM)
+    assert (live_generation(tmp_path) / ANN_FILE).is_file() and store.ann is not None
+    assert json.loads((live_generation(tmp_path) / "manifest.json").read_text())["ann"]["nlist"] >= 16
+    queries = vecs[rng.choice(np.arange(100, 3000), size=50, replace=False)]
+    queries = queries + 0.05 * rng.normal(size=queries.shape).astype(np.float32)
+    _, got = store.search(queries, 5)
+    _, exact = store.index.search(np.ascontiguousarray(queries, dtype=np.float32), 5)
+    assert np.mean(got[:, 0] == exact[:, 0]) >= 0.9
+    # ids are chunk ids, not row numbers: the replaced first file's ids never come back
+    assert set(got[got >= 0].tolist()) <= set(faiss.vector_to_array(store.index.id_map).tolist())
+    texts = {c.id: c.text for c in store.get_chunks(got[:, 0])}
+    assert all(texts[int(i)] == f"passage {int(i)}" and int(i) >= 100 for i in got[:, 0])
+
+    with IndexWriter(tmp_path, model=MODEL, dim=DIM) as w:  # default threshold: back to exact search only
+        w.remove_file("f29")
+        w.commit()
+    store = IndexStore.open(tmp_path, model=MODEL, dim=DIM)
+    assert store.ann is None and not (live_generation(tmp_path) / ANN_FILE).exists()

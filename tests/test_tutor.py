@@ -153,3 +153,17 @@ def test_stream_yields_text_then_the_answer(tutor):
     assert isinstance(pieces[-1], Answer)
     assert all(isinstance(p, str) for p in pieces[:-1]) and len(pieces) > 2
     assert "".join(pieces[:-1]) == pieces[-1].answer
+
+
+def test_explanations_never_quote_web_addresses_from_passages():
+    """Passages' links are often cut at a chunk edge or point at third parties: not explanation material."""
+    from mathtutor.tutor import _sentences
+
+    text = (
+        "The eigenvectors of a symmetric matrix can be chosen to be orthogonal to each other. "
+        "See https://example.org/eigen for the full derivation of this result in detail. "
+        "More exercises for this chapter are at www.example.com/exercises and in the book. "
+        "The course page mit.edu/18.06 lists all the problem sets and their solutions here."
+    )
+    got = _sentences(text)
+    assert got == ["The eigenvectors of a symmetric matrix can be chosen to be orthogonal to each other."]

@@ -57,6 +57,7 @@ class IngestReport:
     seconds: float = 0.0
     embed_seconds: float = 0.0
     model_load_seconds: float = 0.0
+    embed_precision: str | None = None  # float32 or bfloat16, as the embedder resolved "auto"
     chunks_per_second: float = 0.0
     noop: bool = False
 
@@ -310,7 +311,13 @@ def ingest(
 
     resolver = SourceResolver(_load_catalog_quietly(settings))
     chunker_info = {"chunk_tokens": settings.chunk_tokens, "overlap_tokens": settings.chunk_overlap_tokens}
-    with IndexWriter(index_dir, model=settings.embedding_model, dim=settings.embedding_dim, chunker=chunker_info) as w:
+    with IndexWriter(
+        index_dir,
+        model=settings.embedding_model,
+        dim=settings.embedding_dim,
+        chunker=chunker_info,
+        ann_min_vectors=settings.ann_min_chunks,
+    ) as w:
         for key in removals:
             report.chunks_removed += w.remove_file(key)
             report.files_removed += 1
@@ -324,6 +331,9 @@ def ingest(
         t_load = time.perf_counter()
         _ = embedder.model  # load now (the parse worker is already running) so embed timings are pure
         report.model_load_seconds = round(time.perf_counter() - t_load, 3)
+        report.embed_precision = getattr(embedder, "precision", None)
+        if report.embed_precision:
+            w.manifest["embed_precision"] = report.embed_precision
         bar = _progress_bar(len(todo), progress)
         pending: list[tuple[Parsed, list[Chunk], list[str], set[str]]] = []
         run_hashes: dict[str, str] = {}

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -45,6 +46,60 @@ def build(texts: Iterable[str], chunk_ids: Sequence[int], out_dir: Path) -> None
     retriever.save(str(target), allow_pickle=False, show_progress=False)
 
 
+def best_rows(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of the ``k`` highest positive scores and those scores, best first, ties by row.
+
+    ``np.argpartition`` over a million BM25 scores takes 10 ms, and over 100 ms when most of them tie
+    (a few hundred distinct values: common words only). A strided sample sets a threshold that a few
+    thousand rows pass instead; the exact ranking then runs on those. Rows that tie with the k-th score
+    are kept until the final cut, so the result never depends on the selection order.
+    """
+    n = len(scores)
+    rows = None
+    if n > 8192 and k < n // 64:
+        step = n // 4096
+        sample = np.sort(scores[::step])
+        threshold = sample[-8 - k * len(sample) // n]  # ~8 sampled values at or above: a few thousand rows
+        if threshold > 0:
+            passed = np.flatnonzero(scores >= threshold)
+            if len(passed) >= k:
+                rows = passed
+    if rows is None:
+        rows = np.flatnonzero(scores > 0)
+    values = scores[rows]
+    if k < len(rows):
+        keep = values >= np.sort(values)[len(values) - k]
+        rows, values = rows[keep], values[keep]
+    order = np.lexsort((rows, -values))[:k]
+    return rows[order].astype(np.int64), values[order].astype(np.float32)
+
+
+def top_k(bm25: Any, token_ids: Sequence[int], k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` best documents (row numbers, scores), best first, for vocabulary ids ``token_ids``.
+
+    Same scores as ``bm25s.BM25.retrieve`` (its precomputed per-term weights, a repeated term counted
+    again), computed faster for one query: the posting lists are summed by one ``np.bincount`` instead
+    of an ``np.add.at`` per term, and the top k are picked by :func:`best_rows`. On a million passages
+    that took BM25 p95 from 179 ms to 10 ms (benchmarks/query.py). Documents without any query term
+    are never returned.
+    """
+    sc = bm25.scores
+    indptr, indices, data, n_docs = sc["indptr"], sc["indices"], sc["data"], int(sc["num_docs"])
+    spans = [(int(indptr[t]), int(indptr[t + 1])) for t in token_ids]
+    spans = [(a, b) for a, b in spans if b > a]
+    if not spans or n_docs == 0 or k <= 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    docs = np.concatenate([indices[a:b] for a, b in spans])
+    weights = np.concatenate([data[a:b] for a, b in spans])
+    scores = np.bincount(docs, weights=weights, minlength=n_docs)
+    nonocc = getattr(bm25, "nonoccurrence_array", None)
+    if nonocc is not None:  # BM25L/BM25+ variants score absent terms too
+        matched = np.zeros(n_docs, dtype=bool)
+        matched[docs] = True
+        scores = np.where(matched, scores + nonocc[np.asarray(token_ids)].sum(), 0.0)
+    return best_rows(scores, min(k, n_docs))
+
+
 class LexicalIndex:
     """A loaded BM25 index: ``search(query, k)`` -> [(chunk_id, score)], best first."""
 
@@ -67,6 +122,5 @@ class LexicalIndex:
         known = [[t for t in tokens[0] if t in vocab]]
         if not known[0]:
             return []
-        k = min(k, len(self.ids))
-        docs, scores = self._bm25.retrieve(known, k=k, show_progress=False, n_threads=0)
-        return [(int(self.ids[d]), float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
+        docs, scores = top_k(self._bm25, [vocab[t] for t in known[0]], k)
+        return [(int(self.ids[d]), float(s)) for d, s in zip(docs, scores, strict=True) if s > 0]

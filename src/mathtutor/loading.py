@@ -8,6 +8,7 @@ Readers know nothing about the index or the catalog (that is :mod:`mathtutor.sou
 from __future__ import annotations
 
 import io
+import logging
 import re
 from collections import Counter
 from pathlib import Path
@@ -132,6 +133,9 @@ def load_pdf(data: bytes) -> list[Section]:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
+    # pypdf logs every xref repair it makes ("Ignoring wrong pointing object ..."): hundreds of lines for
+    # one real book, about damage it has already recovered from. Real failures still raise below.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:

@@ -74,6 +74,7 @@ _INJECTION = re.compile(
 )
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?。！？])\s+(?=[A-Z0-9\"'(\[$\\]|[\u4e00-\u9fff])")
 _URL = re.compile(r"https?://[^\s)\]>]+")
+_WEB_ADDRESS = re.compile(r"https?://|www\.|\b[\w-]+\.(?:com|org|edu|io|net)/", re.IGNORECASE)
 _WORD = re.compile(r"[a-z][a-z0-9]+")
 _STOP = frozenset(
     [
@@ -293,9 +294,11 @@ class Tutor:
 
     def _prepare(self) -> None:
         """Per-index lookups built once: vectors by chunk id, chunks per part/resource, concept vectors."""
+        import faiss
+
         index = self.store.index
         n = int(index.ntotal)
-        self._ids = np.array([index.id_map.at(i) for i in range(n)], dtype=np.int64) if n else np.zeros(0, np.int64)
+        self._ids = faiss.vector_to_array(index.id_map).astype(np.int64) if n else np.zeros(0, np.int64)
         self._vectors = index.index.reconstruct_n(0, n) if n else np.zeros((0, self.settings.embedding_dim))
         self._row = {int(cid): i for i, cid in enumerate(self._ids)}
         self._by_part: dict[str, list[int]] = {}
@@ -709,6 +712,8 @@ def _sentences(text: str, min_words: int = 6) -> list[str]:
     for s in (s for piece in pieces for s in _SENTENCE_SPLIT.split(piece)):
         s = s.strip()
         if len(s.split()) < min_words or len(s) > 400 or _INJECTION.search(s):
+            continue
+        if min_words > 1 and _WEB_ADDRESS.search(s):  # links in passages are often cut or third-party
             continue
         if sum(ch.isalpha() for ch in s) < 0.5 * len(s):  # formula soup, tables, code
             continue
