@@ -104,7 +104,9 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
                 f"Chunks: +{report.chunks_added} -{report.chunks_removed}, {report.chunks_total} in the index "
                 f"({report.duplicates_dropped} duplicate passages dropped).\n"
                 f"Time: {report.seconds:.1f} s ({report.embed_seconds:.1f} s embedding, "
-                f"{report.chunks_per_second:.0f} chunks/s)."
+                f"{report.chunks_per_second:.0f} chunks/s"
+                + (f", {report.embed_precision}" if report.embed_precision else "")
+                + ")."
             )
         if report.skipped:
             print(f"Skipped {len(report.skipped)}:")

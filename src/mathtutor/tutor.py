@@ -33,6 +33,10 @@ MAX_QUESTION_CHARS = 2000
 #: Measured on MiniLM: on-topic questions score 0.45-0.75 against their best passage, off-topic
 #: ones ("capital of France", "write a poem") 0.05-0.30.
 IN_SCOPE_MIN_SIMILARITY = 0.40
+#: A recognised concept word lowers the bar, but does not remove it: "when does the *distribution* of
+#: the new iPhone start?" names a concept and still matches no passage (0.32), while every on-topic
+#: question of the eval set that names a concept, in English or Chinese, scores 0.43 or more.
+IN_SCOPE_MIN_SIMILARITY_WITH_CONCEPT = 0.36
 #: How many prerequisite hops a study path goes back, per level.
 PATH_DEPTH = {"beginner": 4, "practitioner": 3, "researcher": 2}
 MAX_PATH_STEPS = 14
@@ -218,6 +222,7 @@ class _Context:
     level: str | None
     resources: set[str]
     followup: bool = False
+    refers_back: bool = False  # "it", "that book", 这个...: the question leans on an earlier turn
 
 
 def _check_question(question: Any) -> str:
@@ -386,6 +391,7 @@ class Tutor:
             level = next((lv for lv, rx in _LEVEL_HINTS.items() if rx.search(q)), None) or self.settings.level
         named = self._named_resources(q)
         ctx = _Context(q, concepts, plan, wanted, level, named)
+        ctx.refers_back = bool(_REFERS_BACK.search(q))
         previous_users = [m["content"] for m in history if m["role"] == "user"]
         previous_answer = next((m["content"] for m in reversed(history) if m["role"] == "assistant"), "")
         if history and topics is not None:
@@ -440,9 +446,11 @@ class Tutor:
         return [h for h in hits if not _INJECTION.search(h.chunk.text) or _clean_text(h.chunk.text)]
 
     def in_scope(self, ctx: _Context, hits: list[Hit]) -> bool:
-        if ctx.concepts:
-            return True
         dense = [h.dense for h in hits if h.dense is not None]
+        if ctx.concepts:
+            if ctx.followup and ctx.refers_back:  # "videos for that?": about the earlier topic by definition
+                return True
+            return not dense or max(dense) >= IN_SCOPE_MIN_SIMILARITY_WITH_CONCEPT
         if not dense:  # BM25-only ablation: its scores do not separate on- from off-topic, so any hit counts
             return bool(hits) and self.retrieval_mode == "bm25"
         return max(dense) >= IN_SCOPE_MIN_SIMILARITY
