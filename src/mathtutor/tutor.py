@@ -222,7 +222,6 @@ class _Context:
     level: str | None
     resources: set[str]
     followup: bool = False
-    refers_back: bool = False  # "it", "that book", 这个...: the question leans on an earlier turn
 
 
 def _check_question(question: Any) -> str:
@@ -391,7 +390,6 @@ class Tutor:
             level = next((lv for lv, rx in _LEVEL_HINTS.items() if rx.search(q)), None) or self.settings.level
         named = self._named_resources(q)
         ctx = _Context(q, concepts, plan, wanted, level, named)
-        ctx.refers_back = bool(_REFERS_BACK.search(q))
         previous_users = [m["content"] for m in history if m["role"] == "user"]
         previous_answer = next((m["content"] for m in reversed(history) if m["role"] == "assistant"), "")
         if history and topics is not None:
@@ -448,7 +446,9 @@ class Tutor:
     def in_scope(self, ctx: _Context, hits: list[Hit]) -> bool:
         dense = [h.dense for h in hits if h.dense is not None]
         if ctx.concepts:
-            if ctx.followup and ctx.refers_back:  # "videos for that?": about the earlier topic by definition
+            # Concepts carried from earlier turns ("and for a beginner?", "videos for that?") keep the
+            # conversation's topic: such elliptical questions match few passages on their own.
+            if ctx.followup:
                 return True
             return not dense or max(dense) >= IN_SCOPE_MIN_SIMILARITY_WITH_CONCEPT
         if not dense:  # BM25-only ablation: its scores do not separate on- from off-topic, so any hit counts
