@@ -173,3 +173,9 @@ def test_explanations_never_quote_web_addresses_from_passages():
     )
     got = _sentences(text)
     assert got == ["The eigenvectors of a symmetric matrix can be chosen to be orthogonal to each other."]
+
+
+def test_a_named_resource_is_in_scope_even_with_few_passages(tutor):
+    """Naming a catalog resource is enough: the catalog answers even where little of it is indexed."""
+    a = tutor.ask("I'm looking for Simon Ward-Jones's post on probability distributions")
+    assert a.in_scope and any((c.resource_id or "").startswith("swj") for c in a.citations)

@@ -447,8 +447,9 @@ class Tutor:
         dense = [h.dense for h in hits if h.dense is not None]
         if ctx.concepts:
             # Concepts carried from earlier turns ("and for a beginner?", "videos for that?") keep the
-            # conversation's topic: such elliptical questions match few passages on their own.
-            if ctx.followup:
+            # conversation's topic: such elliptical questions match few passages on their own. A question
+            # that names a catalog resource is answered from the catalog even if few passages are indexed.
+            if ctx.followup or ctx.resources:
                 return True
             return not dense or max(dense) >= IN_SCOPE_MIN_SIMILARITY_WITH_CONCEPT
         if not dense:  # BM25-only ablation: its scores do not separate on- from off-topic, so any hit counts
