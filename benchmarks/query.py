@@ -6,7 +6,7 @@ Figures are per-call wall times inside one warm process (the model is loaded onc
 query set (benchmarks/queries.jsonl plus study-plan questions). The synthetic part measures the whole
 hybrid path a question takes: query embedding with the real model, FAISS search, BM25 search and rank
 fusion. FAISS index type by size, as the store chooses it: exact IndexFlatIP below
-``store.ANN_MIN_VECTORS`` (200k; a brute-force scan of 100k x 384 floats takes ~10 ms, needs no training
+``settings.DEFAULT_ANN_MIN_CHUNKS`` (200k; a brute-force scan of 100k x 384 floats takes ~10 ms, needs no training
 and is exact); from there on the IVF index ``store.build_ann`` writes (IndexIVFFlat, nlist ~4·sqrt(n),
 nprobe 16), since a flat scan of 1M vectors alone costs ~100 ms. Its recall@10 against exact search is
 reported. Synthetic vectors are scattered around the real index's vectors, so they cluster like real ones.
@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from mathtutor.records import Chunk  # noqa: E402
 from mathtutor.retrieval import HybridRetriever  # noqa: E402
-from mathtutor.settings import Settings  # noqa: E402
-from mathtutor.store import ANN_MIN_VECTORS, build_ann  # noqa: E402
+from mathtutor.settings import DEFAULT_ANN_MIN_CHUNKS, Settings  # noqa: E402
+from mathtutor.store import build_ann  # noqa: E402
 
 PLAN_QUESTIONS = [
     "What should I study for PCA?",
@@ -159,7 +159,7 @@ def bench_synthetic(n: int, embedder, queries: list[str], vocab: list[str], seed
     vecs = synthetic_vectors(n, seeds, rng)
     flat = faiss.IndexFlatIP(dim)
     flat.add(vecs)
-    if n >= ANN_MIN_VECTORS:  # what IndexWriter.commit builds at this size
+    if n >= DEFAULT_ANN_MIN_CHUNKS:  # what IndexWriter.commit builds at this size
         exact = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
         exact.add_with_ids(vecs, np.arange(n, dtype=np.int64))
         index = build_ann(exact)

@@ -55,7 +55,8 @@ class CatalogError(ValueError):
     """The catalog file is malformed; the message names the offending id."""
 
 
-def _check_http_url(value: str) -> str:
+def check_http_url(value: str) -> str:
+    """``value`` itself when it is an http(s) URL with a host; ValueError otherwise (pydantic validators)."""
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError(f"not an http(s) URL: {value!r}")
@@ -97,12 +98,12 @@ class Part(BaseModel):
     @field_validator("url")
     @classmethod
     def _url(cls, v: str | None) -> str | None:
-        return None if v is None else _check_http_url(v)
+        return None if v is None else check_http_url(v)
 
     @field_validator("alias_urls")
     @classmethod
     def _alias_urls(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(_check_http_url(u) for u in v)
+        return tuple(check_http_url(u) for u in v)
 
     @field_validator("concepts")
     @classmethod
@@ -143,12 +144,12 @@ class Resource(BaseModel):
     @field_validator("url")
     @classmethod
     def _url(cls, v: str) -> str:
-        return _check_http_url(v)
+        return check_http_url(v)
 
     @field_validator("alias_urls")
     @classmethod
     def _alias_urls(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(_check_http_url(u) for u in v)
+        return tuple(check_http_url(u) for u in v)
 
     @field_validator("topics")
     @classmethod

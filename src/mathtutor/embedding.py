@@ -150,8 +150,10 @@ def _embed_in_worker(texts: list[str]) -> np.ndarray:
     return _worker_embedder.embed(texts)
 
 
-def _worker_precision(_: object) -> str:
+def _warm_up_worker(_: object) -> str:
+    """Embed once (so the first real batch pays no set-up) and say which precision the worker runs at."""
     assert _worker_embedder is not None
+    _worker_embedder.embed(["warm up"])
     return _worker_embedder.precision
 
 
@@ -182,8 +184,8 @@ class ProcessEmbedder:
             self._pool = ProcessPoolExecutor(
                 self.workers, mp_context=ctx, initializer=_init_embed_worker, initargs=(self.settings,)
             )
-            list(self._pool.map(_embed_in_worker, [["warm up"]] * self.workers))
-            self.precision = next(iter(self._pool.map(_worker_precision, [None])))
+            precisions = list(self._pool.map(_warm_up_worker, [None] * self.workers))  # waits for every worker
+            self.precision = precisions[0]
         return self
 
     def embed(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:

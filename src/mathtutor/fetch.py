@@ -44,6 +44,7 @@ from urllib.parse import quote, urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .catalog import check_http_url
 from .ingest import file_sha256
 from .settings import PROJECT_ROOT
 
@@ -101,13 +102,6 @@ class FetchBusyError(RuntimeError):
 # ----------------------------------------------------------------------------- registry
 
 
-def _check_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"not an http(s) URL: {value!r}")
-    return value
-
-
 class _ItemSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -132,12 +126,12 @@ class _ItemSpec(BaseModel):
     @field_validator("urls")
     @classmethod
     def _urls(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(_check_url(u) for u in v)
+        return tuple(check_http_url(u) for u in v)
 
     @field_validator("canonical_url")
     @classmethod
     def _canonical(cls, v: str | None) -> str | None:
-        return None if v is None else _check_url(v)
+        return None if v is None else check_http_url(v)
 
     @field_validator("sha256")
     @classmethod

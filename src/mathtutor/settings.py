@@ -27,6 +27,10 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
+#: From this many chunks on, an index also gets an IVF search index (see store.build_ann).
+DEFAULT_ANN_MIN_CHUNKS = 200_000
+
+
 class Settings(BaseSettings):
     """Configuration shared by ingestion, retrieval, the tutor, the UI and the CLI."""
 
@@ -51,7 +55,7 @@ class Settings(BaseSettings):
     )
     torch_threads: int | None = Field(default=None, ge=1, le=64)
     ann_min_chunks: int = Field(
-        default=200_000,
+        default=DEFAULT_ANN_MIN_CHUNKS,
         ge=1,
         description="From this many chunks on, ingest also builds an IVF index and searches use it (else exact).",
     )

@@ -29,17 +29,18 @@ import numpy as np
 
 from . import lexical
 from .records import Chunk
+from .settings import DEFAULT_ANN_MIN_CHUNKS
 
 FORMAT_VERSION = 2  # 2: BM25 files in every generation
 CURRENT = "CURRENT"
 FAISS_FILE = "index.faiss"
 DB_FILE = "chunks.sqlite"
 MANIFEST_FILE = "manifest.json"
+#: Written from ``settings.DEFAULT_ANN_MIN_CHUNKS`` vectors on; searches then use it. Below that an exact
+#: scan is cheap (100k chunks: FAISS alone p50 5.9 ms here), needs no training and is exact.
 ANN_FILE = "search-ivf.faiss"
-#: From this many chunks on, a commit also writes an IVF index and searches use it. Below it an exact
-#: scan costs a few ms (100k chunks: FAISS alone p50 ~10 ms here), needs no training and is exact.
-ANN_MIN_VECTORS = 200_000
-#: Lists probed per query: recall@10 0.9+ against exact search on clustered vectors (benchmarks/query.py).
+#: Lists probed per query (saved in the index file): recall@10 0.986 against exact search at 1M
+#: clustered vectors (benchmarks/query.py).
 ANN_NPROBE = 16
 
 _COLUMNS = (
@@ -172,7 +173,7 @@ class IndexStore:
         self.gen_dir = gen_dir
         self.manifest = manifest
         self.index = index  # exact IndexIDMap2(IndexFlatIP): every vector, by chunk id
-        self.ann = ann  # IndexIVFFlat for large indexes (see ANN_MIN_VECTORS), else None
+        self.ann = ann  # IndexIVFFlat for large indexes (see ANN_FILE), else None
         self._db = sqlite3.connect(f"file:{gen_dir / DB_FILE}?mode=ro", uri=True, check_same_thread=False)
         self._lexical: lexical.LexicalIndex | None = None
 
@@ -210,7 +211,6 @@ class IndexStore:
                 raise IndexCorruptError(f"cannot read {gen / ANN_FILE}: {exc}") from exc
             if ann.ntotal != index.ntotal:
                 raise IndexCorruptError(f"{gen / ANN_FILE} holds {ann.ntotal} vectors, {FAISS_FILE} {index.ntotal}")
-            faiss.extract_index_ivf(ann).nprobe = int(manifest.get("ann", {}).get("nprobe", ANN_NPROBE))
         return cls(gen, manifest, index, ann)
 
     def close(self) -> None:
@@ -293,7 +293,7 @@ class IndexWriter:
         model: str,
         dim: int,
         chunker: dict[str, Any] | None = None,
-        ann_min_vectors: int = ANN_MIN_VECTORS,
+        ann_min_vectors: int = DEFAULT_ANN_MIN_CHUNKS,
     ):
         self.index_dir = Path(index_dir)
         self.model, self.dim = model, dim
