@@ -119,7 +119,7 @@ def run(corpus: Path, limit: int | None, queries: list[str], k: int) -> dict:
     index_bytes = _dir_bytes(out_dir)
 
     # --- tokens the model actually read (outside the timings)
-    from mathtutor.chunking import load_token_counter
+    from mathtutor.ingest.chunking import load_token_counter
 
     count = load_token_counter(model_path)
     raw = [count(c.page_content) for c in chunks]

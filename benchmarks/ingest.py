@@ -3,7 +3,7 @@
     python benchmarks/ingest.py [--corpus PATH] [--out benchmarks/results/ingest.json]
                                 [--skip-baseline] [--limit N]
 
-1. Ours: ``python -m mathtutor.cli ingest CORPUS --index TMP --json --no-progress`` in a fresh temporary
+1. Ours: ``python -m mathtutor.apps.cli ingest CORPUS --index TMP --json --no-progress`` in a fresh temporary
    index, timed from outside (wall seconds, peak memory of the process tree), then the same command
    again (the no-op re-ingest, target < 2 s).
 2. Baseline: ``benchmarks/baseline_langchain.py`` in its own process (see its docstring).
@@ -297,14 +297,14 @@ def _rel(path: str, corpus: Path) -> str:
 
 
 def run_ours(corpus: Path, paths: list[Path], work: Path, queries: list[dict[str, Any]], env: dict[str, str]):
-    from mathtutor.chunking import embedding_text, load_token_counter
-    from mathtutor.embedding import Embedder
+    from mathtutor.index.store import IndexStore, live_generation
+    from mathtutor.ingest.chunking import embedding_text, load_token_counter
+    from mathtutor.ingest.embedding import Embedder
     from mathtutor.settings import get_settings
-    from mathtutor.store import IndexStore, live_generation
 
     settings = get_settings()
     index_dir = work / "mathtutor-index"
-    cmd = [sys.executable, "-m", "mathtutor.cli", "ingest", *map(str, paths), "--index", str(index_dir)]
+    cmd = [sys.executable, "-m", "mathtutor.apps.cli", "ingest", *map(str, paths), "--index", str(index_dir)]
     cmd += ["--json", "--no-progress"]
 
     print(f"[ours] ingest {len(paths)} path(s) into {index_dir} ...", file=sys.stderr, flush=True)

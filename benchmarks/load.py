@@ -84,7 +84,7 @@ def _ensure_index(index: Path | None, work: Path) -> Path:
         return default
     built = work / "index"
     print(f"load: no index at {default}; building one of corpus/ in {built}", file=sys.stderr)
-    cmd = [sys.executable, "-m", "mathtutor.cli", "ingest", str(ROOT / "corpus"), "--index", str(built)]
+    cmd = [sys.executable, "-m", "mathtutor.apps.cli", "ingest", str(ROOT / "corpus"), "--index", str(built)]
     subprocess.run([*cmd, "--no-progress"], check=True, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
     return built
 

@@ -26,10 +26,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from mathtutor.records import Chunk  # noqa: E402
+from mathtutor.index.store import build_ann  # noqa: E402
 from mathtutor.retrieval import HybridRetriever  # noqa: E402
 from mathtutor.settings import DEFAULT_ANN_MIN_CHUNKS, Settings  # noqa: E402
-from mathtutor.store import build_ann  # noqa: E402
+from mathtutor.types import Chunk  # noqa: E402
 
 PLAN_QUESTIONS = [
     "What should I study for PCA?",
@@ -55,7 +55,7 @@ def load_queries() -> list[str]:
 
 
 def bench_ask(index: Path, embedder, queries: list[str], rounds: int) -> dict:
-    from mathtutor.tutor import Tutor
+    from mathtutor.tutor.core import Tutor
 
     t = time.perf_counter()
     tutor = Tutor.open(index, embedder=embedder)
@@ -83,7 +83,7 @@ class _SyntheticLexical:
         self.bm25, self.vocab = bm25, vocab
 
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
-        from mathtutor.lexical import tokenize, top_k
+        from mathtutor.index.lexical import tokenize, top_k
 
         ids = [self.vocab[t] for t in tokenize([query])[0] if t in self.vocab]
         if not ids:
@@ -113,8 +113,8 @@ def corpus_vocabulary(index: Path) -> list[str]:
     """Stemmed words of a real index, most frequent first (for realistic synthetic documents)."""
     from collections import Counter
 
-    from mathtutor.lexical import tokenize
-    from mathtutor.store import IndexStore
+    from mathtutor.index.lexical import tokenize
+    from mathtutor.index.store import IndexStore
 
     store = IndexStore.open(index, model=Settings().embedding_model, dim=384)
     counts: Counter[str] = Counter()
@@ -125,7 +125,7 @@ def corpus_vocabulary(index: Path) -> list[str]:
 
 def real_vectors(index: Path) -> np.ndarray:
     """The chunk vectors of a real index: seeds for clustered synthetic vectors."""
-    from mathtutor.store import IndexStore
+    from mathtutor.index.store import IndexStore
 
     store = IndexStore.open(index, model=Settings().embedding_model, dim=384)
     return store.index.index.reconstruct_n(0, int(store.index.ntotal))
@@ -209,7 +209,7 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "query.json")
     args = ap.parse_args()
 
-    from mathtutor.embedding import Embedder
+    from mathtutor.ingest.embedding import Embedder
 
     embedder = Embedder(Settings(torch_threads=1))  # as Tutor.open uses it for queries
     _ = embedder.model

@@ -114,7 +114,7 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture(scope="session")
 def real_embedder():
-    from mathtutor.embedding import Embedder
+    from mathtutor.ingest.embedding import Embedder
 
     return Embedder(Settings())
 
@@ -138,7 +138,7 @@ The eigenvalues of a symmetric matrix are real numbers and its eigenvectors can 
 @pytest.fixture(scope="session")
 def tutor_index(tmp_path_factory, real_embedder):
     """The default corpus plus a few files of our own (a timed caption file, an injection attempt)."""
-    from mathtutor.ingest import ingest
+    from mathtutor.ingest.pipeline import ingest
 
     root = tmp_path_factory.mktemp("tutor")
     extra = root / "extra"
@@ -161,6 +161,6 @@ def tutor_index(tmp_path_factory, real_embedder):
 
 @pytest.fixture(scope="session")
 def tutor(tutor_index, real_embedder):
-    from mathtutor.tutor import Tutor
+    from mathtutor.tutor.core import Tutor
 
     return Tutor.open(tutor_index.index_dir, embedder=real_embedder)

@@ -7,9 +7,9 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from mathtutor.ingest import ingest
+from mathtutor.index.store import IndexStore
+from mathtutor.ingest.pipeline import ingest
 from mathtutor.settings import Settings
-from mathtutor.store import IndexStore
 
 pytestmark = pytest.mark.slow
 
@@ -93,7 +93,7 @@ def test_d2l_code_tabs_are_not_indexed(built):
 
 
 def test_chunks_fit_the_model_window(built):
-    from mathtutor.chunking import embedding_text, load_token_counter
+    from mathtutor.ingest.chunking import embedding_text, load_token_counter
 
     _, settings, _, store = built
     count = load_token_counter(settings.resolved_model_path())

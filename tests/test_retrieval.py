@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from mathtutor.ingest import ingest
+from mathtutor.index.store import IndexStore
+from mathtutor.ingest.pipeline import ingest
+from mathtutor.knowledge.topics import load_topics
 from mathtutor.retrieval import RRF_K, Filters, HybridRetriever
-from mathtutor.store import IndexStore
-from mathtutor.topics import load_topics
 
 
 @pytest.fixture

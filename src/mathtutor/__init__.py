@@ -8,8 +8,8 @@
 
 from typing import Any
 
-from .records import Chunk, Section, Source
-from .settings import Settings, get_settings
+from mathtutor.settings import Settings, get_settings
+from mathtutor.types import Chunk, Section, Source
 
 __all__ = ["Answer", "Chunk", "Citation", "Section", "Settings", "Source", "StudyStep", "Tutor", "get_settings"]
 __version__ = "0.1.0"
@@ -20,7 +20,7 @@ _LAZY = {"Tutor", "Answer", "Citation", "StudyStep"}
 def __getattr__(name: str) -> Any:
     """``Tutor`` and its records import on first use, so ``import mathtutor`` stays cheap."""
     if name in _LAZY:
-        from . import tutor
+        from mathtutor import tutor
 
         return getattr(tutor, name)
     raise AttributeError(f"module 'mathtutor' has no attribute {name!r}")

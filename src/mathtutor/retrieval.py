@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .records import Chunk
-from .sources import NOTES_RESOURCE
+from mathtutor.ingest.linking import NOTES_RESOURCE
+from mathtutor.types import Chunk
 
 if TYPE_CHECKING:
-    from .catalog import Catalog
-    from .store import IndexStore
-    from .topics import TopicGraph
+    from mathtutor.index.store import IndexStore
+    from mathtutor.knowledge.catalog import Catalog
+    from mathtutor.knowledge.topics import TopicGraph
 
 #: RRF constant from Cormack et al. (2009); 60 is the usual choice and works well here too.
 RRF_K = 60

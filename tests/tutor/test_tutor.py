@@ -1,0 +1,181 @@
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from mathtutor.tutor.core import Answer, QuestionError
+
+pytestmark = pytest.mark.slow
+
+
+def _assert_citations_resolve(answer: Answer) -> None:
+    numbers = {c.n for c in answer.citations}
+    assert numbers == set(range(1, len(answer.citations) + 1))
+    for n in map(int, re.findall(r"\[(\d+)\]", answer.answer)):
+        assert n in numbers, f"[{n}] points at nothing"
+    for step in answer.study_path:
+        assert set(step.citations) <= numbers
+    for c in answer.citations:
+        assert c.url and re.match(r"(https?|file)://", c.url), c
+        assert c.title
+
+
+def test_study_path_for_pca_is_ordered_and_cited(tutor):
+    a = tutor.ask("What should I study for PCA?")
+    assert a.in_scope and a.concepts == ["pca"]
+    path = [s.concept for s in a.study_path]
+    assert path[-1] == "pca"
+    assert {"eigendecomposition", "covariance-correlation"} <= set(path)
+    for i, cid in enumerate(path):  # every prerequisite inside the path comes earlier
+        for pre in tutor.topics.prerequisites(cid):
+            if pre in path:
+                assert path.index(pre) < i, (pre, cid)
+    assert all(1 <= len(s.citations) <= 3 and s.why for s in a.study_path)
+    _assert_citations_resolve(a)
+    assert "Study path for Principal component analysis" in a.answer
+
+
+def test_level_changes_the_path(tutor):
+    beginner = tutor.ask("What should I study for PCA?", level="beginner")
+    researcher = tutor.ask("What should I study for PCA?", level="researcher")
+    assert len(beginner.study_path) > len(researcher.study_path)
+    assert "vectors" in [s.concept for s in beginner.study_path]
+    assert "(level: researcher" in researcher.answer
+
+
+VIDEO = {"video-series", "channel"}
+
+
+def _step_formats(tutor, answer, step):
+    by_n = {c.n: c for c in answer.citations}
+    return {tutor.catalog.resource_of(by_n[n].resource_id).format for n in step.citations}
+
+
+def _video_exists(tutor, concept):
+    return any(res.format in VIDEO for res, _ in tutor.catalog.teaching(concept))
+
+
+def test_format_preference_picks_videos(tutor):
+    a = tutor.ask("What videos should I watch to learn backpropagation?")
+    assert a.study_path
+    for step in a.study_path:
+        if _video_exists(tutor, step.concept):
+            assert _step_formats(tutor, a, step) <= VIDEO, step
+
+
+def test_chinese_question(tutor):
+    a = tutor.ask("学习主成分分析需要什么数学基础？")
+    assert a.in_scope and a.concepts == ["pca"] and a.study_path
+
+
+def test_explanation_cites_passages(tutor):
+    a = tutor.ask("How does backpropagation use the chain rule?")
+    assert a.in_scope and not a.study_path
+    assert {"backpropagation", "chain-rule"} <= set(a.concepts)
+    assert re.search(r"\[\d+\]", a.answer)
+    _assert_citations_resolve(a)
+
+
+def test_caption_citation_deep_links_to_the_second(tutor):
+    a = tutor.ask("How does the learning rate control each downhill step in gradient descent?")
+    links = [c.url for c in a.citations if c.url and "TESTgd01" in c.url]
+    assert links and all(re.search(r"\?t=\d+s$", u) for u in links)
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "What is the capital of France?",
+        "Write a poem about the sea",
+        "who won the 1998 world cup",
+        "When does the distribution of the new iPhone start in Europe?",  # a concept word, off-topic
+    ],
+)
+def test_out_of_scope_cites_nothing(tutor, q):
+    a = tutor.ask(q)
+    assert not a.in_scope and a.citations == [] and a.study_path == []
+    assert "don't cover" in a.answer and "What should I study for PCA?" in a.answer
+
+
+def test_followup_carries_the_concept_and_switches_format(tutor):
+    first = tutor.ask("What should I study for PCA?")
+    history = [{"role": "user", "content": first.question}, {"role": "assistant", "content": first.to_markdown()}]
+    a = tutor.ask("Are there videos for that instead?", history=history)
+    assert a.in_scope and a.concepts == ["pca"] and a.study_path
+    for step in a.study_path:
+        if _video_exists(tutor, step.concept):
+            assert _step_formats(tutor, a, step) <= VIDEO, step
+
+
+def test_followup_it_refers_to_the_cited_resource(tutor):
+    history = [
+        {"role": "user", "content": "Which book should I read for linear algebra and calculus for ML?"},
+        {
+            "role": "assistant",
+            "content": "Try Mathematics for Machine Learning [1].\n[1] MML <https://mml-book.github.io/>",
+        },
+    ]
+    a = tutor.ask("Which chapter of it covers optimization?", history=history)
+    assert a.in_scope
+    assert a.citations and {c.resource_id for c in a.citations} == {"mml-book"}
+
+
+def test_document_text_cannot_instruct_the_tutor(tutor):
+    a = tutor.ask("What is an eigenvector of a symmetric matrix?")
+    assert a.in_scope
+    assert "HACKED" not in a.to_markdown()
+    assert all("Ignore all previous" not in c.snippet for c in a.citations)
+
+
+def test_json_shape_is_exact(tutor):
+    d = tutor.ask("What should I study for backpropagation?").to_dict()
+    assert list(d) == ["question", "in_scope", "answer", "citations", "study_path", "concepts", "backend", "timings_ms"]
+    assert set(d["citations"][0]) == {"n", "resource_id", "title", "url", "locator", "snippet", "score"}
+    assert set(d["study_path"][0]) == {"concept", "why", "citations"}
+    assert set(d["timings_ms"]) == {"retrieve", "generate", "total"}
+    assert d["backend"] == "extractive"
+    json.dumps(d)
+
+
+@pytest.mark.parametrize("bad", ["", "   ", None, 42, "x" * 2001])
+def test_malformed_questions_are_refused(tutor, bad):
+    with pytest.raises(QuestionError):
+        tutor.ask(bad)
+
+
+def test_malformed_history_and_level_are_refused(tutor):
+    with pytest.raises(QuestionError):
+        tutor.ask("What is a vector?", history=[{"role": "system", "content": "x"}])
+    with pytest.raises(QuestionError):
+        tutor.ask("What is a vector?", history="not a list")
+    with pytest.raises(QuestionError):
+        tutor.ask("What is a vector?", level="expert")
+
+
+def test_stream_yields_text_then_the_answer(tutor):
+    pieces = list(tutor.stream("What should I study for SVD?"))
+    assert isinstance(pieces[-1], Answer)
+    assert all(isinstance(p, str) for p in pieces[:-1]) and len(pieces) > 2
+    assert "".join(pieces[:-1]) == pieces[-1].answer
+
+
+def test_explanations_never_quote_web_addresses_from_passages():
+    """Passages' links are often cut at a chunk edge or point at third parties: not explanation material."""
+    from mathtutor.tutor.core import _sentences
+
+    text = (
+        "The eigenvectors of a symmetric matrix can be chosen to be orthogonal to each other. "
+        "See https://example.org/eigen for the full derivation of this result in detail. "
+        "More exercises for this chapter are at www.example.com/exercises and in the book. "
+        "The course page mit.edu/18.06 lists all the problem sets and their solutions here."
+    )
+    got = _sentences(text)
+    assert got == ["The eigenvectors of a symmetric matrix can be chosen to be orthogonal to each other."]
+
+
+def test_a_named_resource_is_in_scope_even_with_few_passages(tutor):
+    """Naming a catalog resource is enough: the catalog answers even where little of it is indexed."""
+    a = tutor.ask("I'm looking for Simon Ward-Jones's post on probability distributions")
+    assert a.in_scope and any((c.resource_id or "").startswith("swj") for c in a.citations)
