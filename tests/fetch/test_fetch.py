@@ -23,9 +23,9 @@ import pytest
 import yaml
 
 from conftest import make_pdf, make_srt
+from mathtutor import fetch
 from mathtutor.apps.cli import build_parser, main
-from mathtutor.fetch import core as fetch
-from mathtutor.fetch.core import FetchOptions, fetch_items, load_sources, run_fetch, select
+from mathtutor.fetch import FetchOptions, fetch_items, load_sources, run_fetch, select
 from mathtutor.index.store import IndexStore
 from mathtutor.ingest.linking import ManifestEntry, SourceResolver, read_sources_manifest
 from mathtutor.knowledge.catalog import load_catalog
@@ -547,15 +547,6 @@ def test_offline_says_so_once_per_item_without_a_traceback(server, tmp_path, mon
         lines = [ln for ln in out.splitlines() if f"/f{i}.pdf" in ln]
         assert len(lines) == 1 and "failed" in lines[0] and "offline?" in lines[0], out
     assert "seems to be offline" in out
-
-
-def test_connect_errors_tell_offline_from_a_refusal():
-    import httpx
-
-    dns = fetch._connect_error(httpx.ConnectError("[Errno -3] Temporary failure in name resolution"), "https://x.org/a")
-    assert isinstance(dns, fetch._Fail) and dns.offline  # no network: not worth retrying
-    refused = fetch._connect_error(httpx.ConnectError("[Errno 111] Connection refused"), "https://x.org/a")
-    assert isinstance(refused, fetch._Retry) and refused.offline
 
 
 def test_one_fetch_per_folder_at_a_time(server, tmp_path):

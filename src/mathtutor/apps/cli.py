@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, help="only the first N cases")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
-    # --- corpus fetch (implemented in mathtutor.fetch.core)
+    # --- corpus fetch (implemented in mathtutor.fetch)
     p = sub.add_parser("corpus", help="bring free books, notes and transcripts onto this machine")
     csub = p.add_subparsers(dest="corpus_command", required=True)
     fetch = csub.add_parser("fetch", help="download the freely downloadable items of the catalog")
@@ -207,7 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_eval(args)
         if args.command == "corpus":
-            from mathtutor.fetch.core import run_fetch
+            from mathtutor.fetch import run_fetch
 
             return run_fetch(args)
     except KeyboardInterrupt:
