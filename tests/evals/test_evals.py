@@ -12,8 +12,8 @@ from argparse import Namespace
 
 import pytest
 
-from mathtutor.evals import core as evals
-from mathtutor.evals.core import (
+from mathtutor import evals
+from mathtutor.evals import (
     Case,
     CaseFileError,
     CaseResult,
@@ -27,11 +27,16 @@ from mathtutor.evals.core import (
     ranked_resources,
     recall_at_k,
     reciprocal_rank,
+    runner,
     score_answer,
     stray_urls,
     summarize,
     supported_share,
 )
+from mathtutor.evals.baseline import run_naive
+from mathtutor.evals.cases import KINDS
+from mathtutor.evals.report import report_paths
+from mathtutor.evals.scoring import crashed_result
 from mathtutor.knowledge.catalog import load_catalog
 from mathtutor.knowledge.topics import load_topics
 from mathtutor.links import normalize_url
@@ -58,7 +63,7 @@ def shipped(catalog, topics) -> list[Case]:
 def test_shipped_cases_are_valid_and_cover_every_kind(shipped):
     assert len(shipped) >= 120
     kinds = {c.kind for c in shipped}
-    assert kinds == set(evals.KINDS)
+    assert kinds == set(KINDS)
     assert sum(c.lang == "zh" for c in shipped) >= 15
     assert sum(bool(c.history) for c in shipped) >= 15
     assert sum(not c.expect_in_scope for c in shipped) >= 15
@@ -310,13 +315,13 @@ def test_support_needs_the_cited_passage_grounding_any_cited_passage(fake_embedd
         def iter_chunks(self):
             return iter(chunks)
 
-    lookup = evals._PassageLookup(type("T", (), {"store": Store()})())
+    lookup = runner.PassageLookup(type("T", (), {"store": Store()})())
     cites = [_cite(1, "file:///n0.md") | {"locator": "§ s"}, _cite(2, "file:///n1.md") | {"locator": "§ s"}]
     answer = {
         "answer": f"{passages[0]} [1]\n{passages[1]}\nBananas are a good source of potassium for runners. [2]",
         "citations": cites,
     }
-    own, anywhere = evals._sentence_similarities(fake_embedder, answer, lookup)
+    own, anywhere = runner.sentence_similarities(fake_embedder, answer, lookup)
     assert own[0] == pytest.approx(1.0) and own[1] is None and own[2] < 0.5  # cited, uncited, wrong source
     assert anywhere[1] == pytest.approx(1.0) and anywhere[2] < 0.5  # the uncited sentence is still grounded
     assert supported_share(own) == pytest.approx(1 / 3) and supported_share(anywhere) == pytest.approx(2 / 3)
@@ -393,25 +398,81 @@ def test_summarize_averages_each_metric_over_the_cases_it_applies_to():
     assert set(groups["by_kind"]) == {"concept", "out_of_scope"} and groups["by_kind"]["out_of_scope"]["cases"] == 2
 
 
-def test_run_config_survives_a_crashing_case_and_restores_the_switches(catalog):
+def test_run_config_passes_the_ablation_as_call_arguments_and_survives_a_crash(catalog):
     class Stub:
-        retrieval_mode, use_graph, catalog = "hybrid", True, None
+        catalog = None
 
-        def ask(self, q, history=None, level=None, backend=None):
-            seen.append((self.retrieval_mode, self.use_graph))
+        def ask(self, q, history=None, level=None, backend=None, mode="hybrid", use_graph=True):
+            seen.append((mode, use_graph))
             raise RuntimeError("boom")
 
     seen: list = []
     stub = Stub()
     out = evals.run_config(stub, [_case()], evals.ABLATIONS[0])
     assert seen == [("bm25", False)]
-    assert (stub.retrieval_mode, stub.use_graph) == ("hybrid", True)
+    assert not hasattr(stub, "retrieval_mode")  # nothing is switched on the shared object
     assert out[0].error == "RuntimeError: boom" and out[0].failures == ["error: RuntimeError: boom"]
 
 
+def test_a_crashed_case_is_a_miss_not_left_out():
+    """Bug 8: a case that raised used to vanish from every denominator (hit@5 stayed 1.0 here)."""
+    ok = score_answer(
+        _case(),
+        {"in_scope": True, "citations": [{"n": 1, "resource_id": "mml-book"}], "answer": "x [1]"},
+        config="c",
+        catalog=None,
+        valid_urls=None,
+    )
+    crashed = crashed_result(_case(), "c", "RuntimeError: boom")
+    s = summarize([ok, crashed])
+    assert s["errors"] == 1 and s["ranked_cases"] == 2
+    assert s["hit@5"] == 0.5 and s["mrr"] == 0.5
+    assert s["over_refusal"] == 0.5
+
+
+def test_a_crashed_out_of_scope_case_is_not_an_abstention():
+    case = Case(
+        id="oos-x", kind="out_of_scope", q="capital of France?", expect_in_scope=False, expect_no_citations=True
+    )
+    crashed = crashed_result(case, "c", "RuntimeError: boom")
+    assert summarize([crashed])["oos_abstention"] == 0.0
+
+
+def test_eval_command_exits_non_zero_when_a_case_crashed(monkeypatch, tmp_path, capsys):
+    """Bug 8: `mathtutor eval` exited 0 although cases had crashed."""
+    from mathtutor.evals import command
+
+    class Boom:
+        catalog = None
+
+        def ask(self, *a, **k):
+            raise RuntimeError("boom")
+
+    def fake_evaluate(tutor, cases, **kw):
+        results = evals.run_config(Boom(), cases[:2], evals.FULL)
+        summary = {evals.FULL.name: evals.summarize_groups(results)}
+        meta = {
+            "cases": 2,
+            "index_dir": "x",
+            "backend": "extractive",
+            "configs": [evals.FULL.name],
+            "labels": {},
+            "seconds_total": 0.0,
+            "main": evals.FULL.name,
+        }
+        return {"meta": meta, "summary": summary}
+
+    monkeypatch.setattr("mathtutor.tutor.Tutor.open", classmethod(lambda cls, *a, **k: Boom()))
+    monkeypatch.setattr(command, "evaluate", fake_evaluate)
+    monkeypatch.setattr(command, "write_report", lambda report, out: {"md": tmp_path / "r.md"})
+    args = Namespace(index=None, cases=None, limit=2, no_ablations=True, json=False, out=tmp_path / "r")
+    assert command.run_eval(args) == 1
+    assert "2 case(s) crashed" in capsys.readouterr().err
+
+
 def test_report_paths_and_written_report(tmp_path, catalog):
-    assert evals.report_paths(tmp_path)["png"] == tmp_path / "ablation.png"
-    named = evals.report_paths(tmp_path / "report-corpus-real.json")
+    assert report_paths(tmp_path)["png"] == tmp_path / "ablation.png"
+    named = report_paths(tmp_path / "report-corpus-real.json")
     assert named["md"].name == "report-corpus-real.md" and named["png"].name == "ablation-corpus-real.png"
 
     case = _case(id="c-miss", any_of=["d2l"])
@@ -478,7 +539,7 @@ def test_naive_baseline_maps_hits_to_the_resource_of_their_file(tmp_path, real_e
         _case(id="svd", any_of=["mit-18-06"]),
         _case(id="bayes", q="What is a posterior?", any_of=["seeing-theory"]),
     ]
-    first, second = evals.run_naive(rag, cases, catalog)
+    first, second = run_naive(rag, cases, catalog)
     assert first.ranked[0] == "mit-18-06" and first.rr == 1.0
     assert second.ranked[0] == "seeing-theory"
 
@@ -526,7 +587,7 @@ GATE_MAX = {
 def test_gate_full_tutor_on_representative_cases(tutor, shipped):
     by_id = {c.id: c for c in shipped}
     cases = [by_id[i] for i in GATE_IDS]
-    results = evals.run_config(tutor, cases, evals.FULL, valid_urls=evals.valid_url_set(tutor))
+    results = evals.run_config(tutor, cases, evals.FULL, valid_urls=runner.valid_url_set(tutor))
     s = summarize(results)
     report = {k: round(s[k], 3) for k in (*GATE_MIN, *GATE_MAX)}
     assert s["errors"] == 0, [r.error for r in results if r.error]
