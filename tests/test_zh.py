@@ -121,7 +121,8 @@ def test_longest_match_beats_shorter(table):
 
 
 def test_segment_keeps_unknown_runs_together(table):
-    assert zh.segment("今天天气怎么样", table) == ["今天天气怎么样"]
+    assert zh.segment("红烧肉好吃吗", table) == ["红烧肉好吃吗"]
+    assert zh.segment("今天天气怎么样", table) == ["今天", "天气", "怎么样"]
     assert zh.segment("我想练习矩阵乘法", table) == ["我想", "练习", "矩阵乘法"]
 
 
@@ -273,21 +274,53 @@ def test_ellipsis_with_a_concept_is_not_a_follow_up(table):
     assert q("那特征值呢？", table).concepts == ("eigendecomposition",)
 
 
-def test_recommend_is_a_request_by_itself(table):
-    assert q("推荐一下", table).intents == ("resource_request",)
+def test_recommend_needs_something_to_recommend(table):
+    assert q("推荐一下", table).intents == ()
+    assert q("推荐一些学习线性代数的视频", table).intents == ("resource_request",)
+    assert q("推荐一下线性代数", table).intents == ("resource_request",)
+    r = q("推荐一部好看的电影", table)
+    assert r.intents == ()
+    assert "movie" in r.english.split()
+
+
+def test_resource_words_that_are_not_formats(table):
+    r = q("有没有讲贝叶斯推断的博客文章？", table)
+    assert r.intents == ("resource_request",)
+    assert r.formats == ()
+    assert r.concepts == ("bayesian-inference",)
+    assert q("矩阵求导有什么好的入门资料？", table).intents == ("resource_request",)
+
+
+def test_what_does_it_have_is_not_a_request(table):
+    r = q("特征值和特征向量有什么几何意义？", table)
+    assert r.intents == ("explain",)
+    assert r.concepts == ("eigendecomposition",)
+    assert q("贝叶斯定理是什么意思？", table).tokens == ("贝叶斯定理", "是什么意思")
+
+
+def test_where_can_i_watch_a_course_is_a_request_not_a_page(table):
+    r = q("MIT 18.06 线性代数课程在哪里可以看？", table)
+    assert r.intents == ("resource_request",)
+    assert r.latin == ("MIT", "18.06")
 
 
 # ---------------------------------------------------------------- unknown and bad input
 
 
 def test_unknown_text_gives_an_empty_rewrite(table):
-    r = q("今天天气怎么样", table)
+    r = q("红烧肉好吃吗", table)
     assert r.empty
     assert r.english == ""
     assert r.concepts == r.formats == r.intents == r.traits == r.levels == ()
-    assert r.unknown == ("今天天气怎么样",)
+    assert r.unknown == ("红烧肉好吃吗",)
     assert q("", table).empty
     assert q("？！。", table).empty
+
+
+def test_everyday_words_keep_off_topic_questions_off_topic(table):
+    r = q("今天天气怎么样", table)
+    assert r.english == "weather"
+    assert r.intents == r.concepts == ()
 
 
 def test_english_text_passes_through(table):
@@ -378,8 +411,10 @@ def bad(text: str) -> str:
 
 
 def test_duplicate_zh_names_both_lines():
-    msg = bad("- {zh: 矩阵, en: matrix, kind: concept}\n- {zh: 向量, en: vector, kind: concept}\n"
-              "- {zh: 矩阵, en: matrices, kind: concept}\n")
+    msg = bad(
+        "- {zh: 矩阵, en: matrix, kind: concept}\n- {zh: 向量, en: vector, kind: concept}\n"
+        "- {zh: 矩阵, en: matrices, kind: concept}\n"
+    )
     assert msg == "t.yaml line 3: duplicate zh '矩阵' (first on line 1)"
 
 
@@ -389,13 +424,17 @@ def test_duplicate_after_folding():
 
 
 def test_unknown_concept_id():
-    msg = bad("- {zh: 奇异值分解, en: svd, kind: concept, concept: svd}\n"
-              "- {zh: 特征值, en: eigenvalue, kind: concept, concept: eigenvalues}\n")
+    msg = bad(
+        "- {zh: 奇异值分解, en: svd, kind: concept, concept: svd}\n"
+        "- {zh: 特征值, en: eigenvalue, kind: concept, concept: eigenvalues}\n"
+    )
     assert msg == "t.yaml line 2: concept 'eigenvalues' is not an id in topics.yaml"
 
 
 def test_bad_kind():
-    assert bad("- {zh: 书, en: book, kind: media, format: book}\n").startswith("t.yaml line 1: kind 'media' is not one of")
+    assert bad("- {zh: 书, en: book, kind: media, format: book}\n").startswith(
+        "t.yaml line 1: kind 'media' is not one of"
+    )
 
 
 def test_kind_needs_its_tag():
@@ -449,8 +488,9 @@ def test_conflict_with_topics_alias():
 
 def test_topics_alias_missing_from_table_is_added():
     topics = zh.TopicVocabulary(frozenset(IDS), {"svd": "Singular value decomposition"}, {"奇异值": "svd"})
-    t = zh.parse_terms("- {zh: 主成分分析, en: principal component analysis, kind: concept, concept: pca}\n",
-                       topics, source="t.yaml")
+    t = zh.parse_terms(
+        "- {zh: 主成分分析, en: principal component analysis, kind: concept, concept: pca}\n", topics, source="t.yaml"
+    )
     r = zh.translate_query("奇异值和主成分分析", t)
     assert r.concepts == ("svd", "pca")
     assert r.english == "singular value decomposition principal component analysis"

@@ -46,7 +46,7 @@ INTENTS = (
     "follow_up",
 )
 #: Cues are never reported; translate_query combines them with the rest of the question.
-CUES = ("request_cue", "enough_cue", "maths_cue", "ellipsis_cue")
+CUES = ("request_cue", "resource_cue", "enough_cue", "maths_cue", "ellipsis_cue")
 TRAITS = ("exercises", "solutions", "proofs", "code", "short", "interactive", "free")
 
 #: Which field each kind must carry, and the values each tag field allows.
@@ -190,7 +190,7 @@ class TopicVocabulary:
 def read_topics(topics_path: Path) -> TopicVocabulary:
     """Read topics.yaml directly (this module does not import topics.py)."""
     try:
-        data = yaml.load(topics_path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # noqa: S506 (safe loader)
+        data = yaml.load(topics_path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # a safe loader
     except FileNotFoundError:
         raise TermTableError(f"{topics_path.name}: needed to check concept ids, but it is missing") from None
     except yaml.YAMLError as exc:
@@ -408,7 +408,8 @@ def translate_query(text: str, table: TermTable | None = None) -> ZhRewrite:
     Rules on top of the table: a Latin token that is a one-word id or alias in topics.yaml names
     that concept ("PCA"); "what maths do I need" with a concept asks for its prerequisites, not the
     mission question; a named format makes it a resource request unless it asks for a
-    page; a weak cue ("有没有", "适合") needs a format, trait, level or follow-up to count;
+    page; a weak cue ("有没有", "推荐", "适合") needs a format, trait, level, resource word,
+    follow-up or maths word to count (so "推荐一部电影" is not a resource request);
     "enough?" with maths is the mission question; practice inside a resource request means
     "with exercises"; "…呢?" with no concept is a follow-up; an interactive format is also an
     interactive trait.
@@ -451,9 +452,12 @@ def translate_query(text: str, table: TermTable | None = None) -> ZhRewrite:
         traits.append("interactive")
     if formats and "where_explained" not in intents:
         add("resource_request")
-    if "request_cue" in tags and (formats or traits or levels or "follow_up" in intents):
+    about_maths = any(t.kind == "concept" for t in matched) or bool(concepts) or "maths_cue" in tags
+    if "request_cue" in tags and (
+        formats or traits or levels or "resource_cue" in tags or "follow_up" in intents or about_maths
+    ):
         add("resource_request")
-    if "enough_cue" in tags and ("maths_cue" in tags or concepts):
+    if "enough_cue" in tags and about_maths:
         add("mission")
     if "ellipsis_cue" in tags and not concepts:
         add("follow_up")
