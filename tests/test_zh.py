@@ -230,7 +230,9 @@ def test_who_teaches_proofs_well(table):
 
 def test_weak_cue_alone_is_not_a_resource_request(table):
     # "有没有" with nothing that describes a resource
-    assert q("有没有更好的理解方法", table).intents == ("explain",)
+    assert q("有没有办法理解这个概念", table).intents == ("explain", "follow_up")
+    # "更…" with no concept is elliptical: a better way to understand *it*
+    assert q("有没有更好的理解方法", table).intents == ("explain", "follow_up")
     assert q("有没有办法理解特征值", table).intents == ("explain",)
 
 
@@ -512,3 +514,48 @@ def test_missing_files_are_reported_by_name(tmp_path: Path):
     (tmp_path / "topics.yaml").write_text("- id: svd\n", encoding="utf-8")
     with pytest.raises(zh.TermTableError, match=r"^terms_zh.yaml: the Chinese term table is missing$"):
         zh.load_terms(tmp_path / "terms_zh.yaml")
+
+
+# ---------------------------------------------------------------- phrasings added after a held-out check
+
+
+def test_mission_phrasings(table):
+    assert q("做算法工程师数学要到什么水平？", table).intents == ("mission",)
+    assert q("大学数学忘光了还能学机器学习吗", table).intents == ("mission",)
+    assert q("不会微积分能学深度学习吗？", table).intents == ("mission",)
+    # "what level" about something that is not maths is not the mission question
+    assert q("这本书是什么水平", table).intents == ("explain", "follow_up")
+    assert q("这本书适合什么水平", table).intents == ("follow_up",)
+
+
+def test_a_whole_field_keeps_the_mission_question(table):
+    # 深度学习 maps to neural-networks, but "the maths for deep learning" is the mission question
+    r = q("想读懂深度学习论文要补哪些数学", table)
+    assert r.intents == ("plan", "mission")
+    assert r.concepts == ("neural-networks",)
+    # a specific concept makes it a prerequisite question
+    assert q("学主成分分析要补哪些数学", table).intents == ("plan",)
+
+
+def test_prerequisite_phrasings(table):
+    r = q("学支持向量机前要掌握哪些知识", table)
+    assert r.intents == ("plan",)
+    assert r.concepts == ("svm",)
+
+
+def test_comparative_follow_ups(table):
+    r = q("有没有更短的？", table)
+    assert r.intents == ("resource_request", "follow_up")
+    assert r.traits == ("short",)
+    r = q("换一本更入门的", table)
+    assert r.intents == ("resource_request", "follow_up")
+    assert r.formats == ("book",)
+    assert r.level == "beginner"
+    assert q("还有吗", table).intents == ("resource_request", "follow_up")
+
+
+def test_give_me_a_problem(table):
+    r = q("给我出一道求偏导数的练习题", table)
+    assert r.intents == ("practice",)
+    assert r.concepts == ("partial-derivatives",)
+    assert r.traits == ("exercises",)

@@ -46,7 +46,7 @@ INTENTS = (
     "follow_up",
 )
 #: Cues are never reported; translate_query combines them with the rest of the question.
-CUES = ("request_cue", "resource_cue", "enough_cue", "maths_cue", "ellipsis_cue")
+CUES = ("request_cue", "resource_cue", "enough_cue", "maths_cue", "ellipsis_cue", "field_cue")
 TRAITS = ("exercises", "solutions", "proofs", "code", "short", "interactive", "free")
 
 #: Which field each kind must carry, and the values each tag field allows.
@@ -408,8 +408,8 @@ def translate_query(text: str, table: TermTable | None = None) -> ZhRewrite:
     Rules on top of the table: a Latin token that is a one-word id or alias in topics.yaml names
     that concept ("PCA"); "what maths do I need" with a concept asks for its prerequisites, not the
     mission question; a named format makes it a resource request unless it asks for a
-    page; a weak cue ("有没有", "推荐", "适合") needs a format, trait, level, resource word,
-    follow-up or maths word to count (so "推荐一部电影" is not a resource request);
+    page; a weak cue ("有没有", "推荐", "适合") needs a format, trait, level, resource word or
+    maths word to count (so "推荐一部电影" is not a resource request);
     "enough?" with maths is the mission question; practice inside a resource request means
     "with exercises"; "…呢?" with no concept is a follow-up; an interactive format is also an
     interactive trait.
@@ -440,8 +440,9 @@ def translate_query(text: str, table: TermTable | None = None) -> ZhRewrite:
     tags = _ordered(v for t in matched for v in t.intents)
     intents = [v for v in tags if v in INTENTS]
     # "需要什么数学" is the mission question ("what maths do I need?") unless it is about a named concept,
-    # where it asks for that concept's prerequisites.
-    if concepts and "mission" in intents and all("plan" in t.intents for t in matched if "mission" in t.intents):
+    # where it asks for that concept's prerequisites; a whole field ("深度学习") is not such a concept.
+    specific = [t for t in matched if t.concept and "field_cue" not in t.intents]
+    if specific and "mission" in intents and all("plan" in t.intents for t in matched if "mission" in t.intents):
         intents.remove("mission")
 
     def add(intent: str) -> None:
@@ -453,9 +454,7 @@ def translate_query(text: str, table: TermTable | None = None) -> ZhRewrite:
     if formats and "where_explained" not in intents:
         add("resource_request")
     about_maths = any(t.kind == "concept" for t in matched) or bool(concepts) or "maths_cue" in tags
-    if "request_cue" in tags and (
-        formats or traits or levels or "resource_cue" in tags or "follow_up" in intents or about_maths
-    ):
+    if "request_cue" in tags and (formats or traits or levels or "resource_cue" in tags or about_maths):
         add("resource_request")
     if "enough_cue" in tags and about_maths:
         add("mission")
