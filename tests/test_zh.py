@@ -126,6 +126,12 @@ def test_segment_keeps_unknown_runs_together(table):
     assert zh.segment("我想练习矩阵乘法", table) == ["我想", "练习", "矩阵乘法"]
 
 
+def test_characters_whose_lower_case_is_longer_do_not_shift_matches(table):
+    # non-ASCII letters are not Latin tokens (they are skipped), but must not shift what follows
+    assert zh.segment("İİ矩阵乘法", table) == ["矩阵乘法"]
+    assert zh.segment("İ KL散度", table) == ["KL散度"]
+
+
 def test_segment_drops_punctuation_and_spaces(table):
     assert zh.segment("特征值， 特征向量。", table) == ["特征值", "特征向量"]
     assert zh.segment("", table) == []
@@ -535,6 +541,8 @@ def test_a_whole_field_keeps_the_mission_question(table):
     assert r.concepts == ("neural-networks",)
     # a specific concept makes it a prerequisite question
     assert q("学主成分分析要补哪些数学", table).intents == ("plan",)
+    assert q("学PCA需要哪些数学", table).intents == ("plan",)
+    assert q("学机器学习需要哪些数学", table).intents == ("plan", "mission")
 
 
 def test_prerequisite_phrasings(table):

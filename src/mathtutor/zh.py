@@ -144,7 +144,7 @@ def _fold(text: str) -> str:
 
 
 def _key(text: str) -> str:
-    return _fold(text).strip().casefold()
+    return "".join(c if len(low := c.lower()) != 1 else low for c in _fold(text).strip())
 
 
 def _is_latin(char: str) -> bool:
@@ -333,9 +333,9 @@ def _parse_entry(entry: dict[Any, Any], line: int, known: frozenset[str], source
 def _segment(text: str, table: TermTable) -> list[tuple[str, Term | None]]:
     """Greedy longest match; unknown Chinese runs and Latin tokens come back with no term."""
     folded = _fold(text)
-    lowered = folded.casefold()
-    if len(lowered) != len(folded):  # casefold changed the length (e.g. German ß): match on lower()
-        lowered = folded.lower()
+    # Lower-case character by character, keeping any character whose lower case is longer ("İ"),
+    # so positions in `lowered` are positions in `folded`.
+    lowered = "".join(c if len(low := c.lower()) != 1 else low for c in folded)
     out: list[tuple[str, Term | None]] = []
     unknown_start: int | None = None
     i, n = 0, len(folded)
@@ -405,14 +405,17 @@ def _checked(text: str) -> str:
 def translate_query(text: str, table: TermTable | None = None) -> ZhRewrite:
     """Rewrite a (Chinese or mixed) question as English phrases plus what it asks for.
 
-    Rules on top of the table: a Latin token that is a one-word id or alias in topics.yaml names
-    that concept ("PCA"); "what maths do I need" with a concept asks for its prerequisites, not the
-    mission question; a named format makes it a resource request unless it asks for a
-    page; a weak cue ("有没有", "推荐", "适合") needs a format, trait, level, resource word or
-    maths word to count (so "推荐一部电影" is not a resource request);
-    "enough?" with maths is the mission question; practice inside a resource request means
-    "with exercises"; "…呢?" with no concept is a follow-up; an interactive format is also an
-    interactive trait.
+    Rules on top of the table:
+    - a Latin token that is a one-word id or alias in topics.yaml names that concept ("PCA");
+    - "what maths do I need" about a specific concept asks for its prerequisites (plan); with no
+      specific concept (or only a field such as 深度学习) a plan about maths is the mission question;
+    - "enough?" ("够吗", "能学…吗") with maths named is the mission question;
+    - a named format makes it a resource request, unless it asks for a page;
+    - a weak cue ("有没有", "推荐", "适合") counts only with a format, trait, level, resource word
+      or maths word (so "推荐一部电影" is not a resource request);
+    - practice inside a resource request means "with exercises";
+    - "那…呢?" or "更…" with no concept is a follow-up;
+    - an interactive format is also an interactive trait.
     """
     table = table or load_terms()
     pieces = _segment(_checked(text), table)
@@ -430,10 +433,8 @@ def translate_query(text: str, table: TermTable | None = None) -> ZhRewrite:
         else:
             unknown.append(piece)
 
-    concepts = _ordered(
-        [t.concept for t in matched if t.concept]
-        + [cid for word in latin if (cid := table.latin_words.get(word.casefold()))]
-    )
+    latin_concepts = [cid for word in latin if (cid := table.latin_words.get(word.casefold()))]
+    concepts = _ordered([t.concept for t in matched if t.concept] + latin_concepts)
     formats = _ordered(f for t in matched for f in t.formats)
     levels = _ordered(v for t in matched for v in t.levels)
     traits = _ordered(v for t in matched for v in t.traits)
@@ -441,7 +442,7 @@ def translate_query(text: str, table: TermTable | None = None) -> ZhRewrite:
     intents = [v for v in tags if v in INTENTS]
     # "需要什么数学" is the mission question ("what maths do I need?") unless it is about a named concept,
     # where it asks for that concept's prerequisites; a whole field ("深度学习") is not such a concept.
-    specific = [t for t in matched if t.concept and "field_cue" not in t.intents]
+    specific = bool(latin_concepts) or any(t.concept and "field_cue" not in t.intents for t in matched)
     if specific and "mission" in intents and all("plan" in t.intents for t in matched if "mission" in t.intents):
         intents.remove("mission")
 
@@ -456,6 +457,8 @@ def translate_query(text: str, table: TermTable | None = None) -> ZhRewrite:
     about_maths = any(t.kind == "concept" for t in matched) or bool(concepts) or "maths_cue" in tags
     if "request_cue" in tags and (formats or traits or levels or "resource_cue" in tags or about_maths):
         add("resource_request")
+    if "plan" in intents and "maths_cue" in tags and not specific:  # "学机器学习要哪些数学"
+        add("mission")
     if "enough_cue" in tags and about_maths:
         add("mission")
     if "ellipsis_cue" in tags and not concepts:
