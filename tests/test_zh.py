@@ -567,3 +567,10 @@ def test_give_me_a_problem(table):
     assert r.intents == ("practice",)
     assert r.concepts == ("partial-derivatives",)
     assert r.traits == ("exercises",)
+
+
+def test_common_words_that_only_look_like_cues(table):
+    assert q("模型参数怎么更新", table).intents == ()  # 更新 is "update", not "更…" (a follow-up)
+    assert q("帮我研究一下主成分分析", table).level is None  # "look into", not the researcher level
+    assert q("简单来说什么是熵", table).level is None
+    assert q("能够理解反向传播吗", table).intents == ("explain",)  # 能够 is "can", not "够" (enough)
