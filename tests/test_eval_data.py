@@ -407,9 +407,35 @@ def test_term_locators_exist_in_corpus_real() -> None:
             assert max(t.pages) <= count, f"{t.id}: page {max(t.pages)} > {count}"
             if t.label:
                 assert tuple(reader.page_labels[p - 1] for p in t.pages) == t.label, t.id
+            text = " ".join(_page_text(reader, p) for p in t.pages)
+            missing = [w for w in _content_stems(t.term) if w not in text]
+            assert missing == [], f"{t.id}: {missing} not on page(s) {list(t.pages)} of {t.file}"
         elif t.heading:
             headings = {m.group(1).strip() for m in re.finditer(r"(?m)^#+ (.+)$", path.read_text(encoding="utf-8"))}
             assert t.heading in headings, t.id
+
+
+_TERM_STOP = frozenset(
+    {"the", "and", "with", "from", "into", "that", "this", "matrix", "matrices", "method", "methods"}
+)
+
+
+def _content_stems(term: str) -> list[str]:
+    """Stems of a term's content words ("kernels in SVMs" -> ["kerne", "svm"]) to look for on its page."""
+    words = [w for w in re.findall(r"[a-z]{4,}", term.lower()) if w not in _TERM_STOP]
+    return [w.rstrip("s")[:5] for w in words]
+
+
+def _page_text(reader: object, page: int) -> str:
+    raw = reader.pages[page - 1].extract_text() or ""  # type: ignore[attr-defined]
+    raw = raw.replace("\ufb01", "fi").replace("\ufb00", "ff").replace("\ufb02", "fl").replace("-\n", "")
+    return re.sub(r"\s+", " ", raw).lower()
+
+
+def test_content_stems() -> None:
+    assert _content_stems("kernels in SVMs") == ["kerne", "svm"]
+    assert _content_stems("the inverse of a matrix") == ["inver"]
+    assert _content_stems("p-values") == ["value"]
 
 
 # ---------------------------------------------------------------- no copied text
