@@ -58,7 +58,14 @@ def build_parser() -> argparse.ArgumentParser:
     # --- eval (implemented in mathtutor.evals)
     p = sub.add_parser("eval", help="score the tutor on the offline eval set")
     _add_index_arg(p)
-    p.add_argument("--cases", type=Path, metavar="FILE", help="eval cases (default: evals/cases.jsonl)")
+    p.add_argument(
+        "--split",
+        choices=["test", "dev", "legacy"],
+        default="test",
+        help="which case set: test (frozen, reported), dev (tune on this), legacy (evals/cases.jsonl)",
+    )
+    p.add_argument("--cases", type=Path, metavar="FILE", help="another case file (overrides --split)")
+    p.add_argument("--no-terms", action="store_true", help="skip the 'where is TERM explained' questions")
     p.add_argument("--out", type=Path, metavar="DIR", help="where to write the report (default: evals/reports)")
     p.add_argument("--backend", choices=["extractive", "local", "ollama", "openai"])
     p.add_argument("--no-ablations", action="store_true", help="score the full tutor only")

@@ -16,6 +16,7 @@ from mathtutor.evals.cases import DEFAULT_CASES, SUPPORT_THRESHOLD, Case, CaseFi
 from mathtutor.evals.command import run_eval
 from mathtutor.evals.configs import ABLATIONS, FULL, NAIVE, Config
 from mathtutor.evals.metrics import (
+    CitationFacts,
     citation_problems,
     cited_sentences,
     concept_recall,
@@ -41,6 +42,7 @@ __all__ = [
     "Case",
     "CaseFileError",
     "CaseResult",
+    "CitationFacts",
     "Config",
     "NaiveRag",
     "citation_problems",

@@ -127,7 +127,7 @@ def run_naive(rag: NaiveRag, cases: Sequence[Case], catalog: Catalog | None, bar
     results = []
     for case in cases:
         answer = rag.answer(case.q)
-        r = score_answer(case, answer, config=NAIVE.name, catalog=catalog, valid_urls=None)
+        r = score_answer(case, answer, config=NAIVE.name, catalog=catalog, facts=None)
         r.retrieved, r.ret_hit5, r.ret_rr = r.ranked, r.hit5, r.rr  # its answer is its retrieval
         if r.concept_recall is None and case.concepts:
             r.concept_recall = 0.0

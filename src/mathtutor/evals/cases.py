@@ -16,9 +16,33 @@ if TYPE_CHECKING:
     from mathtutor.knowledge.topics import TopicGraph
 
 
-DEFAULT_CASES = PROJECT_ROOT / "evals" / "cases.jsonl"
+EVALS_DIR = PROJECT_ROOT / "evals"
+#: The case files: ``test`` is frozen once written (its expectations come from the materials) and is
+#: what the README reports; ``dev`` is the one to tune on; ``legacy`` is the first, catalog-written set.
+SPLITS = {"test": EVALS_DIR / "test.jsonl", "dev": EVALS_DIR / "dev.jsonl", "legacy": EVALS_DIR / "cases.jsonl"}
+DEFAULT_CASES = SPLITS["test"]
 DEFAULT_OUT = PROJECT_ROOT / "evals" / "reports"
-KINDS = ("plan", "concept", "resource", "level", "chinese", "followup", "out_of_scope")
+KINDS = ("plan", "concept", "resource", "level", "mission", "chinese", "followup", "out_of_scope")
+#: What a resource question asks for, by description rather than title (``asks_for``).
+ASKS_FOR = frozenset(
+    {
+        "book",
+        "course",
+        "lectures",
+        "channel",
+        "article",
+        "video",
+        "short-videos",
+        "exercises",
+        "solutions",
+        "proofs",
+        "code",
+        "interactive",
+        "free",
+        "beginner",
+        "advanced",
+    }
+)
 #: Cut-offs of the ranking metrics.
 HIT_KS = (1, 5)
 RECALL_K = 5
@@ -60,7 +84,7 @@ class Case(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str
-    kind: Literal["plan", "concept", "resource", "level", "chinese", "followup", "out_of_scope"]
+    kind: Literal["plan", "concept", "resource", "level", "mission", "chinese", "followup", "out_of_scope"]
     q: str = Field(min_length=1)
     history: tuple[Turn, ...] = ()
     level: Literal["beginner", "practitioner", "researcher"] | None = None
@@ -71,6 +95,14 @@ class Case(BaseModel):
     concepts: tuple[str, ...] = ()
     expect_no_citations: bool = False
     note: str | None = None
+    #: The phrasing pattern (dev and test never share one).
+    template: str | None = None
+    #: corpus-real files (manifest ``file`` paths) whose passages answer it: a retrieval-only check.
+    expect_files: tuple[str, ...] = ()
+    #: What a resource question asks for (exercises, short videos, proofs, code, ...).
+    asks_for: tuple[str, ...] = ()
+    #: ``concepts`` follows a book's order that the topic graph does not (the order check is skipped).
+    contradicts_topics: bool = False
 
     @field_validator("id")
     @classmethod
@@ -85,6 +117,14 @@ class Case(BaseModel):
         dupes = sorted({x for x in v if v.count(x) > 1})
         if dupes:
             raise ValueError(f"listed more than once: {', '.join(dupes)}")
+        return v
+
+    @field_validator("asks_for")
+    @classmethod
+    def _asks_for(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = sorted(set(v) - ASKS_FOR)
+        if unknown:
+            raise ValueError(f"unknown asks_for value(s): {', '.join(unknown)}")
         return v
 
     @model_validator(mode="after")
@@ -110,6 +150,12 @@ class Case(BaseModel):
             raise ValueError("the history must end with the assistant's turn (the question is 'q')")
         if self.kind == "chinese" and self.lang != "zh":
             raise ValueError("kind 'chinese' needs lang: 'zh'")
+        if self.asks_for and self.kind != "resource":
+            raise ValueError("asks_for is for resource cases")
+        if self.contradicts_topics and not self.concepts:
+            raise ValueError("contradicts_topics needs concepts")
+        if not self.expect_in_scope and self.expect_files:
+            raise ValueError("an out-of-scope case cannot expect files")
         if self.lang == "zh" and not CJK.search(self.q):
             raise ValueError("lang 'zh' but the question has no Chinese characters")
         return self
@@ -180,7 +226,7 @@ def parse_cases(
             unknown = [c for c in case.concepts if c not in topics]
             for c in unknown:
                 errors.append(f"{label}: concepts: unknown concept id {c!r}")
-            known = [c for c in case.concepts if c in topics]
+            known = [c for c in case.concepts if c in topics] if not case.contradicts_topics else []
             for i, later in enumerate(known):
                 needs = set(topics.prerequisites(later))
                 for earlier in known[i + 1 :]:
@@ -198,7 +244,7 @@ def parse_cases(
 def load_cases(
     path: Path | str | None = None, *, catalog: Catalog | None = None, topics: TopicGraph | None = None
 ) -> list[Case]:
-    """Read and validate a case file (default: evals/cases.jsonl); see :func:`parse_cases`."""
+    """Read and validate a case file (default: the frozen test split); see :func:`parse_cases`."""
     p = Path(path) if path is not None else DEFAULT_CASES
     try:
         text = p.read_text(encoding="utf-8")

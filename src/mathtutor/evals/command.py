@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mathtutor.evals.cases import DEFAULT_CASES, CaseFileError, display_path, load_cases
+from mathtutor.evals.cases import SPLITS, CaseFileError, display_path, load_cases
 from mathtutor.evals.report import headline, write_report
 from mathtutor.evals.runner import evaluate
+from mathtutor.evals.terms import load_terms
 from mathtutor.settings import get_settings
 
 if TYPE_CHECKING:
@@ -29,7 +30,9 @@ def run_eval(args: argparse.Namespace) -> int:
     try:
         catalog = load_catalog(settings.corpus_dir / "catalog.yaml")
         topics = load_topics(settings.corpus_dir / "topics.yaml")
-        cases = load_cases(args.cases, catalog=catalog, topics=topics)
+        cases_path = Path(args.cases) if args.cases else SPLITS[getattr(args, "split", None) or "test"]
+        cases = load_cases(cases_path, catalog=catalog, topics=topics)
+        terms = [] if getattr(args, "no_terms", False) else load_terms()
     except CaseFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -55,8 +58,9 @@ def run_eval(args: argparse.Namespace) -> int:
         backend=backend,
         ablations=not args.no_ablations,
         progress=not args.json,
+        terms=terms,
     )
-    report["meta"]["cases_file"] = display_path(Path(args.cases) if args.cases else DEFAULT_CASES)
+    report["meta"]["cases_file"] = display_path(cases_path)
     paths = write_report(report, args.out)
     crashed = {name: s["overall"]["errors"] for name, s in report["summary"].items() if s["overall"]["errors"]}
     code = EXIT_CRASHED if crashed else 0
@@ -71,6 +75,13 @@ def run_eval(args: argparse.Namespace) -> int:
     )
     for name, s in report["summary"].items():
         print("  " + headline(meta["labels"].get(name, name), s["overall"]))
+    if report.get("terms"):
+        t = report["terms"]["summary"]
+        k = report["terms"]["k"]
+        print(
+            f"  where is TERM explained: defining page cited first {t['hit@1']:.2f}, in the top {k} {t[f'hit@{k}']:.2f}"
+            f" ({t['questions']} questions)"
+        )
     failing = report["summary"][meta["main"]]["overall"]["failing"]
     print(f"{failing} failing case(s) listed in {paths['md']}")
     print("Report: " + ", ".join(str(p) for p in paths.values()))

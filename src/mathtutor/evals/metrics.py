@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from mathtutor.evals.cases import CJK, SUPPORT_THRESHOLD, URL_IN_TEXT
+from mathtutor.ingest.linking import NOTES_RESOURCE
 from mathtutor.types import CITATION_MARKER
 
 if TYPE_CHECKING:
@@ -110,11 +113,36 @@ def order_agreement(expected: Sequence[str], path: Sequence[str]) -> float | Non
     return None if tau is None or math.isnan(tau) else float(tau)
 
 
-def citation_problems(answer_text: str, citations: Sequence[dict[str, Any]], valid_urls: set[str]) -> list[str]:
-    """What does not resolve: ``[n]`` markers without a citation, cited URLs we do not know.
+@dataclass(frozen=True, slots=True)
+class CitationFacts:
+    """What a citation may point at, read once from the catalog and the index.
 
-    ``valid_urls`` holds normalised URLs (catalog.normalize_url) of the catalog and the ingested files.
+    ``urls_of``: resource id -> its catalog URLs (resource, parts, aliases), normalised; ``chunk_file``:
+    passage id -> its file; ``file_pages`` / ``file_seconds``: how long each file is, so a deep link
+    past the end of the document is caught.
     """
+
+    urls_of: Mapping[str, frozenset[str]]
+    chunk_file: Mapping[int, str] = field(default_factory=dict)
+    file_pages: Mapping[str, int] = field(default_factory=dict)
+    file_seconds: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def all_urls(self) -> frozenset[str]:
+        return frozenset().union(*self.urls_of.values()) if self.urls_of else frozenset()
+
+
+def _deep_position(url: str) -> tuple[int | None, float | None]:
+    """The ``#page=`` and ``t=`` of a deep link, when it has them."""
+    parts = urlsplit(url)
+    page = re.search(r"(?:^|&)page=(\d+)", parts.fragment)
+    t = re.search(r"(?:^|&)t=(\d+)s?(?:&|$)", parts.query)
+    return (int(page.group(1)) if page else None), (float(t.group(1)) if t else None)
+
+
+def citation_problems(answer_text: str, citations: Sequence[dict[str, Any]], facts: CitationFacts) -> list[str]:
+    """What does not hold up: markers without a citation, URLs that are not the cited resource's catalog
+    URL, study-note links that name a server file, and deep links past the end of the cited document."""
     from mathtutor.links import normalize_url
 
     problems: list[str] = []
@@ -122,15 +150,31 @@ def citation_problems(answer_text: str, citations: Sequence[dict[str, Any]], val
     missing = sorted({int(n) for n in CITATION_MARKER.findall(answer_text or "")} - numbers)
     problems += [f"[{n}] in the answer resolves to no citation" for n in missing]
     for c in citations:
-        url = c.get("url")
+        n, url, rid = c.get("n"), c.get("url"), c.get("resource_id")
         if not url:
-            problems.append(f"citation [{c.get('n')}] has no URL")
-        elif normalize_url(url) not in valid_urls:
-            problems.append(f"citation [{c.get('n')}] URL {url} is neither a catalog URL nor an ingested file's")
+            problems.append(f"citation [{n}] has no URL")
+            continue
+        if rid == NOTES_RESOURCE:
+            if url.startswith("file:") or not ("/notes/" in url or url.startswith("corpus/notes/")):
+                problems.append(f"citation [{n}] links a study note as {url}, not at its notes address")
+        elif rid is None or rid not in facts.urls_of:
+            problems.append(f"citation [{n}] URL {url} belongs to no catalog resource")
+        elif normalize_url(url) not in facts.urls_of[rid]:
+            problems.append(f"citation [{n}] URL {url} is not a catalog URL of {rid}")
+        file = facts.chunk_file.get(c["chunk_id"]) if c.get("chunk_id") is not None else None
+        page, seconds = _deep_position(url)
+        if file is not None and page is not None:
+            pages = facts.file_pages.get(file) or 0
+            if pages and not 1 <= page <= pages:
+                problems.append(f"citation [{n}] opens page {page} of a {pages}-page file")
+        if file is not None and seconds is not None:
+            length = facts.file_seconds.get(file)
+            if length is not None and seconds > length + 1:
+                problems.append(f"citation [{n}] opens {seconds:.0f} s into a {length:.0f} s video")
     return problems
 
 
-def stray_urls(answer_text: str, valid_urls: set[str]) -> list[str]:
+def stray_urls(answer_text: str, valid_urls: Set[str]) -> list[str]:
     """URLs written in the answer text that are neither catalog URLs nor ingested files' URLs.
 
     Not citations, but a learner sees them as links the tutor vouches for: copied from a passage

@@ -43,6 +43,7 @@ _TABLE_COLS = (
     ("nDCG@10", "ndcg@10", False),
     ("retrieved hit@5", "retrieval_hit@5", False),
     ("retrieved MRR", "retrieval_mrr", False),
+    ("passages found@5", "retrieval_file_hit@5", False),
     ("concept recall", "concept_recall", False),
     ("order τ", "kendall_tau", False),
     ("citations valid", "citation_validity", True),
@@ -69,6 +70,36 @@ def _header(first: str) -> list[str]:
         f"| {first} | " + " | ".join(h for h, _, _ in _TABLE_COLS) + " |",
         "|---|" + "---:|" * len(_TABLE_COLS),
     ]
+
+
+def _terms_section(terms: dict[str, Any] | None) -> list[str]:
+    """'Where does BOOK explain TERM': the share of questions citing the defining page, and the misses."""
+    if not terms:
+        return []
+    k, t = terms["k"], terms["summary"]
+    lines = [
+        "### Where is TERM explained (defining page, from `evals/terms.jsonl`)",
+        "",
+        f"| lang | questions | defining page first | in the top {k} |",
+        "|---|---:|---:|---:|",
+        f"| all | {t['questions']} | {_fmt(t['hit@1'])} | {_fmt(t[f'hit@{k}'])} |",
+        *(
+            f"| {lang} | {v['questions']} | {_fmt(v['hit@1'])} | {_fmt(v[f'hit@{k}'])} |"
+            for lang, v in t.items()
+            if isinstance(v, dict)
+        ),
+        "",
+    ]
+    misses = [r for r in terms["rows"] if r["rank"] is None or r["rank"] > k]
+    if misses:
+        lines += [f"Misses ({len(misses)}):", ""]
+        lines += [
+            f"- `{r['id']}` ({r['lang']}): cited {', '.join(r['cited']) or 'nothing'}"
+            + (f"; error {r['error']}" if r["error"] else "")
+            for r in misses
+        ]
+        lines.append("")
+    return lines
 
 
 def render_markdown(report: dict[str, Any], png_name: str | None) -> str:
@@ -102,6 +133,7 @@ def render_markdown(report: dict[str, Any], png_name: str | None) -> str:
         *_header("lang"),
         *(_row(k, v) for k, v in s["by_lang"].items()),
         "",
+        *_terms_section(report.get("terms")),
     ]
     if len(summary) > 1:
         lines += ["## Ablations (all cases)", "", *_header("configuration")]
@@ -266,6 +298,7 @@ def report_json(report: dict[str, Any]) -> dict[str, Any]:
         "ndcg10",
         "ret_hit5",
         "ret_rr",
+        "ret_file_hit5",
         "concept_recall",
         "kendall_tau",
         "abstained",
@@ -276,7 +309,7 @@ def report_json(report: dict[str, Any]) -> dict[str, Any]:
             cases_out[name] = [r.to_dict() for r in rs]
         else:
             cases_out[name] = [{k: getattr(r, k) for k in compact} | {"ranked": r.ranked[:5]} for r in rs]
-    return {"meta": report["meta"], "summary": report["summary"], "cases": cases_out}
+    return {"meta": report["meta"], "summary": report["summary"], "terms": report.get("terms"), "cases": cases_out}
 
 
 def write_report(report: dict[str, Any], out: Path | None = None) -> dict[str, Path]:

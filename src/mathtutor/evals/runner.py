@@ -12,6 +12,7 @@ from mathtutor.evals.baseline import NaiveRag, run_naive
 from mathtutor.evals.cases import HIT_KS, SUPPORT_THRESHOLD, Case, display_path
 from mathtutor.evals.configs import ABLATIONS, FULL, NAIVE, Config
 from mathtutor.evals.metrics import (
+    CitationFacts,
     cited_sentences,
     hit_at_k,
     percentile,
@@ -20,28 +21,34 @@ from mathtutor.evals.metrics import (
     supported_share,
 )
 from mathtutor.evals.scoring import CaseResult, crashed_result, score_answer, summarize_groups
+from mathtutor.evals.terms import Term, indexed_terms, run_terms
 
 if TYPE_CHECKING:
     from mathtutor.tutor import Tutor
 
 
-def valid_url_set(tutor: Tutor) -> set[str]:
-    """Normalised URLs a citation may point at: catalog resources and parts (with aliases), ingested files."""
+def citation_facts(tutor: Tutor) -> CitationFacts:
+    """Catalog URLs per resource, and each passage's file with the file's length, from the live index."""
     from mathtutor.index.store import read_manifest
     from mathtutor.links import normalize_url
 
-    urls: set[str] = set()
+    urls_of: dict[str, frozenset[str]] = {}
     if tutor.catalog is not None:
         for res in tutor.catalog.resources:
-            urls.update(res.all_urls())
+            urls = set(res.all_urls())
             for part in res.parts:
                 urls.update(([part.url] if part.url else []) + list(part.alias_urls))
+            urls_of[res.id] = frozenset(normalize_url(u) for u in urls)
     manifest = read_manifest(tutor.settings.index_dir) or {}
-    urls.update(e["url"] for e in (manifest.get("files") or {}).values() if e.get("url"))
+    file_pages = {k: int(e.get("pages") or 0) for k, e in (manifest.get("files") or {}).items()}
+    chunk_file: dict[int, str] = {}
+    file_seconds: dict[str, float] = {}
     for chunk in tutor.store.iter_chunks():
-        if chunk.url:
-            urls.add(chunk.url)
-    return {normalize_url(u) for u in urls}
+        if chunk.id is not None:
+            chunk_file[chunk.id] = chunk.file_key
+        if chunk.end_s is not None:
+            file_seconds[chunk.file_key] = max(file_seconds.get(chunk.file_key, 0.0), chunk.end_s)
+    return CitationFacts(urls_of, chunk_file, file_pages, file_seconds)
 
 
 class PassageLookup:
@@ -102,7 +109,7 @@ def run_config(
     config: Config,
     *,
     backend: str = "extractive",
-    valid_urls: set[str] | None = None,
+    facts: CitationFacts | None = None,
     lookup: PassageLookup | None = None,
     bar: Any = None,
     answers: dict[str, dict[str, Any]] | None = None,
@@ -115,6 +122,7 @@ def run_config(
     raises is recorded as crashed and scored as a miss.
     """
     results: list[CaseResult] = []
+    indexed = frozenset(k.replace("\\", "/") for k in (facts.file_pages if facts else {})) if retrieval else frozenset()
     for case in cases:
         t0 = time.perf_counter()
         try:
@@ -133,9 +141,9 @@ def run_config(
         else:
             if answers is not None:
                 answers[case.id] = answer
-            r = score_answer(case, answer, config=config.name, catalog=tutor.catalog, valid_urls=valid_urls)
-            if retrieval and case.expected_ids:
-                _score_retrieval(tutor, case, config, r)
+            r = score_answer(case, answer, config=config.name, catalog=tutor.catalog, facts=facts)
+            if retrieval and (case.expected_ids or case.expect_files):
+                _score_retrieval(tutor, case, config, r, indexed)
             if lookup is not None and backend != "extractive" and answer.get("in_scope"):
                 own, anywhere = sentence_similarities(tutor.embedder, answer, lookup)
                 r.support, r.grounded = supported_share(own), supported_share(anywhere)
@@ -146,18 +154,23 @@ def run_config(
     return results
 
 
-def _score_retrieval(tutor: Tutor, case: Case, config: Config, r: CaseResult) -> None:
+def _score_retrieval(tutor: Tutor, case: Case, config: Config, r: CaseResult, indexed: frozenset[str]) -> None:
     """Resource ranking of the raw retrieved passages (question only, before the answer is composed).
 
     This isolates what each retrieval mode finds from what the tutor then does with it (scope gate,
     catalog recommendations); with the graph, detected concepts expand the query as in the tutor.
+    ``expect_files`` are scored only when one of them is in the index (``indexed``: its file keys).
     """
     use_graph = config.use_graph and tutor.topics is not None
     concepts = tutor.topics.detect(case.q) if use_graph else []
     hits = tutor.retriever.search(case.q, k=tutor.settings.top_k, concepts=concepts, mode=config.mode or "hybrid")
     r.retrieved = ranked_resources(({"resource_id": h.chunk.resource_id} for h in hits), tutor.catalog)
-    r.ret_hit5 = hit_at_k(r.retrieved, case.any_of, case.all_of, HIT_KS[1])
-    r.ret_rr = reciprocal_rank(r.retrieved, case.any_of, case.all_of)
+    if case.expected_ids:
+        r.ret_hit5 = hit_at_k(r.retrieved, case.any_of, case.all_of, HIT_KS[1])
+        r.ret_rr = reciprocal_rank(r.retrieved, case.any_of, case.all_of)
+    if case.expect_files and any(k == f or k.endswith("/" + f) for k in indexed for f in case.expect_files):
+        top = [h.chunk.file_key.replace("\\", "/") for h in hits[: HIT_KS[1]]]
+        r.ret_file_hit5 = float(any(k == f or k.endswith("/" + f) for k in top for f in case.expect_files))
 
 
 def support_calibration(tutor: Tutor, answers: Iterable[dict[str, Any]], lookup: PassageLookup) -> dict[str, Any]:
@@ -204,10 +217,15 @@ def evaluate(
     naive: bool = True,
     progress: bool = True,
     calibrate: bool = True,
+    terms: Sequence[Term] = (),
 ) -> dict[str, Any]:
-    """Run the full tutor (and, with ``ablations``, every ablation and the naive baseline); return the report."""
+    """Run the full tutor (and, with ``ablations``, every ablation and the naive baseline); return the report.
+
+    ``terms`` whose files are in the index are asked too ('where does BOOK explain TERM').
+    """
     t_start = time.perf_counter()
-    valid_urls = valid_url_set(tutor)
+    facts = citation_facts(tutor)
+    scored_terms = indexed_terms(terms, list(facts.file_pages))
     lookup = PassageLookup(tutor) if (backend != "extractive" or calibrate) else None
     main_cfg = FULL if backend == "extractive" else Config("tutor", f"full tutor, {backend} backend", "hybrid", True)
     plan: list[Config] = list(ABLATIONS) if ablations else []
@@ -227,7 +245,7 @@ def evaluate(
                 cases,
                 config,
                 backend=backend if config is main_cfg else "extractive",
-                valid_urls=valid_urls,
+                facts=facts,
                 lookup=lookup,
                 bar=bar,
                 answers=extractive_answers if config is FULL else None,
@@ -268,6 +286,7 @@ def evaluate(
             "support_calibration": calibration,
         },
         "summary": {name: summarize_groups(rs) for name, rs in results.items()},
+        "terms": run_terms(tutor, scored_terms) if scored_terms else None,
         "results": results,
         "cases": {c.id: c for c in cases},
     }

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from mathtutor.evals.cases import HIT_KS, KINDS, MIN_ORDER_TAU, NDCG_K, RECALL_K, Case
 from mathtutor.evals.metrics import (
+    CitationFacts,
     citation_problems,
     concept_recall,
     hit_at_k,
@@ -59,6 +60,7 @@ class CaseResult:
     retrieved: list[str] = field(default_factory=list)
     ret_hit5: float | None = None
     ret_rr: float | None = None
+    ret_file_hit5: float | None = None
     latency_ms: float | None = None
     error: str | None = None
     answer_excerpt: str = ""
@@ -74,10 +76,10 @@ def score_answer(
     *,
     config: str,
     catalog: Catalog | None,
-    valid_urls: set[str] | None,
+    facts: CitationFacts | None,
     latency_ms: float | None = None,
 ) -> CaseResult:
-    """Score an answer dict (``Answer.to_dict()`` shape) against a case. ``valid_urls`` None: not checked."""
+    """Score an answer dict (``Answer.to_dict()`` shape) against a case. ``facts`` None: citations not checked."""
     citations = answer.get("citations") or []
     ranked = ranked_resources(citations, catalog)
     path = [s["concept"] for s in answer.get("study_path") or []]
@@ -105,10 +107,10 @@ def score_answer(
         r.ndcg10 = ndcg_at_k(ranked, case.any_of, case.all_of, NDCG_K)
         r.concept_recall = concept_recall(case.concepts, path)
         r.kendall_tau = order_agreement(case.concepts, path)
-    if valid_urls is not None:
-        r.citation_problems = citation_problems(answer.get("answer") or "", citations, valid_urls)
+    if facts is not None:
+        r.citation_problems = citation_problems(answer.get("answer") or "", citations, facts)
         r.citations_valid = not r.citation_problems
-        r.stray_urls = stray_urls(answer.get("answer") or "", valid_urls)
+        r.stray_urls = stray_urls(answer.get("answer") or "", facts.all_urls)
     r.failures = failures(case, r)
     return r
 
@@ -120,7 +122,7 @@ def crashed_result(case: Case, config: str, error: str, *, latency_ms: float | N
     abstention (the learner got an error, not a refusal).
     """
     empty = {"in_scope": None, "citations": [], "answer": "", "study_path": []}
-    r = score_answer(case, empty, config=config, catalog=None, valid_urls=None, latency_ms=latency_ms)
+    r = score_answer(case, empty, config=config, catalog=None, facts=None, latency_ms=latency_ms)
     r.error = error
     r.abstained = case.expect_in_scope
     r.failures = failures(case, r)
@@ -195,6 +197,8 @@ def summarize(results: Sequence[CaseResult]) -> dict[str, Any]:
         "over_refusal": (sum(1 for r in in_scope if r.abstained) / len(in_scope)) if in_scope else None,
         "retrieval_hit@5": mean(r.ret_hit5 for r in ranked_cases),
         "retrieval_mrr": mean(r.ret_rr for r in ranked_cases),
+        "retrieval_file_hit@5": mean(r.ret_file_hit5 for r in in_scope),
+        "file_cases": sum(1 for r in in_scope if r.ret_file_hit5 is not None),
         "supported_sentences": mean(support),
         "grounded_sentences": mean(grounded),
         "support_answers": len(support),

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from mathtutor.evals import Case  # the one import of project code: repoint here when evals.py moves
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EVALS = ROOT / "evals"
 CORPUS = Path(os.environ.get("MATHTUTOR_CORPUS_REAL", ROOT.parent / "shared" / "corpus-real"))
 SPLITS = ("dev", "test")

@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from .settings import get_settings  # only for the corpus folder
+from mathtutor.settings import get_settings  # only for the corpus folder
 
 TERMS_FILE = "terms_zh.yaml"
 TOPICS_FILE = "topics.yaml"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mathtutor import zh
+from mathtutor.knowledge import zh
 from mathtutor.settings import PROJECT_ROOT
 
 CORPUS = PROJECT_ROOT / "corpus"
