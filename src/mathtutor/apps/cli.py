@@ -55,10 +55,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", choices=["extractive", "local", "ollama", "openai"])
     p.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
 
-    # --- eval (implemented in mathtutor.evals.core)
+    # --- eval (implemented in mathtutor.evals)
     p = sub.add_parser("eval", help="score the tutor on the offline eval set")
     _add_index_arg(p)
-    p.add_argument("--cases", type=Path, metavar="FILE", help="eval cases (default: evals/cases.jsonl)")
+    p.add_argument(
+        "--split",
+        choices=["test", "dev", "legacy"],
+        default="test",
+        help="which case set: test (frozen, reported), dev (tune on this), legacy (evals/cases.jsonl)",
+    )
+    p.add_argument("--cases", type=Path, metavar="FILE", help="another case file (overrides --split)")
+    p.add_argument("--no-terms", action="store_true", help="skip the 'where is TERM explained' questions")
     p.add_argument("--out", type=Path, metavar="DIR", help="where to write the report (default: evals/reports)")
     p.add_argument("--backend", choices=["extractive", "local", "ollama", "openai"])
     p.add_argument("--no-ablations", action="store_true", help="score the full tutor only")
@@ -203,7 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_serve(args)
         if args.command == "eval":
-            from mathtutor.evals.core import run_eval
+            from mathtutor.evals import run_eval
 
             return run_eval(args)
         if args.command == "corpus":
