@@ -80,3 +80,12 @@ def test_sessions_of_two_users_stay_apart(store: LearnerStore) -> None:
     assert store.session_learner(bob_token) == "bob"
     with pytest.raises(AccountError, match="no account named 'carol'"):
         store.open_session("carol")
+
+
+def test_purge_removes_only_expired_sessions(store: LearnerStore) -> None:
+    store.create_user("ann", "correct horse")
+    old = store.open_session("ann", ttl=timedelta(minutes=5), now=T0)
+    live = store.open_session("ann", ttl=timedelta(days=1), now=T0)
+    assert store.purge_sessions(now=T0 + timedelta(hours=1)) == 1
+    assert store.session_learner(live, now=T0 + timedelta(hours=1)) == "ann"
+    assert store.session_learner(old, now=T0) is None

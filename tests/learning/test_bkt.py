@@ -78,12 +78,13 @@ def _simulate(params: BKTParams, learners: int, length: int, seed: int) -> dict[
 
 def test_fit_prefers_the_parameters_that_generated_the_log() -> None:
     truth = BKTParams(prior=0.2, learn=0.2, guess=0.15, slip=0.05)
-    logs = _simulate(truth, learners=200, length=12, seed=3)
-    fitted = bkt.fit(logs)
+    grid = {"prior": (0.2, 0.5), "learn": (0.1, 0.2), "guess": (0.15, 0.3), "slip": (0.05, 0.15, 0.3)}
+    logs = _simulate(truth, learners=150, length=10, seed=3)
+    fitted = bkt.fit(logs, grid=grid)
     assert bkt.log_likelihood(logs.values(), fitted) >= bkt.log_likelihood(logs.values(), truth)
     assert fitted.slip <= 0.1
     assert fitted.guess <= 0.25
-    sloppy = bkt.fit(_simulate(BKTParams(prior=0.2, learn=0.2, guess=0.15, slip=0.3), 200, 12, 4))
+    sloppy = bkt.fit(_simulate(BKTParams(prior=0.2, learn=0.2, guess=0.15, slip=0.3), 150, 10, 4), grid=grid)
     assert sloppy.slip > fitted.slip
 
 

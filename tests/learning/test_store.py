@@ -180,3 +180,58 @@ def test_an_unusable_location_raises_progress_unavailable_without_the_path(tmp_p
         store.for_learner("ann")
     assert str(tmp_path) not in str(info.value)
     assert "not being saved" in str(info.value)
+
+
+def test_goal_progress_marks_and_shortens_the_path(store: LearnerStore, graph: TopicGraph) -> None:
+    ann = store.for_learner("ann")
+    assert ann.goal_progress()["total"] == 0
+    ann.set_goal("vectors")
+    for i in range(3):
+        ann.record("algebra-precalculus", True, f"a{i}", at=T0 + timedelta(minutes=i))
+    gp = ann.goal_progress()
+    assert gp["goal"] == "vectors" and gp["concepts"] == ["vectors"]
+    assert [(p["concept"], p["mastered"]) for p in gp["path"]] == [("algebra-precalculus", True), ("vectors", False)]
+    assert gp["remaining"] == ["vectors"] and (gp["mastered"], gp["total"]) == (1, 2)
+
+
+def test_goal_and_attempt_ids_with_control_characters_are_refused(store: LearnerStore) -> None:
+    ann = store.for_learner("ann")
+    with pytest.raises(ValueError, match="control characters"):
+        ann.set_goal("PCA\x00")
+    with pytest.raises(BadEvidence, match="printable"):
+        ann.record("vectors", True, "id\x00", at=T0)
+    with pytest.raises(ValueError, match="printable"):
+        ann.add_feedback("answer\x1b[31m", rating=1)
+    assert ann.goal() == (None, [])
+
+
+def test_easy_first_answers_are_kept_through_export(store: LearnerStore) -> None:
+    ann = store.for_learner("ann")
+    quick = ann.record("vectors", True, "q", at=T0, seconds=4.0)
+    slow = store.for_learner("bob").record("vectors", True, "q", at=T0, seconds=60.0)
+    assert quick.due > slow.due  # Easy schedules further out than Good
+    assert ann.attempts()[0]["seconds"] == 4.0
+
+
+def test_fit_concept_needs_enough_learners(store: LearnerStore) -> None:
+    for k in range(3):
+        store.for_learner(f"l{k}").record("vectors", True, "a", at=T0)
+    assert store.fit_concept("vectors") == store.params_for("vectors")
+    for k in range(3, 8):
+        h = store.for_learner(f"l{k}")
+        for i, ok in enumerate([False, True, True, True]):
+            h.record("vectors", ok, f"a{i}", at=T0 + timedelta(minutes=i))
+    fitted = store.fit_concept("vectors")
+    assert fitted != store.params_for("vectors")
+    assert fitted.guess + fitted.slip < 1
+
+
+def test_settings_read_the_database_url_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from mathtutor.settings import Settings
+
+    monkeypatch.setenv("MATHTUTOR_DATABASE_URL", "postgresql+psycopg://u:secret@127.0.0.1:5999/class")
+    monkeypatch.setenv("MATHTUTOR_DATA_DIR", str(tmp_path))
+    settings = Settings()
+    assert settings.database_url == "postgresql+psycopg://u:secret@127.0.0.1:5999/class"
+    assert settings.data_dir == tmp_path
+    assert "secret" not in repr(settings)

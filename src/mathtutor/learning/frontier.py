@@ -18,6 +18,7 @@ from typing import Any
 
 from mathtutor.learning.bkt import MASTERY_THRESHOLD
 from mathtutor.learning.errors import UnknownGoal
+from mathtutor.learning.names import has_control
 from mathtutor.topics import TopicGraph
 
 __all__ = [
@@ -70,6 +71,8 @@ class PathStep:
 def resolve_goal(graph: TopicGraph, text: str) -> list[str]:
     """Concept ids a goal refers to, or :class:`UnknownGoal` with a suggestion."""
     goal = " ".join(str(text).split())
+    if has_control(goal):
+        raise UnknownGoal("The goal contains control characters; type it as plain text.")
     if not goal:
         raise UnknownGoal("The goal is empty; name a concept, for example 'PCA' or 'gradient descent'.")
     if len(goal) > MAX_GOAL_CHARS:

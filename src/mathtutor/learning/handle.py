@@ -24,6 +24,7 @@ from mathtutor.learning import frontier, tracking
 from mathtutor.learning.bkt import is_mastered
 from mathtutor.learning.errors import BadEvidence, LearningError
 from mathtutor.learning.models import Attempt, Feedback, Learner, Mastery, Review, utcnow
+from mathtutor.learning.names import has_control
 from mathtutor.learning.portability import export_document, parse_export
 
 if TYPE_CHECKING:
@@ -87,7 +88,7 @@ class LearnerHandle:
             dup = s.scalar(select(Attempt.id).where(Attempt.learner_id == self._id, Attempt.attempt_id == attempt_id))
             if dup is None:
                 s.add(Attempt(learner_id=self._id, attempt_id=attempt_id, concept=concept, correct=correct,
-                              kind=kind, at=evidence.at))
+                              kind=kind, at=evidence.at, seconds=evidence.seconds))
                 touched = [concept, *tracking.prereq_hops(graph, concept)]
                 state = self._load_state(s, touched)
                 tracking.apply(state, graph, evidence, self._store.params_for)
@@ -104,14 +105,16 @@ class LearnerHandle:
             raise BadEvidence(f"Unknown concept {str(concept)[:64]!r}; it is not in the topic map.")
         if not isinstance(correct, bool):
             raise BadEvidence("An attempt is either correct or not (true/false).")
-        if not isinstance(attempt_id, str) or not 1 <= len(attempt_id) <= 128:
-            raise BadEvidence("An attempt id must be 1-128 characters of text.")
+        if not isinstance(attempt_id, str) or not 1 <= len(attempt_id) <= 128 or has_control(attempt_id):
+            raise BadEvidence("An attempt id must be 1-128 printable characters.")
         if kind not in KINDS:
             raise BadEvidence("The kind of evidence must be 'practice' or 'conceptual'.")
         at = at or utcnow()
         if at.tzinfo is None:
             raise BadEvidence("The attempt time needs a timezone.")
         secs = float(seconds) if isinstance(seconds, int | float) and not isinstance(seconds, bool) else None
+        if secs is not None and not 0.0 <= secs < 1e7:
+            secs = None
         return tracking.Evidence(concept, correct, str(kind), at.astimezone(UTC), secs)
 
     def _lock(self, s: OrmSession) -> None:
@@ -190,7 +193,7 @@ class LearnerHandle:
             rows = s.scalars(select(Attempt).where(Attempt.learner_id == self._id).order_by(Attempt.at, Attempt.id))
             return [
                 {"attempt_id": a.attempt_id, "concept": a.concept, "correct": a.correct, "kind": a.kind,
-                 "at": a.at.isoformat()}
+                 "at": a.at.isoformat(), "seconds": a.seconds}
                 for a in rows
             ]
 
@@ -215,6 +218,19 @@ class LearnerHandle:
                               is_mastered(mastery.get(cid, 0.0)))
             for cid in ids
         ]
+
+    def goal_progress(self) -> dict[str, Any]:
+        """The goal's study path with mastery marked, what remains of it, and the count mastered."""
+        text, ids = self.goal()
+        steps = self.study_path(self._store.graph.learning_path(ids)) if ids else []
+        return {
+            "goal": text,
+            "concepts": ids,
+            "path": [{"concept": s.concept, "mastery": s.mastery, "mastered": s.mastered} for s in steps],
+            "remaining": [s.concept for s in steps if not s.mastered],
+            "mastered": sum(s.mastered for s in steps),
+            "total": len(steps),
+        }
 
     def progress(self, *, now: datetime | None = None, limit: int = 5, cite: frontier.Cite | None = None) -> dict:
         """The progress view: ``learner``, ``goal``, ``concepts`` and ``next`` (JSON-ready)."""
@@ -262,7 +278,7 @@ class LearnerHandle:
             new = [a for a in doc.attempts if a.attempt_id not in have]
             for a in new:
                 s.add(Attempt(learner_id=self._id, attempt_id=a.attempt_id, concept=a.concept, correct=a.correct,
-                              kind=a.kind, at=a.at))
+                              kind=a.kind, at=a.at, seconds=a.seconds))
             learner = s.get(Learner, self._id)
             assert learner is not None
             if doc.goal and learner.goal is None:
@@ -283,7 +299,7 @@ class LearnerHandle:
         s.flush()
         state = tracking.LearnerState({}, {}, set(), set())
         for a in s.scalars(select(Attempt).where(Attempt.learner_id == self._id).order_by(Attempt.at, Attempt.id)):
-            ev = tracking.Evidence(a.concept, a.correct, a.kind, a.at)
+            ev = tracking.Evidence(a.concept, a.correct, a.kind, a.at, a.seconds)
             if a.concept in self._store.graph:
                 tracking.apply(state, self._store.graph, ev, self._store.params_for)
         self._save_state(s, state)
@@ -292,12 +308,12 @@ class LearnerHandle:
 
     def add_feedback(self, target: str, *, rating: int | None = None, comment: str = "") -> int:
         """Store feedback on an answer (``target`` names it); returns the feedback id."""
-        if not isinstance(target, str) or not 1 <= len(target) <= 200:
-            raise LearningError("Feedback must say what it is about (1-200 characters).")
+        if not isinstance(target, str) or not 1 <= len(target) <= 200 or has_control(target):
+            raise LearningError("Feedback must say what it is about (1-200 printable characters).")
         if rating is not None and (isinstance(rating, bool) or rating not in (-1, 0, 1, 2, 3, 4, 5)):
             raise LearningError("A rating is a whole number from -1 to 5.")
-        if not isinstance(comment, str) or len(comment) > MAX_FEEDBACK_CHARS:
-            raise LearningError(f"A feedback comment is text of at most {MAX_FEEDBACK_CHARS} characters.")
+        if not isinstance(comment, str) or len(comment) > MAX_FEEDBACK_CHARS or has_control(comment, allow="\n\t"):
+            raise LearningError(f"A feedback comment is text of at most {MAX_FEEDBACK_CHARS} printable characters.")
         with self._store.transaction() as s:
             row = Feedback(learner_id=self._id, target=target, rating=rating, comment=comment, created_at=utcnow())
             s.add(row)

@@ -95,6 +95,7 @@ class Attempt(Base):
     correct: Mapped[bool] = mapped_column(Boolean)
     kind: Mapped[str] = mapped_column(String(16))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seconds: Mapped[float | None] = mapped_column(Float)  # time to answer, when the caller knows it
 
 
 class Mastery(Base):

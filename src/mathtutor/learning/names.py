@@ -12,7 +12,7 @@ import unicodedata
 
 from mathtutor.learning.errors import InvalidName
 
-__all__ = ["MAX_NAME_CHARS", "validate_name"]
+__all__ = ["MAX_NAME_CHARS", "has_control", "validate_name"]
 
 MAX_NAME_CHARS = 64
 _ALLOWED_PUNCT = frozenset("._-")
@@ -46,3 +46,11 @@ def _describe(char: str) -> str:
     if unicodedata.category(char)[0] in "CZ":  # controls, format characters, spaces: show the code point only
         return f"U+{ord(char):04X}"
     return repr(char)
+
+
+def has_control(text: str, *, allow: str = "") -> bool:
+    """Whether text holds control or format characters (NUL, escapes, bidi overrides) not in ``allow``.
+
+    PostgreSQL refuses NUL in text and terminals act on escapes, so stored free text is checked too.
+    """
+    return any(unicodedata.category(c) in ("Cc", "Cf") and c not in allow for c in text)

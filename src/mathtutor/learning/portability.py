@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from mathtutor.learning.errors import ImportRefused
+from mathtutor.learning.names import has_control
 
 __all__ = [
     "EXPORT_FORMAT",
@@ -42,6 +43,14 @@ class ImportedAttempt(BaseModel):
     correct: bool
     kind: Literal["practice", "conceptual"]
     at: datetime = Field(strict=False)
+    seconds: float | None = Field(default=None, ge=0, lt=1e7, strict=False)
+
+    @field_validator("attempt_id", "concept")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        if has_control(value):
+            raise ValueError("control characters are not allowed")
+        return value
 
     @field_validator("at")
     @classmethod

@@ -20,11 +20,11 @@ from pathlib import Path
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session as OrmSession
 
-from mathtutor.learning import accounts, db
+from mathtutor.learning import accounts, bkt, db
 from mathtutor.learning.bkt import DEFAULT_PARAMS, BKTParams
 from mathtutor.learning.errors import AccountError, ProgressUnavailable, UnknownLearner
 from mathtutor.learning.handle import LearnerHandle
-from mathtutor.learning.models import Learner, Session, User, utcnow
+from mathtutor.learning.models import Attempt, Learner, Session, User, utcnow
 from mathtutor.learning.names import validate_name
 from mathtutor.topics import TopicGraph, load_topics
 
@@ -202,6 +202,31 @@ class LearnerStore:
         """The handle of the signed-in learner, or None for a dead session."""
         name = self.session_learner(token, now=now)
         return None if name is None else self.for_learner(name)
+
+    def purge_sessions(self, *, now: datetime | None = None) -> int:
+        """Delete expired sessions (housekeeping); returns how many went."""
+        with self.transaction() as s:
+            return s.execute(delete(Session).where(Session.expires_at <= (now or utcnow()))).rowcount or 0
+
+    def fit_concept(self, concept: str, *, min_learners: int = 5) -> BKTParams:
+        """BKT parameters for one concept fitted from every learner's practice log (an admin task).
+
+        Returns only parameters, never anyone's attempts; with fewer than ``min_learners`` learners the
+        current parameters are kept, since a grid fit on a handful of sequences is mostly noise.
+        """
+        self.graph.get(concept)
+        logs: dict[int, list[bool]] = {}
+        with self.transaction() as s:
+            rows = s.execute(
+                select(Attempt.learner_id, Attempt.correct)
+                .where(Attempt.concept == concept, Attempt.kind == "practice")
+                .order_by(Attempt.learner_id, Attempt.at, Attempt.id)
+            )
+            for row in rows:
+                logs.setdefault(row.learner_id, []).append(row.correct)
+        if len(logs) < min_learners:
+            return self.params_for(concept)
+        return bkt.fit({str(k): v for k, v in logs.items()})
 
     def close_session(self, token: str) -> None:
         """Sign out: the token stops working immediately."""

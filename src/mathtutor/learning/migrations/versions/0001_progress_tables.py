@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("correct", sa.Boolean(), nullable=False),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("at", sa.DateTime(), nullable=False),
+        sa.Column("seconds", sa.Float(), nullable=True),
         sa.UniqueConstraint("learner_id", "attempt_id", name="uq_attempts_learner_attempt"),
     )
     op.create_index("ix_attempts_learner_id", "attempts", ["learner_id"])
