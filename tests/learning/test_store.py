@@ -235,3 +235,16 @@ def test_settings_read_the_database_url_from_the_environment(monkeypatch: pytest
     assert settings.database_url == "postgresql+psycopg://u:secret@127.0.0.1:5999/class"
     assert settings.data_dir == tmp_path
     assert "secret" not in repr(settings)
+
+
+def test_sqlite_readers_are_not_blocked_by_a_writer(store: LearnerStore) -> None:
+    ann = store.for_learner("ann")
+    ann.record("vectors", True, "a", at=T0)
+    seen: list[dict] = []
+    with store.transaction() as s:  # holds SQLite's write lock (BEGIN IMMEDIATE)
+        s.execute(text("UPDATE learners SET goal = 'x' WHERE name = 'nobody'"))
+        reader = threading.Thread(target=lambda: seen.append(ann.mastery()))
+        reader.start()
+        reader.join(timeout=5)
+        assert not reader.is_alive()
+    assert set(seen[0]) == {"vectors", "algebra-precalculus"}

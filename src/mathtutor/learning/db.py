@@ -31,6 +31,7 @@ from mathtutor.learning.errors import ProgressUnavailable, SchemaTooNew, StoreCo
 
 __all__ = [
     "MIGRATIONS_DIR",
+    "READ_ONLY",
     "SQLITE_HEADER",
     "WriteConflict",
     "default_url",
@@ -43,6 +44,8 @@ __all__ = [
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_HEADER = b"SQLite format 3\x00"
 _BUSY_TIMEOUT_MS = 10_000
+#: Execution option marking a read-only transaction (SQLite then begins DEFERRED instead of IMMEDIATE).
+READ_ONLY = "mathtutor_read_only"
 _PG_LOCK_KEY = 7_150_013  # advisory lock id for "mathtutor learning migrations"
 _CORRUPT_MARKERS = ("file is not a database", "malformed", "disk image", "file is encrypted")
 
@@ -100,7 +103,8 @@ def _sqlite_events(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")  # take the write lock up front: no lost updates
+        # Writers take the write lock up front (no lost updates); readers (READ_ONLY option) do not block.
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
 def _alembic_config(connection: Connection | None = None) -> Config:

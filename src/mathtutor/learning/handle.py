@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +53,14 @@ class ImportResult:
     skipped: int
 
 
+@dataclass
+class _Loaded(tracking.LearnerState):
+    """Learner state plus the ORM rows it came from (held, so the session's weak identity map keeps them)."""
+
+    mastery_rows: dict[str, Mastery] = field(default_factory=dict)
+    review_rows: dict[str, Review] = field(default_factory=dict)
+
+
 class LearnerHandle:
     """Read and change one learner's progress."""
 
@@ -86,17 +94,16 @@ class LearnerHandle:
         with self._store.transaction() as s:
             self._lock(s)
             dup = s.scalar(select(Attempt.id).where(Attempt.learner_id == self._id, Attempt.attempt_id == attempt_id))
+            state = self._load_state(s, [concept, *tracking.prereq_hops(graph, concept)] if dup is None else [concept])
             if dup is None:
                 s.add(Attempt(learner_id=self._id, attempt_id=attempt_id, concept=concept, correct=correct,
                               kind=kind, at=evidence.at, seconds=evidence.seconds))
-                touched = [concept, *tracking.prereq_hops(graph, concept)]
-                state = self._load_state(s, touched)
                 tracking.apply(state, graph, evidence, self._store.params_for)
                 self._save_state(s, state)
-            row = s.get(Mastery, (self._id, concept))
-            card = s.get(Review, (self._id, concept))
-            p = row.p_known if row is not None else self._store.params_for(concept).prior
-            return RecordResult(dup is None, concept, round(p, 4), is_mastered(p), card.due if card else None)
+        known = state.concepts.get(concept)
+        card = state.cards.get(concept)
+        p = known.p_known if known is not None else self._store.params_for(concept).prior
+        return RecordResult(dup is None, concept, round(p, 4), is_mastered(p), card.due if card else None)
 
     def _evidence(
         self, concept: object, correct: object, attempt_id: object, at: datetime | None, kind: object, seconds: object
@@ -118,25 +125,30 @@ class LearnerHandle:
         return tracking.Evidence(concept, correct, str(kind), at.astimezone(UTC), secs)
 
     def _lock(self, s: OrmSession) -> None:
-        s.execute(select(Learner.id).where(Learner.id == self._id).with_for_update())
+        if s.get_bind().dialect.name != "sqlite":  # SQLite transactions already begin IMMEDIATE (write-locked)
+            s.execute(select(Learner.id).where(Learner.id == self._id).with_for_update())
 
-    def _load_state(self, s: OrmSession, concepts: Iterable[str] | None) -> tracking.LearnerState:
-        mq = select(Mastery).where(Mastery.learner_id == self._id)
-        rq = select(Review).where(Review.learner_id == self._id)
-        if concepts is not None:
-            wanted = list(concepts)
-            mq, rq = mq.where(Mastery.concept.in_(wanted)), rq.where(Review.concept.in_(wanted))
-        return tracking.LearnerState(
-            {m.concept: tracking.ConceptState(m.p_known, m.attempts, m.correct, m.updated_at) for m in s.scalars(mq)},
-            {r.concept: tracking.CardState(r.card, r.due) for r in s.scalars(rq)},
+    def _load_state(self, s: OrmSession, concepts: Iterable[str]) -> _Loaded:
+        """The learner's mastery rows and cards for these concepts, with the ORM rows kept for saving."""
+        wanted = list(concepts)
+        with s.no_autoflush:
+            masteries = {m.concept: m for m in s.scalars(
+                select(Mastery).where(Mastery.learner_id == self._id, Mastery.concept.in_(wanted)))}
+            reviews = {r.concept: r for r in s.scalars(
+                select(Review).where(Review.learner_id == self._id, Review.concept.in_(wanted)))}
+        return _Loaded(
+            {c: tracking.ConceptState(m.p_known, m.attempts, m.correct, m.updated_at) for c, m in masteries.items()},
+            {c: tracking.CardState(r.card, r.due) for c, r in reviews.items()},
             set(),
             set(),
+            masteries,
+            reviews,
         )
 
-    def _save_state(self, s: OrmSession, state: tracking.LearnerState) -> None:
+    def _save_state(self, s: OrmSession, state: _Loaded) -> None:
         for cid in state.dirty_concepts:
             c = state.concepts[cid]
-            row = s.get(Mastery, (self._id, cid))
+            row = state.mastery_rows.get(cid)
             if row is None:
                 row = Mastery(learner_id=self._id, concept=cid)
                 s.add(row)
@@ -144,7 +156,7 @@ class LearnerHandle:
             row.updated_at = c.updated_at or utcnow()
         for cid in state.dirty_cards:
             card = state.cards[cid]
-            review = s.get(Review, (self._id, cid))
+            review = state.review_rows.get(cid)
             if review is None:
                 review = Review(learner_id=self._id, concept=cid)
                 s.add(review)
@@ -164,7 +176,7 @@ class LearnerHandle:
 
     def goal(self) -> tuple[str | None, list[str]]:
         """The goal as typed and the concept ids it maps to (unknown ids from an older graph dropped)."""
-        with self._store.transaction() as s:
+        with self._store.transaction(read=True) as s:
             row = s.execute(select(Learner.goal, Learner.goal_concepts).where(Learner.id == self._id)).one()
         ids = [c for c in (row.goal_concepts or "").split(",") if c in self._store.graph]
         return row.goal, ids
@@ -173,23 +185,23 @@ class LearnerHandle:
 
     def mastery(self) -> dict[str, float]:
         """Probability known per concept that has any evidence."""
-        with self._store.transaction() as s:
+        with self._store.transaction(read=True) as s:
             rows = s.execute(select(Mastery.concept, Mastery.p_known).where(Mastery.learner_id == self._id))
             return {r.concept: r.p_known for r in rows}
 
     def due_reviews(self) -> dict[str, datetime]:
         """When each practised concept is next due for review."""
-        with self._store.transaction() as s:
+        with self._store.transaction(read=True) as s:
             rows = s.execute(select(Review.concept, Review.due).where(Review.learner_id == self._id))
             return {r.concept: r.due for r in rows}
 
     def attempt_count(self) -> int:
-        with self._store.transaction() as s:
+        with self._store.transaction(read=True) as s:
             return s.scalar(select(func.count()).select_from(Attempt).where(Attempt.learner_id == self._id)) or 0
 
     def attempts(self) -> list[dict[str, Any]]:
         """Every attempt in the order it happened (JSON-ready)."""
-        with self._store.transaction() as s:
+        with self._store.transaction(read=True) as s:
             rows = s.scalars(select(Attempt).where(Attempt.learner_id == self._id).order_by(Attempt.at, Attempt.id))
             return [
                 {"attempt_id": a.attempt_id, "concept": a.concept, "correct": a.correct, "kind": a.kind,
@@ -201,11 +213,21 @@ class LearnerHandle:
         self, *, now: datetime | None = None, limit: int = 5, cite: frontier.Cite | None = None
     ) -> list[frontier.Suggestion]:
         """Due reviews first, then the frontier toward the goal, each with a reason."""
-        _, goal_ids = self.goal()
+        _, goal_ids, rows, due = self._snapshot()
+        mastery = {c: r.p_known for c, r in rows.items()}
         return frontier.what_next(
-            self._store.graph, self.mastery(), self.due_reviews(), goal_ids, now=now or utcnow(), limit=limit,
-            cite=cite,
+            self._store.graph, mastery, due, goal_ids, now=now or utcnow(), limit=limit, cite=cite
         )
+
+    def _snapshot(self) -> tuple[str | None, list[str], dict[str, Mastery], dict[str, datetime]]:
+        """Goal, mastery rows and due times read in one transaction (a consistent view)."""
+        with self._store.transaction(read=True) as s:
+            goal = s.execute(select(Learner.goal, Learner.goal_concepts).where(Learner.id == self._id)).one()
+            rows = {m.concept: m for m in s.scalars(select(Mastery).where(Mastery.learner_id == self._id))}
+            due = {r.concept: r.due for r in s.execute(
+                select(Review.concept, Review.due).where(Review.learner_id == self._id))}
+        ids = [c for c in (goal.goal_concepts or "").split(",") if c in self._store.graph]
+        return goal.goal, ids, rows, due
 
     def study_path(self, concept_ids: Iterable[str]) -> list[frontier.PathStep]:
         """Mark each concept of a study path with this learner's mastery."""
@@ -235,10 +257,7 @@ class LearnerHandle:
     def progress(self, *, now: datetime | None = None, limit: int = 5, cite: frontier.Cite | None = None) -> dict:
         """The progress view: ``learner``, ``goal``, ``concepts`` and ``next`` (JSON-ready)."""
         graph = self._store.graph
-        goal_text, goal_ids = self.goal()
-        with self._store.transaction() as s:
-            rows = {m.concept: m for m in s.scalars(select(Mastery).where(Mastery.learner_id == self._id))}
-            due = {r.concept: r.due for r in s.scalars(select(Review).where(Review.learner_id == self._id))}
+        goal_text, goal_ids, rows, due = self._snapshot()
         wanted = set(rows) | (set(graph.learning_path(goal_ids)) if goal_ids else set())
         order = {cid: i for i, cid in enumerate(graph.ids)}
         concepts = []
@@ -297,7 +316,7 @@ class LearnerHandle:
         s.execute(delete(Mastery).where(Mastery.learner_id == self._id))
         s.execute(delete(Review).where(Review.learner_id == self._id))
         s.flush()
-        state = tracking.LearnerState({}, {}, set(), set())
+        state = _Loaded({}, {}, set(), set(), {}, {})
         for a in s.scalars(select(Attempt).where(Attempt.learner_id == self._id).order_by(Attempt.at, Attempt.id)):
             ev = tracking.Evidence(a.concept, a.correct, a.kind, a.at, a.seconds)
             if a.concept in self._store.graph:
@@ -322,7 +341,7 @@ class LearnerHandle:
 
     def feedback(self) -> list[dict[str, Any]]:
         """This learner's feedback, oldest first."""
-        with self._store.transaction() as s:
+        with self._store.transaction(read=True) as s:
             rows = s.scalars(select(Feedback).where(Feedback.learner_id == self._id).order_by(Feedback.id))
             return [{"id": f.id, "target": f.target, "rating": f.rating, "comment": f.comment,
                      "created_at": f.created_at.isoformat()} for f in rows]

@@ -58,6 +58,7 @@ class LearnerStore:
         self._default_params = default_params
         self.session_ttl = session_ttl
         self._engine: Engine | None = None
+        self._read_engine: Engine | None = None
         self._ready = False
         self._lock = threading.Lock()
 
@@ -77,6 +78,7 @@ class LearnerStore:
                 return
             if self._engine is None:
                 self._engine = db.make_engine(self._url)
+                self._read_engine = self._engine.execution_options(**{db.READ_ONLY: True})
             db.upgrade(self._engine)
             self._ready = True
 
@@ -87,11 +89,15 @@ class LearnerStore:
                 self._engine.dispose()
 
     @contextmanager
-    def transaction(self) -> Iterator[OrmSession]:
-        """One database transaction; driver errors become :class:`ProgressUnavailable`."""
+    def transaction(self, *, read: bool = False) -> Iterator[OrmSession]:
+        """One database transaction; driver errors become :class:`ProgressUnavailable`.
+
+        ``read=True`` promises no writes: on SQLite it then does not take the write lock.
+        """
         self.ensure_ready()
-        assert self._engine is not None
-        with db.guard(), OrmSession(self._engine, expire_on_commit=False) as session, session.begin():
+        engine = self._read_engine if read else self._engine
+        assert engine is not None
+        with db.guard(), OrmSession(engine, expire_on_commit=False) as session, session.begin():
             yield session
 
     def params_for(self, concept: str) -> BKTParams:
@@ -103,7 +109,7 @@ class LearnerStore:
     def for_learner(self, name: str, *, create: bool = True) -> LearnerHandle:
         """A handle on one learner's progress (created on first use unless ``create=False``)."""
         name = validate_name(name)
-        with self.transaction() as s:
+        with self.transaction(read=True) as s:
             learner_id = s.scalar(select(Learner.id).where(Learner.name == name))
         if learner_id is None:
             if not create:
