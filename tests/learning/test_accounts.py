@@ -89,3 +89,21 @@ def test_purge_removes_only_expired_sessions(store: LearnerStore) -> None:
     assert store.purge_sessions(now=T0 + timedelta(hours=1)) == 1
     assert store.session_learner(live, now=T0 + timedelta(hours=1)) == "ann"
     assert store.session_learner(old, now=T0) is None
+
+
+def test_unknown_users_cost_a_real_argon2_verification(store: LearnerStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    store.create_user("ann", "correct horse")
+    calls: list[str] = []
+    real = accounts._HASHER
+
+    class Counting:
+        def verify(self, stored: str, password: str) -> bool:
+            calls.append(stored)
+            return real.verify(stored, password)
+
+    monkeypatch.setattr(accounts, "_HASHER", Counting())
+    assert store.verify("nobody", "correct horse") is False
+    assert store.verify("../bad name", "correct horse") is False
+    assert calls == [accounts._DUMMY_HASH, accounts._DUMMY_HASH]
+    assert store.verify("ann", "wrong horse!") is False
+    assert len(calls) == 3 and calls[2] != accounts._DUMMY_HASH and calls[2].startswith("$argon2id$")

@@ -88,6 +88,8 @@ def test_handles_expose_no_way_to_pick_another_learner(store: LearnerStore) -> N
     ann = store.for_learner("ann")
     with pytest.raises(AttributeError):
         ann.learner_id = 99  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        ann.name = "bob"  # type: ignore[misc]
 
 
 def test_unknown_learner_without_create(store: LearnerStore) -> None:

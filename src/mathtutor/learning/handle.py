@@ -67,13 +67,19 @@ class LearnerHandle:
     def __init__(self, store: LearnerStore, learner_id: int, name: str) -> None:
         self._store = store
         self._id = learner_id
-        self.name = name
+        self._name = name
 
     def __repr__(self) -> str:
         return f"LearnerHandle({self.name!r})"
 
     @property
+    def name(self) -> str:
+        """The learner's (validated) name."""
+        return self._name
+
+    @property
     def learner_id(self) -> int:
+        """The database id this handle is bound to (read-only: a handle never changes learner)."""
         return self._id
 
     # -- evidence -------------------------------------------------------------------------------
