@@ -97,3 +97,20 @@ def test_unsupported_urls_are_refused_without_echoing_them(url: str) -> None:
     with pytest.raises(ProgressUnavailable) as info:
         make_engine(url)
     assert "secret" not in str(info.value) and url not in str(info.value)
+
+
+def test_the_migrations_build_exactly_the_models(store: LearnerStore) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from mathtutor.learning.models import Base
+
+    store.ensure_ready()
+    with store.transaction(read=True) as s:
+        assert compare_metadata(MigrationContext.configure(s.connection()), Base.metadata) == []
+
+
+def test_no_alembic_ini_is_needed(store: LearnerStore) -> None:
+    assert not (db.MIGRATIONS_DIR.parent / "alembic.ini").exists()
+    assert (db.MIGRATIONS_DIR / "env.py").is_file()
+    store.ensure_ready()

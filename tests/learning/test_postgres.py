@@ -117,3 +117,27 @@ def test_unreachable_at_first_use_then_ready(pg_server: PgServer, pg_url: str, g
         pg_server.start()
     assert store.for_learner("ann").attempt_count() == 0
     store.close()
+
+
+def test_two_replicas_migrating_at_once_both_succeed(pg_url: str, graph: TopicGraph) -> None:
+    stores = [LearnerStore(pg_url, graph=graph) for _ in range(3)]
+    errors: list[BaseException] = []
+
+    def start(store: LearnerStore) -> None:
+        try:
+            store.ensure_ready()
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start, args=(s,)) for s in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    try:
+        assert errors == []
+        with stores[0].transaction(read=True) as s:
+            assert s.execute(text("SELECT count(*) FROM alembic_version")).scalar_one() == 1
+    finally:
+        for store in stores:
+            store.close()
