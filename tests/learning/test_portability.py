@@ -93,7 +93,7 @@ def test_malformed_files_are_refused_with_the_reason(store: LearnerStore, data: 
 
 
 def test_unknown_concepts_are_refused(store: LearnerStore) -> None:
-    with pytest.raises(ValueError, match="concepts this tutor does not know: quantum-gravity"):
+    with pytest.raises(ImportRefused, match="concepts this tutor does not know: quantum-gravity"):
         store.for_learner("ann").import_progress(_doc(attempts=_attempt(concept="quantum-gravity")))
 
 

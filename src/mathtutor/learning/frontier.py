@@ -140,11 +140,13 @@ def what_next(
     return items
 
 
-def mark_path(concept_ids: Iterable[str], mastery: Mapping[str, float], prior: float) -> list[PathStep]:
-    """Mark each step of a study path with the learner's mastery (unseen concepts at the prior)."""
+def mark_path(
+    concept_ids: Iterable[str], mastery: Mapping[str, float], prior: float | Callable[[str], float]
+) -> list[PathStep]:
+    """Mark each step of a study path with the learner's mastery (unseen concepts at their prior)."""
     steps = []
     for cid in concept_ids:
-        p = mastery.get(cid, prior)
+        p = mastery[cid] if cid in mastery else (prior(cid) if callable(prior) else prior)
         steps.append(PathStep(cid, round(p, 4), p >= MASTERY_THRESHOLD))
     return steps
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from mathtutor.learning import frontier, tracking
 from mathtutor.learning.bkt import is_mastered
-from mathtutor.learning.errors import BadEvidence, LearningError
+from mathtutor.learning.errors import BadEvidence, ImportRefused, LearningError
 from mathtutor.learning.models import Attempt, Feedback, Learner, Mastery, Review, utcnow
 from mathtutor.learning.names import has_control
 from mathtutor.learning.portability import export_document, parse_export
@@ -240,12 +240,7 @@ class LearnerHandle:
         ids = list(concept_ids)
         for cid in ids:
             self._store.graph.get(cid)
-        mastery = self.mastery()
-        return [
-            frontier.PathStep(cid, round(mastery.get(cid, self._store.params_for(cid).prior), 4),
-                              is_mastered(mastery.get(cid, 0.0)))
-            for cid in ids
-        ]
+        return frontier.mark_path(ids, self.mastery(), prior=lambda cid: self._store.params_for(cid).prior)
 
     def goal_progress(self) -> dict[str, Any]:
         """The goal's study path with mastery marked, what remains of it, and the count mastered."""
@@ -296,7 +291,7 @@ class LearnerHandle:
         doc = parse_export(data)
         unknown = sorted({a.concept for a in doc.attempts} - set(self._store.graph.ids))
         if unknown:
-            raise LearningError(f"The progress file names concepts this tutor does not know: {', '.join(unknown[:5])}.")
+            raise ImportRefused(f"The progress file names concepts this tutor does not know: {', '.join(unknown[:5])}.")
         with self._store.transaction() as s:
             self._lock(s)
             have = set(s.scalars(select(Attempt.attempt_id).where(Attempt.learner_id == self._id)))
