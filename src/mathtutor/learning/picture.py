@@ -18,8 +18,8 @@ from mathtutor.topics import TopicGraph
 
 __all__ = ["LEGEND", "map_nodes", "node_label", "render_map"]
 
-LEGEND = "green: mastered · yellow: in progress · grey: not started · thick blue ring: review due"
-_LABEL_WIDTH = 16
+LEGEND = "green: mastered · light green: over 50% · yellow: some evidence · grey: none yet · blue ring: review due"
+_LABEL_WIDTH = 13
 
 
 def node_label(graph: TopicGraph, concept: str) -> str:
