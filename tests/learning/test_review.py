@@ -31,3 +31,13 @@ def test_a_right_answer_schedules_later_than_a_wrong_one_and_is_deterministic() 
     easy_due = review.review(card, Rating.Easy, T0)[1]
     assert easy_due - T0 >= timedelta(days=1)
     assert easy_due > good_due
+
+
+def test_concept_reviews_are_days_apart() -> None:
+    card = review.new_card(T0)
+    assert review.review(card, Rating.Again, T0)[1] - T0 == timedelta(days=1)
+    good_json, good_due = review.review(card, Rating.Good, T0)
+    assert good_due - T0 == timedelta(days=2)
+    assert review.review(card, Rating.Easy, T0)[1] - T0 == timedelta(days=8)
+    second = review.review(good_json, Rating.Good, good_due)[1]
+    assert second - good_due > timedelta(days=2)  # intervals grow with each success

@@ -136,7 +136,7 @@ def test_progress_json_has_the_exact_keys(store: LearnerStore, graph: TopicGraph
         assert 0.0 <= item["mastery"] <= 1.0
     algebra = progress["concepts"][0]
     assert algebra["concept"] == "algebra-precalculus" and algebra["attempts"] == 1
-    assert algebra["due"].startswith("2026-01-05T")
+    assert algebra["due"] == "2026-01-07T09:00:00+00:00"  # right first time: review in 2 days
     assert progress["concepts"][-1]["due"] is None
     assert [list(n) for n in progress["next"]] == [["concept", "why", "citations"]] * len(progress["next"])
     assert progress["next"][0]["concept"] == "algebra-precalculus"
@@ -250,3 +250,15 @@ def test_sqlite_readers_are_not_blocked_by_a_writer(store: LearnerStore) -> None
         reader.join(timeout=5)
         assert not reader.is_alive()
     assert set(seen[0]) == {"vectors", "algebra-precalculus"}
+
+
+def test_due_concepts_most_overdue_first(store: LearnerStore) -> None:
+    ann = store.for_learner("ann")
+    ann.record("vectors", True, "v", at=T0)
+    ann.record("matrices", False, "m", at=T0 + timedelta(hours=1))
+    due = ann.due_reviews()
+    assert due["matrices"] < due["vectors"]  # a wrong answer comes back sooner
+    assert ann.due_concepts(now=T0) == []
+    assert ann.due_concepts(now=due["matrices"]) == ["matrices"]
+    assert ann.due_concepts(now=T0 + timedelta(days=60)) == ["matrices", "vectors"]
+    assert [s.concept for s in ann.what_next(now=T0 + timedelta(days=60))][:2] == ["matrices", "vectors"]

@@ -201,6 +201,11 @@ class LearnerHandle:
             rows = s.execute(select(Review.concept, Review.due).where(Review.learner_id == self._id))
             return {r.concept: r.due for r in rows}
 
+    def due_concepts(self, *, now: datetime | None = None) -> list[str]:
+        """Concepts whose review is due now, most overdue first (for the Practice panel)."""
+        now = now or utcnow()
+        return [c for c, when in sorted(self.due_reviews().items(), key=lambda kv: (kv[1], kv[0])) if when <= now]
+
     def attempt_count(self) -> int:
         with self._store.transaction(read=True) as s:
             return s.scalar(select(func.count()).select_from(Attempt).where(Attempt.learner_id == self._id)) or 0

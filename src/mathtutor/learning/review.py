@@ -4,6 +4,11 @@ Each practised concept gets one FSRS card; every attempt on it is a review: righ
 Again, and a right first answer given quickly (under ``EASY_SECONDS``) -> Easy. Fuzzing is off so
 the same history always gives the same due date (tests and two replicas agree). Cards are stored as
 the package's own dictionary, serialised to JSON text.
+
+FSRS's minute-scale learning and relearning steps are turned off: they suit flashcards, but for a
+concept they would put reviews ahead of everything in "what next" ten minutes into a session. Reviews
+are therefore a day apart at least (wrong: tomorrow; right first time: in 2 days; Easy: 8 days; later
+intervals grow with FSRS's stability). Retrying right after a mistake is practice's job, not review's.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ __all__ = ["EASY_SECONDS", "card_due", "new_card", "rating_for", "review"]
 
 #: A first-try right answer faster than this counts as Easy.
 EASY_SECONDS = 20.0
-_SCHEDULER = Scheduler(enable_fuzzing=False)
+_SCHEDULER = Scheduler(enable_fuzzing=False, learning_steps=(), relearning_steps=())
 
 
 def rating_for(correct: bool, *, first_try: bool = False, seconds: float | None = None) -> Rating:
