@@ -65,6 +65,16 @@ class Settings(BaseSettings):
         description="bfloat16 halves embedding time on CPUs with native bf16 (AVX512-BF16/AMX); auto uses it there.",
     )
 
+    # --- learner progress (mathtutor.learning)
+    data_dir: Path = Field(
+        default=PROJECT_ROOT / "data", description="Uploads, feedback and the default learners.sqlite (git-ignored)."
+    )
+    database_url: str | None = Field(
+        default=None,
+        repr=False,  # may hold a password: never in a repr, a log line or an error message
+        description="sqlite:///... or postgresql+psycopg://...; default: sqlite at <data_dir>/learners.sqlite.",
+    )
+
     # --- tutor
     backend: str = Field(default="extractive", pattern="^(extractive|local|ollama|openai)$")
     level: str | None = Field(default=None, pattern="^(beginner|practitioner|researcher)$")
@@ -83,7 +93,7 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = None
     openai_model: str = "SmolLM2-135M-Instruct"
 
-    @field_validator("index_dir", "corpus_dir", "embedding_model_path", "llm_model_path", mode="after")
+    @field_validator("index_dir", "corpus_dir", "data_dir", "embedding_model_path", "llm_model_path", mode="after")
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:
         return value.expanduser() if value is not None else None

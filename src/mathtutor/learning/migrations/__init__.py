@@ -1,0 +1,1 @@
+"""Alembic migrations of the progress database, run in code by :func:`mathtutor.learning.db.upgrade`."""
