@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mathtutor.learning import LearnerStore
-from mathtutor.topics import TopicGraph, load_topics
+from mathtutor.knowledge.topics import TopicGraph, load_topics
 
 from .pgserver import PgServer, PgUnavailable
 

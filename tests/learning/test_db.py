@@ -8,7 +8,7 @@ import pytest
 
 from mathtutor.learning import LearnerStore, ProgressUnavailable, SchemaTooNew, StoreCorrupt, db
 from mathtutor.learning.db import make_engine
-from mathtutor.topics import TopicGraph
+from mathtutor.knowledge.topics import TopicGraph
 
 from .conftest import T0
 

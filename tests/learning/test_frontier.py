@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from mathtutor.learning import UnknownGoal, frontier, resolve_goal
-from mathtutor.topics import TopicGraph
+from mathtutor.knowledge.topics import TopicGraph
 
 from .conftest import T0
 

@@ -8,7 +8,7 @@ import pytest
 
 from mathtutor.learning import LearnerStore, NothingToDraw
 from mathtutor.learning.picture import map_nodes, node_label, render_map
-from mathtutor.topics import TopicGraph
+from mathtutor.knowledge.topics import TopicGraph
 
 from .conftest import T0
 

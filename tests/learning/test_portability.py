@@ -8,7 +8,7 @@ import pytest
 
 from mathtutor.learning import ImportRefused, LearnerStore
 from mathtutor.learning.portability import MAX_IMPORT_BYTES
-from mathtutor.topics import TopicGraph
+from mathtutor.knowledge.topics import TopicGraph
 
 from .conftest import T0
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from mathtutor.learning import LearnerStore, ProgressUnavailable, db
-from mathtutor.topics import TopicGraph
+from mathtutor.knowledge.topics import TopicGraph
 
 from .conftest import T0
 from .pgserver import PgServer

@@ -16,7 +16,7 @@ from mathtutor.learning import (
     UnknownLearner,
     db,
 )
-from mathtutor.topics import TopicGraph
+from mathtutor.knowledge.topics import TopicGraph
 
 from .conftest import T0
 

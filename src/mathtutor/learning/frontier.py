@@ -19,7 +19,7 @@ from typing import Any
 from mathtutor.learning.bkt import MASTERY_THRESHOLD
 from mathtutor.learning.errors import UnknownGoal
 from mathtutor.learning.names import has_control
-from mathtutor.topics import TopicGraph
+from mathtutor.knowledge.topics import TopicGraph
 
 __all__ = [
     "GOAL_HINTS",

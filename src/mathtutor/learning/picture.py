@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 
 from mathtutor.learning.bkt import MASTERY_THRESHOLD
 from mathtutor.learning.errors import NothingToDraw
-from mathtutor.topics import TopicGraph
+from mathtutor.knowledge.topics import TopicGraph
 
 __all__ = ["LEGEND", "map_nodes", "node_label", "render_map"]
 

@@ -26,7 +26,7 @@ from mathtutor.learning.errors import AccountError, ProgressUnavailable, Unknown
 from mathtutor.learning.handle import LearnerHandle
 from mathtutor.learning.models import Attempt, Learner, Session, User, utcnow
 from mathtutor.learning.names import validate_name
-from mathtutor.topics import TopicGraph, load_topics
+from mathtutor.knowledge.topics import TopicGraph, load_topics
 
 __all__ = ["DEFAULT_SESSION_TTL", "LearnerStore", "open_store"]
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from mathtutor.learning import bkt, review
-from mathtutor.topics import TopicGraph
+from mathtutor.knowledge.topics import TopicGraph
 
 __all__ = ["CardState", "ConceptState", "Evidence", "LearnerState", "apply", "prereq_hops"]
 
