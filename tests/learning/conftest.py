@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from mathtutor.learning import LearnerStore
 from mathtutor.knowledge.topics import TopicGraph, load_topics
+from mathtutor.learning import LearnerStore
 
 from .pgserver import PgServer, PgUnavailable
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from mathtutor.knowledge.topics import TopicGraph
 from mathtutor.learning import LearnerStore, ProgressUnavailable, SchemaTooNew, StoreCorrupt, db
 from mathtutor.learning.db import make_engine
-from mathtutor.knowledge.topics import TopicGraph
 
 from .conftest import T0
 

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 import pytest
 
-from mathtutor.learning import UnknownGoal, frontier, resolve_goal
 from mathtutor.knowledge.topics import TopicGraph
+from mathtutor.learning import UnknownGoal, frontier, resolve_goal
 
 from .conftest import T0
 

@@ -6,9 +6,9 @@ from xml.sax.saxutils import escape
 
 import pytest
 
+from mathtutor.knowledge.topics import TopicGraph
 from mathtutor.learning import LearnerStore, NothingToDraw
 from mathtutor.learning.picture import map_nodes, node_label, render_map
-from mathtutor.knowledge.topics import TopicGraph
 
 from .conftest import T0
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from mathtutor.knowledge.topics import TopicGraph
 from mathtutor.learning import ImportRefused, LearnerStore
 from mathtutor.learning.portability import MAX_IMPORT_BYTES
-from mathtutor.knowledge.topics import TopicGraph
 
 from .conftest import T0
 

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
-from mathtutor.learning import LearnerStore, ProgressUnavailable, db
 from mathtutor.knowledge.topics import TopicGraph
+from mathtutor.learning import LearnerStore, ProgressUnavailable, db
 
 from .conftest import T0
 from .pgserver import PgServer

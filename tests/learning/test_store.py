@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from mathtutor.knowledge.topics import TopicGraph
 from mathtutor.learning import (
     BadEvidence,
     BKTParams,
@@ -16,7 +17,6 @@ from mathtutor.learning import (
     UnknownLearner,
     db,
 )
-from mathtutor.knowledge.topics import TopicGraph
 
 from .conftest import T0
 

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from mathtutor.knowledge.topics import TopicGraph
 from mathtutor.learning.bkt import MASTERY_THRESHOLD
 from mathtutor.learning.errors import UnknownGoal
 from mathtutor.learning.names import has_control
-from mathtutor.knowledge.topics import TopicGraph
 
 __all__ = [
     "GOAL_HINTS",

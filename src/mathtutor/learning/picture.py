@@ -12,9 +12,9 @@ import io
 import textwrap
 from collections.abc import Iterable, Mapping
 
+from mathtutor.knowledge.topics import TopicGraph
 from mathtutor.learning.bkt import MASTERY_THRESHOLD
 from mathtutor.learning.errors import NothingToDraw
-from mathtutor.knowledge.topics import TopicGraph
 
 __all__ = ["LEGEND", "map_nodes", "node_label", "render_map"]
 

@@ -20,13 +20,13 @@ from pathlib import Path
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session as OrmSession
 
+from mathtutor.knowledge.topics import TopicGraph, load_topics
 from mathtutor.learning import accounts, bkt, db
 from mathtutor.learning.bkt import DEFAULT_PARAMS, BKTParams
 from mathtutor.learning.errors import AccountError, ProgressUnavailable, UnknownLearner
 from mathtutor.learning.handle import LearnerHandle
 from mathtutor.learning.models import Attempt, Learner, Session, User, utcnow
 from mathtutor.learning.names import validate_name
-from mathtutor.knowledge.topics import TopicGraph, load_topics
 
 __all__ = ["DEFAULT_SESSION_TTL", "LearnerStore", "open_store"]
 

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from mathtutor.learning import bkt, review
 from mathtutor.knowledge.topics import TopicGraph
+from mathtutor.learning import bkt, review
 
 __all__ = ["CardState", "ConceptState", "Evidence", "LearnerState", "apply", "prereq_hops"]
 
