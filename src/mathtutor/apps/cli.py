@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from mathtutor.apps import study
 from mathtutor.settings import get_settings
 
 EXIT_OK, EXIT_FILES_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -45,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="prefer this format (repeatable)",
     )
     p.add_argument("--batch", type=Path, metavar="FILE.jsonl", help='one {"q": ..., "history": [...]} per line')
+
+    # --- practice, check, progress, users (implemented in mathtutor.apps.study)
+    study.add_commands(sub)
 
     # --- serve (the web UI; implemented in mathtutor.apps.ui.app)
     p = sub.add_parser("serve", help="start the web UI (Gradio) on 127.0.0.1")
@@ -217,6 +221,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             from mathtutor.fetch import run_fetch
 
             return run_fetch(args)
+        code = study.run(args)
+        if code is not None:
+            return code
     except KeyboardInterrupt:
         print("interrupted: the index was left as it was before this command", file=sys.stderr)
         return EXIT_INTERRUPTED
