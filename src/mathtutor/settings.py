@@ -65,6 +65,13 @@ class Settings(BaseSettings):
         description="bfloat16 halves embedding time on CPUs with native bf16 (AVX512-BF16/AMX); auto uses it there.",
     )
 
+    data_dir: Path = Field(
+        default=Path("~/.local/share/mathtutor"), description="Per-user data: the practice signing key, progress."
+    )
+    secret_key: SecretStr | None = Field(
+        default=None, description="Signs practice states; default: a random key kept 0600 in data_dir."
+    )
+
     # --- tutor
     backend: str = Field(default="extractive", pattern="^(extractive|local|ollama|openai)$")
     level: str | None = Field(default=None, pattern="^(beginner|practitioner|researcher)$")
@@ -83,7 +90,7 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = None
     openai_model: str = "SmolLM2-135M-Instruct"
 
-    @field_validator("index_dir", "corpus_dir", "embedding_model_path", "llm_model_path", mode="after")
+    @field_validator("index_dir", "corpus_dir", "data_dir", "embedding_model_path", "llm_model_path", mode="after")
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:
         return value.expanduser() if value is not None else None
