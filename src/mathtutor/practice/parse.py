@@ -322,7 +322,12 @@ def _split_identifier(word: str, names: dict[str, Any], answer_type: str) -> lis
     return out
 
 
+_SCIENTIFIC = re.compile(r"\d\s*[eE]\s*[-+]?\s*\d")
+
+
 def _tokenise(text: str, names: dict[str, Any], answer_type: str) -> str:
+    if _SCIENTIFIC.search(text):
+        raise _fail("Scientific notation such as 1e5 is not read here; write 1*10^5 instead.", answer_type)
     tokens: list[str] = []
     pos = 0
     text = text.rstrip()
@@ -401,9 +406,18 @@ class _Guard:
             size = max(sizes) + 1
         else:
             size = max(sizes)
+            if isinstance(node, sp.exp | sp.sinh | sp.cosh) and args[0].is_number:
+                size = max(size, self._exp_size(args[0]))
         if size > MAX_DIGITS:
             raise _fail("A number in the answer would be astronomically large; simplify it first.", self.answer_type)
         return node.func(*args), size
+
+    def _exp_size(self, arg: Any) -> float:
+        try:
+            real = float(sp.re(arg).evalf(15))
+        except (TypeError, ValueError):
+            raise _fail("An exponent in the answer could not be evaluated.", self.answer_type) from None
+        return abs(real) / math.log(10)
 
     def _power_size(self, base: Any, expo: Any, base_size: float) -> float:
         if not expo.is_number:
