@@ -481,6 +481,7 @@ def parse_answer(text: Any, answer_type: str = "expression", symbols: tuple[str,
         raise _fail(f"The answer is longer than {MAX_LENGTH} characters.", answer_type)
     text = _screen_characters(text, answer_type)
     _check_depth(text, answer_type)
+    text = text.replace("$", " ")
     text = latex_to_plain(text, answer_type) if "\\" in text else text
     text = _group_exponent_braces(text)
     names = _known_names(symbols)
