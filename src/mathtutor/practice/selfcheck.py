@@ -20,10 +20,13 @@ from mathtutor.practice.citations import catalog, citations_for
 from mathtutor.practice.types import LEVELS, Instance
 
 _STRIP = re.compile(r"\\left|\\right|\\,|\\cdot|\\!|[\s{}$*()]")
+_FRAC = re.compile(r"\\[dt]?frac\{([^{}]*)\}\{([^{}]*)\}")
 
 
 def normalise(text: str) -> str:
-    """Fold LaTeX and plain notation to one form for substring search (spaces, braces, \\left, * dropped)."""
+    """Fold LaTeX and plain notation to one form for substring search (fractions as a/b; spaces, braces,
+    \\left, * dropped)."""
+    text = _FRAC.sub(r"\1/\2", text.replace(" ", ""))
     return _STRIP.sub("", text).replace("**", "^").casefold()
 
 
@@ -48,7 +51,9 @@ def leaks(hint: str, inst: Instance) -> bool:
     value = sp.sympify(inst.answer) if inst.answer_type == "number" else None
     small = value is not None and value.is_integer and abs(value) < 10
     for f in forms:
-        pattern = (r"=" if small else r"(?<![0-9a-z.^/])") + re.escape(f) + r"(?![0-9a-z.^/])"
+        before = r"=" if small else (r"(?<![0-9.^/])" if f[0].isalnum() else "")
+        after = r"(?![0-9a-z.^/])" if f[-1].isalnum() else ""
+        pattern = before + re.escape(f) + after
         if re.search(pattern, h):
             return True
     return False
@@ -90,7 +95,7 @@ def rewrites(inst: Instance) -> list[tuple[str, str]]:
                 ("scaled" if inst.up_to_scale else "expanded", plain([sp.expand(v) for v in scaled]))]
     if kind == "matrix":
         return [("latex", tex(a)), ("expanded", plain([[sp.expand(v) for v in r] for r in a])),
-                ("factored", plain([[sp.factor(v) for v in r] for r in a])),
+                ("bmatrix", tex(a).replace("pmatrix", "bmatrix")),
                 ("decimal/fraction", "[" + ", ".join("[" + ", ".join(_decimal(v) for v in r) + "]" for r in a) + "]"),
                 ("spaced", " [ " + " , ".join("[ " + " , ".join(sp.sstr(sp.sympify(v)) for v in r) + " ]" for r in a) + " ] ")]
     if kind == "set":
