@@ -7,8 +7,15 @@ from mathtutor.practice.misconceptions import MISCONCEPTIONS, describe
 
 
 def test_issue_misconceptions_exist():
-    for name in ("chain-rule-no-inner-derivative", "elementwise-product", "conditional-inverted",
-                 "population-variance", "row-swap-sign", "transpose-order", "forgot-1-over-n"):
+    for name in (
+        "chain-rule-no-inner-derivative",
+        "elementwise-product",
+        "conditional-inverted",
+        "population-variance",
+        "row-swap-sign",
+        "transpose-order",
+        "forgot-1-over-n",
+    ):
         assert name in MISCONCEPTIONS
 
 

@@ -58,7 +58,10 @@ def test_oversized_rejected_quickly():
 
 def test_signed_but_invalid_fields_rejected():
     key = b"k" * 32
-    for body in [{"c": "chain-rule"}, {**json.loads('{"c":"x","l":"expert","s":1,"g":"g","v":1,"h":0,"t":0,"x":0,"r":0}')}]:
+    for body in [
+        {"c": "chain-rule"},
+        {**json.loads('{"c":"x","l":"expert","s":1,"g":"g","v":1,"h":0,"t":0,"x":0,"r":0}')},
+    ]:
         payload = json.dumps(body).encode()
         text = f"p1.{st._b64(payload)}.{st._b64(st._sign(payload, key))}"
         with pytest.raises(StateError, match="garbled"):

@@ -36,13 +36,15 @@ def citations_for(concept: str, level: str, limit: int = 2) -> tuple[Citation, .
         if res.id in seen:
             continue
         seen.add(res.id)
-        out.append(Citation(
-            resource_id=res.id,
-            part_id=part.id if part is not None else None,
-            title=f"{res.title}: {part.title}" if part is not None else res.title,
-            url=(part.url if part is not None and part.url else res.url),
-            page=part.page if part is not None else None,
-        ))
+        out.append(
+            Citation(
+                resource_id=res.id,
+                part_id=part.id if part is not None else None,
+                title=f"{res.title}: {part.title}" if part is not None else res.title,
+                url=(part.url if part is not None and part.url else res.url),
+                page=part.page if part is not None else None,
+            )
+        )
         if len(out) >= limit:
             break
     return tuple(out)

@@ -13,26 +13,42 @@ from typing import Any
 
 from mathtutor.practice import engine
 from mathtutor.practice import state as st
-from mathtutor.practice.parse import how_to_write
+from mathtutor.practice.notation import how_to_write
 from mathtutor.practice.types import LEVELS, PracticeError, Problem, UnknownConceptError
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _SOLUTION = re.compile(
     r"\b(show|give|tell|reveal|see)\b.{0,20}\b(solution|answer|working)\b|\bsolution\b|\bi give up\b|"
-    r"看答案|给我答案|显示答案|答案是什么|看解析|看解答|我放弃|公布答案", re.IGNORECASE)
-_HINT = re.compile(r"^\W*(another |a |one more |next |give me a |can i (get|have) a |i need a )?(hint|clue|nudge)\b|"
-                   r"^\W*(help|i'?m stuck|stuck)\W*$|提示|给点提示|小提示|我卡住了", re.IGNORECASE)
-_ANOTHER = re.compile(r"\b(another|one more|next|new)\b.{0,20}\b(one|problem|question|exercise)\b|^\W*(another|next)( one)?\W*$|"
-                      r"\b(harder|easier|simpler|tougher|more difficult|less difficult)\b|"
-                      r"再来一道|再来一题|换一道|下一题|再出一道|难一点|更难|难一些|简单一点|容易一点|简单些|简单点", re.IGNORECASE)
+    r"看答案|给我答案|显示答案|答案是什么|看解析|看解答|我放弃|公布答案",
+    re.IGNORECASE,
+)
+_HINT = re.compile(
+    r"^\W*(another |a |one more |next |give me a |can i (get|have) a |i need a )?(hint|clue|nudge)\b|"
+    r"^\W*(help|i'?m stuck|stuck)\W*$|提示|给点提示|小提示|我卡住了",
+    re.IGNORECASE,
+)
+_ANOTHER = re.compile(
+    r"\b(another|one more|next|new)\b.{0,20}\b(one|problem|question|exercise)\b|^\W*(another|next)( one)?\W*$|"
+    r"\b(harder|easier|simpler|tougher|more difficult|less difficult)\b|"
+    r"再来一道|再来一题|换一道|下一题|再出一道|难一点|更难|难一些|简单一点|容易一点|简单些|简单点",
+    re.IGNORECASE,
+)
 _HARDER = re.compile(r"\b(harder|tougher|more difficult|more challenging)\b|难一点|更难|难一些", re.IGNORECASE)
 _EASIER = re.compile(r"\b(easier|simpler|less difficult)\b|简单一点|容易一点|简单些|简单点", re.IGNORECASE)
-_NEW = re.compile(r"\b(practice|exercise|problem|question|quiz|drill|test me)\b|出一道|出道题|来一道|做题|练习|给我一道|考考我",
-                  re.IGNORECASE)
-_BACKREF = re.compile(r"\b(it|that|this|what we (just )?(covered|discussed|did)|the last topic|same topic)\b|"
-                      r"刚才|这个|刚刚|上面", re.IGNORECASE)
-_ANSWER = re.compile(r"^\W*(i got|i get|i think it'?s|my answer is|answer\s*[:=]|the answer is|is it|it'?s|it is)\s*(?P<a>.+)$|"
-                     r"^\s*(答案是(?!什么)|我的答案是(?!什么)|我算出|我得到|结果是|得到)\s*[:：]?\s*(?P<b>.+)$", re.IGNORECASE | re.DOTALL)
+_NEW = re.compile(
+    r"\b(practice|exercise|problem|question|quiz|drill|test me)\b|出一道|出道题|来一道|做题|练习|给我一道|考考我",
+    re.IGNORECASE,
+)
+_BACKREF = re.compile(
+    r"\b(it|that|this|what we (just )?(covered|discussed|did)|the last topic|same topic)\b|"
+    r"刚才|这个|刚刚|上面",
+    re.IGNORECASE,
+)
+_ANSWER = re.compile(
+    r"^\W*(i got|i get|i think it'?s|my answer is|answer\s*[:=]|the answer is|is it|it'?s|it is)\s*(?P<a>.+)$|"
+    r"^\s*(答案是(?!什么)|我的答案是(?!什么)|我算出|我得到|结果是|得到)\s*[:：]?\s*(?P<b>.+)$",
+    re.IGNORECASE | re.DOTALL,
+)
 _MATHY = re.compile(r"^[\s\d\w().,+\-*/^=\[\]{}\\&$|']{1,400}$")
 
 
@@ -59,13 +75,16 @@ def _seed(*parts: str) -> int:
 
 
 def _problem_reply(problem: Problem, zh: bool) -> str:
-    name = engine._graph().get(problem.concept).name  # noqa: SLF001 - the package's one topic-graph handle
+    name = engine._graph().get(problem.concept).name
     head = f"**{'练习' if zh else 'Practice'}: {name}** ({problem.level})"
     lines = [head, "", problem.statement.split("\n\n")[0]]
     if problem.choices:
         lines += [""] + [f"- {c}" for c in problem.choices]
-    lines += ["", f"_{how_to_write(problem.answer_type)} "
-              + ("可以说“提示”或“看答案”。_" if zh else "Say *hint* for a hint or *show me the solution* when stuck._")]
+    lines += [
+        "",
+        f"_{how_to_write(problem.answer_type)} "
+        + ("可以说“提示”或“看答案”。_" if zh else "Say *hint* for a hint or *show me the solution* when stuck._"),
+    ]
     if problem.citations:
         c = problem.citations[0]
         lines.append(f"\n{'参考' if zh else 'Read more'}: [{c.title}]({c.url})" if c.url else f"\nRead more: {c.title}")
@@ -84,7 +103,7 @@ def _new_problem(concept: str, level: str, seed: int, zh: bool, intent: str) -> 
 
 def _extract_concept(message: str) -> tuple[str | None, str | None]:
     """(concept id with problems, or None; name of a detected concept without problems, or None)."""
-    graph = engine._graph()  # noqa: SLF001
+    graph = engine._graph()
     missing = None
     for cid in graph.detect(message):
         if cid in engine.BY_CONCEPT:
@@ -99,15 +118,38 @@ def _answer_text(message: str, has_state: bool) -> str | None:
         return (m.group("a") or m.group("b") or "").strip().rstrip("?？。.!") or None
     if has_state and _MATHY.match(message.strip()) and not _NEW.search(message):
         words = re.findall(r"[A-Za-z]{4,}", message)
-        allowed = {"sqrt", "frac", "sinh", "cosh", "tanh", "begin", "pmatrix", "bmatrix", "matrix", "end", "left",
-                   "right", "cdot", "times", "lambda", "theta", "sigma", "alpha", "beta", "arcsin", "arccos", "arctan"}
+        allowed = {
+            "sqrt",
+            "frac",
+            "sinh",
+            "cosh",
+            "tanh",
+            "begin",
+            "pmatrix",
+            "bmatrix",
+            "matrix",
+            "end",
+            "left",
+            "right",
+            "cdot",
+            "times",
+            "lambda",
+            "theta",
+            "sigma",
+            "alpha",
+            "beta",
+            "arcsin",
+            "arccos",
+            "arctan",
+        }
         if all(w.lower() in allowed for w in words):
             return message.strip()
     return None
 
 
-def respond(message: str, state: str | None = None, current_concept: str | None = None,
-            level: str = "practitioner") -> Turn:
+def respond(
+    message: str, state: str | None = None, current_concept: str | None = None, level: str = "practitioner"
+) -> Turn:
     """Handle one learner message in the context of an open problem (state) and the conversation's concept."""
     if not isinstance(message, str) or not message.strip():
         return Turn("none")
@@ -125,15 +167,20 @@ def respond(message: str, state: str | None = None, current_concept: str | None 
         return Turn("error", str(exc), state, {"error": str(exc)})
 
 
-def _dispatch(message: str, state: str | None, current: st.PracticeState | None, current_concept: str | None,
-              level: str, zh: bool) -> Turn:
+def _dispatch(
+    message: str, state: str | None, current: st.PracticeState | None, current_concept: str | None, level: str, zh: bool
+) -> Turn:
     if current is not None and _SOLUTION.search(message) and not _ANSWER.match(message.strip()):
         sol = engine.solution(state)  # type: ignore[arg-type]
         return Turn("solution", _solution_reply(sol, zh), sol.problem.state, {"solution": sol.to_dict()})
     if current is not None and _HINT.search(message):
         h = engine.hint(state)  # type: ignore[arg-type]
         if h.hint is None:
-            text = "没有更多提示了；可以说“看答案”。" if zh else "No hints left; say *show me the solution* to see the worked answer."
+            text = (
+                "没有更多提示了；可以说“看答案”。"
+                if zh
+                else "No hints left; say *show me the solution* to see the worked answer."
+            )
         else:
             text = f"**{'提示' if zh else 'Hint'} {h.index}/{h.total}:** {h.hint}"
         return Turn("hint", text, h.state, {"hint": h.to_dict()})
@@ -163,7 +210,9 @@ def _dispatch(message: str, state: str | None, current: st.PracticeState | None,
             concept = current_concept or (current.concept if current else None)
         if concept is None:
             sample = ", ".join(c["id"] for c in engine.list_concepts()[:8])
-            text = ("要练习哪个概念？例如：" if zh else "Which concept would you like to practise? For example: ") + sample
+            text = (
+                "要练习哪个概念？例如：" if zh else "Which concept would you like to practise? For example: "
+            ) + sample
             return Turn("ask-concept", text, state, {})
         return _new_problem(concept, level, _seed(message, state or "", concept), zh, "new")
     return Turn("none", "", state, {})

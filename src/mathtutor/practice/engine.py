@@ -9,11 +9,13 @@ from typing import Any
 
 import sympy as sp
 
-from mathtutor.practice import compare, state as st
+from mathtutor.practice import compare
+from mathtutor.practice import state as st
 from mathtutor.practice.bank import BY_CONCEPT, BY_NAME, Generator
 from mathtutor.practice.citations import citations_for
 from mathtutor.practice.misconceptions import MISCONCEPTIONS, describe
-from mathtutor.practice.parse import Parsed, how_to_write, parse_answer, read_as
+from mathtutor.practice.notation import how_to_write
+from mathtutor.practice.parse import Parsed, parse_answer, read_as
 from mathtutor.practice.types import (
     LEVELS,
     AnswerParseError,
@@ -32,7 +34,7 @@ LETTERS = "ABCDE"
 
 
 @lru_cache(maxsize=1)
-def _graph():  # noqa: ANN202 - TopicGraph; the one import of the topic graph (moves to knowledge/)
+def _graph():
     from mathtutor.topics import load_topics
 
     return load_topics()
@@ -48,8 +50,9 @@ def resolve_concept(name: str) -> str:
         found = graph.detect(name)
         cid = found[0] if found else None
     if cid is None:
-        raise UnknownConceptError(f"I do not know the concept {name.strip()!r}. Try for example chain-rule, "
-                                  "eigendecomposition or bayes-rule.")
+        raise UnknownConceptError(
+            f"I do not know the concept {name.strip()!r}. Try for example chain-rule, eigendecomposition or bayes-rule."
+        )
     if cid not in BY_CONCEPT:
         near = [c for c in graph.prerequisites(cid) + graph.dependents(cid) if c in BY_CONCEPT][:3]
         tip = f" Related concepts with problems: {', '.join(near)}." if near else ""
@@ -95,7 +98,9 @@ def instance(generator: str, level: str, seed: int) -> Instance:
 def _same(a: Any, b: Any, inst: Instance) -> bool:
     if inst.answer_type == "choice":
         return a == b
-    return compare.matches(_parsed_value(a, inst.answer_type), b, _wrong_type(b, inst.answer_type), up_to_scale=inst.up_to_scale)
+    return compare.matches(
+        _parsed_value(a, inst.answer_type), b, _wrong_type(b, inst.answer_type), up_to_scale=inst.up_to_scale
+    )
 
 
 def _parsed_value(value: Any, answer_type: str) -> Parsed:
@@ -247,6 +252,13 @@ def list_concepts() -> list[dict[str, Any]]:
         gens = BY_CONCEPT.get(concept.id)
         if gens:
             kinds = sorted({"conceptual" if g.name.startswith("concept.") else "computation" for g in gens})
-            out.append({"id": concept.id, "name": concept.name, "area": concept.area, "kinds": kinds,
-                        "generators": [g.name for g in gens]})
+            out.append(
+                {
+                    "id": concept.id,
+                    "name": concept.name,
+                    "area": concept.area,
+                    "kinds": kinds,
+                    "generators": [g.name for g in gens],
+                }
+            )
     return out

@@ -164,7 +164,8 @@ _ALL = [
     Misconception(
         "mle-biased-denominator",
         "MLE of the variance with n - 1",
-        "The maximum-likelihood estimate of a Gaussian variance divides by n (it is biased, unlike the sample variance).",
+        "The maximum-likelihood estimate of a Gaussian variance divides by n (it is biased, "
+        "unlike the sample variance).",
     ),
     Misconception(
         "eigen-diagonal",

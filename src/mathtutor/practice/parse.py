@@ -10,6 +10,7 @@ powers whose result would have more than ``MAX_DIGITS`` digits (so ``9**9**9**9`
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import unicodedata
@@ -25,7 +26,8 @@ from sympy.parsing.sympy_parser import (
     parse_expr,
 )
 
-from mathtutor.practice.types import AnswerParseError
+from mathtutor.practice.latex import group_exponent_braces, latex_to_plain
+from mathtutor.practice.notation import fail as _fail
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 12
@@ -53,7 +55,6 @@ FUNCTIONS: dict[str, Any] = {
 }
 NAME_ALIASES = {"ln": "log", "abs": "Abs", "arcsin": "asin", "arccos": "acos", "arctan": "atan"}
 CONSTANTS: dict[str, Any] = {"pi": sp.pi, "E": sp.E}
-GREEK = ("alpha", "beta", "gamma", "delta", "lamda", "mu", "sigma", "theta", "tau", "rho", "eta")
 
 # Unicode maths characters a learner may reasonably type, mapped to ASCII; everything else non-ASCII is refused.
 _UNICODE_OK = {
@@ -74,19 +75,6 @@ _UNICODE_OK = {
     "\u03b2": " beta ",
 }
 _ALLOWED_ASCII = set("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ .+-*/^()[]{},=\\&$\t\n\r")
-_EXAMPLES = {
-    "number": "1/3, -2, 0.25 or \\frac{1}{3}",
-    "expression": "2*x*cos(x^2), 3x^2 + 1 or \\frac{x}{2}",
-    "vector": "[1, -2, 3] or (1, -2, 3)",
-    "matrix": "[[1, 2], [3, 4]] (one bracket per row)",
-    "set": "{-1, 2} (order does not matter)",
-    "choice": "the letter of your choice, e.g. B",
-}
-
-
-def how_to_write(answer_type: str) -> str:
-    """One sentence with an example of the expected notation."""
-    return f"Write it like this: {_EXAMPLES.get(answer_type, _EXAMPLES['expression'])}."
 
 
 @dataclass(frozen=True)
@@ -105,10 +93,6 @@ class Parsed:
         if self.shape == "matrix":
             return [x for row in self.value for x in row]
         return list(self.value)
-
-
-def _fail(message: str, answer_type: str) -> AnswerParseError:
-    return AnswerParseError(f"{message} {how_to_write(answer_type)}")
 
 
 # ------------------------------------------------------------------------------------ characters
@@ -154,132 +138,6 @@ def _check_depth(text: str, answer_type: str) -> None:
                 raise _fail("A closing bracket has no opening bracket.", answer_type)
     if depth != 0:
         raise _fail("A bracket is not closed.", answer_type)
-
-
-# ------------------------------------------------------------------------------------ LaTeX
-
-_LATEX_WORDS = {
-    "cdot": "*",
-    "times": "*",
-    "pi": " pi ",
-    "ln": " log ",
-    "log": " log ",
-    "exp": " exp ",
-    "sin": " sin ",
-    "cos": " cos ",
-    "tan": " tan ",
-    "sinh": " sinh ",
-    "cosh": " cosh ",
-    "tanh": " tanh ",
-    "arcsin": " asin ",
-    "arccos": " acos ",
-    "arctan": " atan ",
-    "lambda": " lamda ",
-    **{g: f" {g} " for g in GREEK if g != "lamda"},
-    "left": "",
-    "right": "",
-    "displaystyle": "",
-    "quad": " ",
-    "qquad": " ",
-    "mathrm": "",
-    "operatorname": "",
-    "text": "",
-    "mathbf": "",
-    "boldsymbol": "",
-}
-_SPACING = re.compile(r"\\[,;:! ]")
-_ENV = re.compile(r"\\begin\{([pbvB]?matrix)\}(.*?)\\end\{\1\}", re.DOTALL)
-_COMMAND = re.compile(r"\\([A-Za-z]+)")
-_SET_OPEN, _SET_CLOSE = "\x01", "\x02"
-
-
-def _group(text: str, start: int, answer_type: str) -> tuple[str, int]:
-    """The argument of a LaTeX command at ``start``: a {...} group or a single character."""
-    while start < len(text) and text[start] == " ":
-        start += 1
-    if start >= len(text):
-        raise _fail("A LaTeX command is missing its argument.", answer_type)
-    if text[start] != "{":
-        return text[start], start + 1
-    depth = 0
-    for i in range(start, len(text)):
-        if text[i] == "{":
-            depth += 1
-        elif text[i] == "}":
-            depth -= 1
-            if depth == 0:
-                return text[start + 1 : i], i + 1
-    raise _fail("A LaTeX brace is not closed.", answer_type)
-
-
-def _matrix_env(match: re.Match[str]) -> str:
-    rows = [r for r in re.split(r"\\\\", match.group(2)) if r.strip()]
-    return "[" + ",".join("[" + ",".join(cell for cell in row.split("&")) + "]" for row in rows) + "]"
-
-
-def latex_to_plain(text: str, answer_type: str = "expression") -> str:
-    """Rewrite the supported LaTeX subset into plain notation; unknown commands are refused."""
-    text = text.replace("$", " ")
-    text = _ENV.sub(_matrix_env, text)
-    if "\\\\" in text:
-        raise _fail("Rows separated by \\\\ belong inside \\begin{pmatrix}...\\end{pmatrix}.", answer_type)
-    text = text.replace("\\(", " ").replace("\\)", " ").replace("\\[", " ").replace("\\]", " ")
-    text = _SPACING.sub(" ", text)
-    text = text.replace("\\{", _SET_OPEN).replace("\\}", _SET_CLOSE)
-    for _ in range(200):  # fractions and roots, innermost-last; bounded because the text is
-        match = re.search(r"\\(d|t)?frac|\\sqrt", text)
-        if match is None:
-            break
-        if match.group().endswith("sqrt"):
-            pos = match.end()
-            if pos < len(text) and text[pos] == "[":
-                close = text.find("]", pos)
-                if close < 0:
-                    raise _fail("The root index bracket is not closed.", answer_type)
-                index = text[pos + 1 : close]
-                body, end = _group(text, close + 1, answer_type)
-                text = text[: match.start()] + f"(({body})^(1/({index})))" + text[end:]
-            else:
-                body, end = _group(text, pos, answer_type)
-                text = text[: match.start()] + f" sqrt({body})" + text[end:]
-        else:
-            num, mid = _group(text, match.end(), answer_type)
-            den, end = _group(text, mid, answer_type)
-            text = text[: match.start()] + f"(({num})/({den}))" + text[end:]
-    else:
-        raise _fail("The answer has too many fractions or roots.", answer_type)
-
-    def word(m: re.Match[str]) -> str:
-        name = m.group(1)
-        if name not in _LATEX_WORDS:
-            raise _fail(f"The LaTeX command \\{name} is not supported here.", answer_type)
-        return _LATEX_WORDS[name]
-
-    text = _COMMAND.sub(word, text)
-    if "\\" in text:
-        raise _fail("A backslash is only allowed before a LaTeX command such as \\frac.", answer_type)
-    text = text.replace("{", "(").replace("}", ")")
-    return text.replace(_SET_OPEN, "{").replace(_SET_CLOSE, "}")
-
-
-def _group_exponent_braces(text: str) -> str:
-    """Plain input may write x^{2}: braces right after ^ are grouping, not a set."""
-    out = []
-    stack: list[bool] = []
-    prev = ""
-    for char in text:
-        if char == "{":
-            grouping = prev == "^"
-            stack.append(grouping)
-            out.append("(" if grouping else "{")
-        elif char == "}":
-            grouping = stack.pop() if stack else False
-            out.append(")" if grouping else "}")
-        else:
-            out.append(char)
-        if not char.isspace():
-            prev = char
-    return "".join(out)
 
 
 # ------------------------------------------------------------------------------------ tokens
@@ -360,7 +218,7 @@ def _tokenise(text: str, names: dict[str, Any], answer_type: str) -> str:
         raise _fail(f"The answer has more than {MAX_ELEMENTS} elements.", answer_type)
     if not tokens:
         raise _fail("The answer is empty.", answer_type)
-    for a, b in zip(tokens, tokens[1:], strict=False):
+    for a, b in itertools.pairwise(tokens):
         if a == "{" and b == "}":
             raise _fail("The set is empty.", answer_type)
     return " ".join(tokens)
@@ -438,17 +296,36 @@ class _Guard:
 
 
 _TRANSFORMS = (auto_number, implicit_multiplication, implicit_application, convert_xor)
-_GLOBALS_BASE = {"Integer": sp.Integer, "Float": sp.Float, "Rational": sp.Rational, "Add": sp.Add, "Mul": sp.Mul, "Pow": sp.Pow}
+_GLOBALS_BASE = {
+    "Integer": sp.Integer,
+    "Float": sp.Float,
+    "Rational": sp.Rational,
+    "Add": sp.Add,
+    "Mul": sp.Mul,
+    "Pow": sp.Pow,
+}
 
 
 def _to_sympy(code: str, names: dict[str, Any], answer_type: str) -> Any:
     local_dict = dict(names)
     global_dict: dict[str, Any] = {"__builtins__": {}, **_GLOBALS_BASE}
     try:
-        return parse_expr(code, local_dict=local_dict, global_dict=global_dict, transformations=_TRANSFORMS,
-                          evaluate=False)
-    except (SyntaxError, TypeError, ValueError, AttributeError, ZeroDivisionError, RecursionError, IndexError,
-            NameError, KeyError, OverflowError, MemoryError):
+        return parse_expr(
+            code, local_dict=local_dict, global_dict=global_dict, transformations=_TRANSFORMS, evaluate=False
+        )
+    except (
+        SyntaxError,
+        TypeError,
+        ValueError,
+        AttributeError,
+        ZeroDivisionError,
+        RecursionError,
+        IndexError,
+        NameError,
+        KeyError,
+        OverflowError,
+        MemoryError,
+    ):
         raise _fail("The answer could not be read as mathematics.", answer_type) from None
 
 
@@ -483,7 +360,7 @@ def parse_answer(text: Any, answer_type: str = "expression", symbols: tuple[str,
     _check_depth(text, answer_type)
     text = text.replace("$", " ")
     text = latex_to_plain(text, answer_type) if "\\" in text else text
-    text = _group_exponent_braces(text)
+    text = group_exponent_braces(text)
     names = _known_names(symbols)
     code = _tokenise(text, names, answer_type)
     raw = _to_sympy(code, names, answer_type)

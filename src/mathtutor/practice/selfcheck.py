@@ -83,26 +83,49 @@ def rewrites(inst: Instance) -> list[tuple[str, str]]:
     a, kind = inst.answer, inst.answer_type
     if kind == "choice":
         text = next(c[3:] for c in inst.choices if c.startswith(a + "."))
-        return [("lower-case", a.lower()), ("parenthesised", f"({a})"), ("dotted", f"{a}."),
-                ("option text", text), ("spaced", f"  {a} ")]
+        return [
+            ("lower-case", a.lower()),
+            ("parenthesised", f"({a})"),
+            ("dotted", f"{a}."),
+            ("option text", text),
+            ("spaced", f"  {a} "),
+        ]
     if kind in ("number", "expression"):
-        return [("latex", sp.latex(sp.sympify(a))), ("expanded", sp.sstr(sp.expand(a))),
-                ("factored", sp.sstr(sp.factor(a))), ("reordered", _reorder(a)), ("decimal/fraction", _decimal(a))]
+        return [
+            ("latex", sp.latex(sp.sympify(a))),
+            ("expanded", sp.sstr(sp.expand(a))),
+            ("factored", sp.sstr(sp.factor(a))),
+            ("reordered", _reorder(a)),
+            ("decimal/fraction", _decimal(a)),
+        ]
     if kind == "vector":
         scaled = [2 * sp.sympify(v) for v in a] if inst.up_to_scale else a
-        return [("latex", tex(list(a))), ("tuple", "(" + ", ".join(sp.sstr(sp.sympify(v)) for v in a) + ")"),
-                ("column", plain([[v] for v in a])), ("decimal/fraction", "[" + ", ".join(_decimal(v) for v in a) + "]"),
-                ("scaled" if inst.up_to_scale else "expanded", plain([sp.expand(v) for v in scaled]))]
+        return [
+            ("latex", tex(list(a))),
+            ("tuple", "(" + ", ".join(sp.sstr(sp.sympify(v)) for v in a) + ")"),
+            ("column", plain([[v] for v in a])),
+            ("decimal/fraction", "[" + ", ".join(_decimal(v) for v in a) + "]"),
+            ("scaled" if inst.up_to_scale else "expanded", plain([sp.expand(v) for v in scaled])),
+        ]
     if kind == "matrix":
-        return [("latex", tex(a)), ("expanded", plain([[sp.expand(v) for v in r] for r in a])),
-                ("bmatrix", tex(a).replace("pmatrix", "bmatrix")),
-                ("decimal/fraction", "[" + ", ".join("[" + ", ".join(_decimal(v) for v in r) + "]" for r in a) + "]"),
-                ("spaced", " [ " + " , ".join("[ " + " , ".join(sp.sstr(sp.sympify(v)) for v in r) + " ]" for r in a) + " ] ")]
+        return [
+            ("latex", tex(a)),
+            ("expanded", plain([[sp.expand(v) for v in r] for r in a])),
+            ("bmatrix", tex(a).replace("pmatrix", "bmatrix")),
+            ("decimal/fraction", "[" + ", ".join("[" + ", ".join(_decimal(v) for v in r) + "]" for r in a) + "]"),
+            (
+                "spaced",
+                " [ " + " , ".join("[ " + " , ".join(sp.sstr(sp.sympify(v)) for v in r) + " ]" for r in a) + " ] ",
+            ),
+        ]
     if kind == "set":
-        return [("latex", r"\{" + ", ".join(sp.latex(sp.sympify(v)) for v in a) + r"\}"),
-                ("reordered", plain_set(list(reversed(a)))), ("bare list", ", ".join(sp.sstr(sp.sympify(v)) for v in a)),
-                ("decimal/fraction", "{" + ", ".join(_decimal(v) for v in a) + "}"),
-                ("repeated", plain_set(list(a) + [a[0]]))]
+        return [
+            ("latex", r"\{" + ", ".join(sp.latex(sp.sympify(v)) for v in a) + r"\}"),
+            ("reordered", plain_set(list(reversed(a)))),
+            ("bare list", ", ".join(sp.sstr(sp.sympify(v)) for v in a)),
+            ("decimal/fraction", "{" + ", ".join(_decimal(v) for v in a) + "}"),
+            ("repeated", plain_set([*list(a), a[0]])),
+        ]
     raise ValueError(kind)
 
 
@@ -142,8 +165,10 @@ def run(seeds: int = 50, levels: tuple[str, ...] = LEVELS, generators: list[str]
             for seed in range(seeds):
                 where = f"{gen.name}/{level}/{seed}"
                 try:
-                    _check_one(gen.name, gen.version, gen.concepts[0], level, seed, counts, lambda k, d: fail(where, k, d))
-                except Exception:  # noqa: BLE001 - a crash is a failure the report must show, not a stop
+                    _check_one(
+                        gen.name, gen.version, gen.concepts[0], level, seed, counts, lambda k, d, w=where: fail(w, k, d)
+                    )
+                except Exception:
                     fail(where, "crash", traceback.format_exc(limit=3))
     return {
         "generators": len(REGISTRY) if generators is None else len(generators),
@@ -186,6 +211,6 @@ def _check_one(name: str, version: int, concept: str, level: str, seed: int, cou
 
 def _safe_verdict(text: str, inst: Instance) -> tuple[Any, Any, Any]:
     try:
-        return engine._verdict(text, inst)  # noqa: SLF001 - the self-check tests the checker itself
-    except Exception as exc:  # noqa: BLE001
+        return engine._verdict(text, inst)
+    except Exception as exc:
         return f"error: {exc}", None, None

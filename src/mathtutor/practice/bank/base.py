@@ -37,8 +37,9 @@ def generator(name: str, *concepts: str, version: int = 1) -> Callable[[Make], M
     return wrap
 
 
-def pick(rng: random.Random, level: str, beginner: Sequence[Any], practitioner: Sequence[Any],
-         researcher: Sequence[Any]) -> Any:
+def pick(
+    rng: random.Random, level: str, beginner: Sequence[Any], practitioner: Sequence[Any], researcher: Sequence[Any]
+) -> Any:
     """A random element of the pool for the level."""
     pool = {"beginner": beginner, "practitioner": practitioner, "researcher": researcher}[level]
     return rng.choice(list(pool))

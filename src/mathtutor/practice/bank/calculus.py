@@ -70,15 +70,25 @@ def chain_rule(rng: random.Random, level: str) -> Instance:
     outer_deriv = sp.diff(f.subs(inner, u), u).subs(u, inner)
     statement = rf"Differentiate $f(x) = {_lx(f)}$ with respect to $x$."
     hints = [
-        rf"This is a composition $f = g(h(x))$ with inner function $h(x) = {_lx(inner)}$ and outer $g(u) = {outer_name}$.",
+        rf"This is a composition $f = g(h(x))$ with inner function $h(x) = {_lx(inner)}$ and "
+        rf"outer $g(u) = {outer_name}$.",
         r"Chain rule: $f'(x) = g'(h(x)) \cdot h'(x)$. Differentiate the outer function first, keeping the inside.",
         f"The inner derivative is $h'(x) = {_lx(sp.diff(inner, x))}$.",
     ]
-    steps = [f"Inner $h(x) = {_lx(inner)}$, $h'(x) = {_lx(sp.diff(inner, x))}$.",
-             f"Outer derivative evaluated at $h(x)$: ${_lx(outer_deriv)}$.",
-             f"Multiply: $f'(x) = {_lx(value)}$."]
-    return make(statement, "expression", value, hints, steps, symbols=("x",),
-                wrong={"chain-rule-no-inner-derivative": outer_deriv})
+    steps = [
+        f"Inner $h(x) = {_lx(inner)}$, $h'(x) = {_lx(sp.diff(inner, x))}$.",
+        f"Outer derivative evaluated at $h(x)$: ${_lx(outer_deriv)}$.",
+        f"Multiply: $f'(x) = {_lx(value)}$.",
+    ]
+    return make(
+        statement,
+        "expression",
+        value,
+        hints,
+        steps,
+        symbols=("x",),
+        wrong={"chain-rule-no-inner-derivative": outer_deriv},
+    )
 
 
 def _poly2(rng: random.Random, level: str) -> sp.Expr:
@@ -97,11 +107,20 @@ def partial(rng: random.Random, level: str) -> Instance:
     f = _poly2(rng, level)
     value = sp.diff(f, x)
     statement = rf"Compute $\frac{{\partial f}}{{\partial x}}$ for $f(x, y) = {_lx(f)}$."
-    hints = [r"Treat $y$ as a constant and differentiate with respect to $x$ only.",
-             "Terms without $x$ vanish; in the others, the factors of $y$ stay as they are."]
+    hints = [
+        r"Treat $y$ as a constant and differentiate with respect to $x$ only.",
+        "Terms without $x$ vanish; in the others, the factors of $y$ stay as they are.",
+    ]
     steps = [r"Hold $y$ fixed.", f"$\\frac{{\\partial f}}{{\\partial x}} = {_lx(value)}$."]
-    return make(statement, "expression", value, hints, steps, symbols=("x", "y"),
-                wrong={"partial-wrong-variable": sp.diff(f, y)})
+    return make(
+        statement,
+        "expression",
+        value,
+        hints,
+        steps,
+        symbols=("x", "y"),
+        wrong={"partial-wrong-variable": sp.diff(f, y)},
+    )
 
 
 @generator("calc.gradient", "gradients")
@@ -115,10 +134,14 @@ def gradient(rng: random.Random, level: str) -> Instance:
     grad = [sp.diff(f, v) for v in (x, y)]
     value = [sp.simplify(g.subs({x: px, y: py})) for g in grad]
     statement = rf"Compute the gradient $\nabla f$ of $f(x, y) = {_lx(f)}$ at the point $({px}, {py})$."
-    hints = [r"The gradient collects the partial derivatives: $\nabla f = (\partial f/\partial x, \partial f/\partial y)$.",
-             f"$\\partial f/\\partial x = {_lx(grad[0])}$; find $\\partial f/\\partial y$ the same way, then substitute."]
-    steps = [f"$\\partial f/\\partial x = {_lx(grad[0])}$, $\\partial f/\\partial y = {_lx(grad[1])}$.",
-             f"At $({px}, {py})$: $\\nabla f = {tex(value)}$."]
+    hints = [
+        r"The gradient collects the partial derivatives: $\nabla f = (\partial f/\partial x, \partial f/\partial y)$.",
+        f"$\\partial f/\\partial x = {_lx(grad[0])}$; find $\\partial f/\\partial y$ the same way, then substitute.",
+    ]
+    steps = [
+        f"$\\partial f/\\partial x = {_lx(grad[0])}$, $\\partial f/\\partial y = {_lx(grad[1])}$.",
+        f"At $({px}, {py})$: $\\nabla f = {tex(value)}$.",
+    ]
     return make(statement, "vector", value, hints, steps, wrong={"partial-wrong-variable": value[::-1]})
 
 
@@ -134,18 +157,27 @@ def jacobian(rng: random.Random, level: str) -> Instance:
         r, t = sp.symbols("r theta")
         F = sp.Matrix([r * sp.cos(t), r * sp.sin(t)])
         J = F.jacobian([r, t])
-        statement = (rf"Compute the Jacobian matrix of $F(r, \theta) = {tex(F)}$ with respect to $(r, \theta)$ "
-                     "(rows: outputs, columns: inputs).")
-        hints = [r"Row $i$ holds the partial derivatives of component $i$ with respect to $r$, then $\theta$.",
-                 r"$\partial (r\cos\theta)/\partial r = \cos\theta$; the $\theta$-derivative brings down $-r \sin\theta$."]
+        statement = (
+            rf"Compute the Jacobian matrix of $F(r, \theta) = {tex(F)}$ with respect to $(r, \theta)$ "
+            "(rows: outputs, columns: inputs)."
+        )
+        hints = [
+            r"Row $i$ holds the partial derivatives of component $i$ with respect to $r$, then $\theta$.",
+            r"$\partial (r\cos\theta)/\partial r = \cos\theta$; the $\theta$-derivative brings down $-r \sin\theta$.",
+        ]
         steps = [f"$J = {tex(J)}$.", f"Its determinant is ${sp.latex(sp.simplify(J.det()))}$, the polar area factor."]
         return make(statement, "matrix", J, hints, steps, symbols=("r", "theta"), wrong={"jacobian-transposed": J.T})
     J = F.jacobian([x, y])
     statement = rf"Compute the Jacobian matrix of $F(x, y) = {tex(F)}$ (rows: outputs, columns: inputs)."
-    hints = [r"$J_{ij} = \partial F_i / \partial x_j$: row $i$ differentiates component $i$.",
-             f"The first row is the gradient of $F_1 = {_lx(F[0])}$ written as a row."]
-    steps = [f"Row 1: $({_lx(J[0, 0])}, {_lx(J[0, 1])})$.", f"Row 2: $({_lx(J[1, 0])}, {_lx(J[1, 1])})$.",
-             f"$J = {tex(J)}$."]
+    hints = [
+        r"$J_{ij} = \partial F_i / \partial x_j$: row $i$ differentiates component $i$.",
+        f"The first row is the gradient of $F_1 = {_lx(F[0])}$ written as a row.",
+    ]
+    steps = [
+        f"Row 1: $({_lx(J[0, 0])}, {_lx(J[0, 1])})$.",
+        f"Row 2: $({_lx(J[1, 0])}, {_lx(J[1, 1])})$.",
+        f"$J = {tex(J)}$.",
+    ]
     wrong = {"jacobian-transposed": J.T} if J != J.T else {}
     return make(statement, "matrix", J, hints, steps, symbols=("x", "y"), wrong=wrong)
 
@@ -161,9 +193,11 @@ def hessian(rng: random.Random, level: str) -> Instance:
     H = sp.hessian(f, (x, y))
     mixed_free = sp.Matrix([[H[0, 0], 0], [0, H[1, 1]]])
     statement = rf"Compute the Hessian matrix of $f(x, y) = {_lx(f)}$."
-    hints = [r"The Hessian holds all second partial derivatives: $H_{ij} = \partial^2 f / \partial x_i \partial x_j$.",
-             r"Compute $\partial f/\partial x$ and $\partial f/\partial y$ first, then differentiate each once more.",
-             "The two mixed partials are equal (Schwarz), so the matrix is symmetric."]
+    hints = [
+        r"The Hessian holds all second partial derivatives: $H_{ij} = \partial^2 f / \partial x_i \partial x_j$.",
+        r"Compute $\partial f/\partial x$ and $\partial f/\partial y$ first, then differentiate each once more.",
+        "The two mixed partials are equal (Schwarz), so the matrix is symmetric.",
+    ]
     steps = [f"$f_x = {_lx(sp.diff(f, x))}$, $f_y = {_lx(sp.diff(f, y))}$.", f"$H = {tex(H)}$."]
     return make(statement, "matrix", H, hints, steps, symbols=("x", "y"), wrong={"hessian-missing-mixed": mixed_free})
 
@@ -186,10 +220,16 @@ def taylor(rng: random.Random, level: str) -> Instance:
     coeffs = [sp.diff(f, x, i).subs(x, 0) for i in range(order + 1)]
     no_fact = sum(c * x**i for i, c in enumerate(coeffs))
     statement = rf"Give the Taylor polynomial of degree {order} of $f(x) = {_lx(f)}$ around $x = 0$."
-    hints = [r"$T_n(x) = \sum_{i=0}^{n} \frac{f^{(i)}(0)}{i!} x^i$.",
-             f"The derivatives at 0 start with $f(0) = {_lx(coeffs[0])}$ and $f'(0) = {_lx(coeffs[1])}$; continue to order {order}."]
-    steps = ["Derivatives at 0: " + ", ".join(f"$f^{{({i})}}(0) = {_lx(c)}$" for i, c in enumerate(coeffs)) + ".",
-             "Divide each by $i!$.", f"$T_{order}(x) = {_lx(value)}$."]
+    hints = [
+        r"$T_n(x) = \sum_{i=0}^{n} \frac{f^{(i)}(0)}{i!} x^i$.",
+        f"The derivatives at 0 start with $f(0) = {_lx(coeffs[0])}$ and $f'(0) = "
+        f"{_lx(coeffs[1])}$; continue to order {order}.",
+    ]
+    steps = [
+        "Derivatives at 0: " + ", ".join(f"$f^{{({i})}}(0) = {_lx(c)}$" for i, c in enumerate(coeffs)) + ".",
+        "Divide each by $i!$.",
+        f"$T_{order}(x) = {_lx(value)}$.",
+    ]
     wrong = {"taylor-no-factorial": no_fact} if sp.expand(no_fact - value) != 0 else {}
     return make(statement, "expression", value, hints, steps, symbols=("x",), wrong=wrong)
 
@@ -203,8 +243,10 @@ def gradient_descent(rng: random.Random, level: str) -> Instance:
         x0 = nonzero(rng, -3, 3)
         g = sp.diff(f, x).subs(x, x0)
         new, wrong = x0 - eta * g, x0 + eta * g
-        statement = (rf"Take one gradient-descent step on $f(x) = {_lx(f)}$ from $x_0 = {x0}$ with learning rate "
-                     rf"$\eta = {sp.latex(eta)}$. What is $x_1$?")
+        statement = (
+            rf"Take one gradient-descent step on $f(x) = {_lx(f)}$ from $x_0 = {x0}$ with learning rate "
+            rf"$\eta = {sp.latex(eta)}$. What is $x_1$?"
+        )
         hints = [r"One step is $x_1 = x_0 - \eta f'(x_0)$.", f"$f'(x) = {_lx(sp.diff(f, x))}$; evaluate it at $x_0$."]
         steps = [f"$f'({x0}) = {g}$.", f"$x_1 = {x0} - {sp.latex(eta)} \\cdot ({g}) = {sp.latex(new)}$."]
         return make(statement, "number", new, hints, steps, wrong={"gradient-ascent-sign": wrong})
@@ -214,9 +256,13 @@ def gradient_descent(rng: random.Random, level: str) -> Instance:
     p = sp.Matrix([nonzero(rng, -3, 3), nonzero(rng, -3, 3)])
     g = sp.Matrix([sp.diff(f, v) for v in (x, y)]).subs({x: p[0], y: p[1]})
     new, wrong = p - eta * g, p + eta * g
-    statement = (rf"Take one gradient-descent step on $f(x, y) = {_lx(f)}$ from $(x_0, y_0) = ({p[0]}, {p[1]})$ "
-                 rf"with learning rate $\eta = {sp.latex(eta)}$. Give the new point.")
-    hints = [r"One step is $p_1 = p_0 - \eta \nabla f(p_0)$.",
-             f"$\\nabla f = {tex([sp.diff(f, x), sp.diff(f, y)])}$; evaluate it at the starting point."]
+    statement = (
+        rf"Take one gradient-descent step on $f(x, y) = {_lx(f)}$ from $(x_0, y_0) = ({p[0]}, {p[1]})$ "
+        rf"with learning rate $\eta = {sp.latex(eta)}$. Give the new point."
+    )
+    hints = [
+        r"One step is $p_1 = p_0 - \eta \nabla f(p_0)$.",
+        f"$\\nabla f = {tex([sp.diff(f, x), sp.diff(f, y)])}$; evaluate it at the starting point.",
+    ]
     steps = [f"$\\nabla f(p_0) = {tex(list(g))}$.", f"$p_1 = p_0 - {sp.latex(eta)} \\nabla f(p_0) = {tex(list(new))}$."]
     return make(statement, "vector", list(new), hints, steps, wrong={"gradient-ascent-sign": list(wrong)})

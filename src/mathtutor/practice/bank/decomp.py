@@ -26,12 +26,17 @@ def eigenvalues(rng: random.Random, level: str) -> Instance:
         if max(abs(x) for x in A) <= 20 and sorted(diag) != sorted(lams) and not A.is_upper and not A.is_lower:
             break
     statement = rf"Find all eigenvalues of $A = {tex(A)}$ (give them as a set)."
-    hints = [r"Eigenvalues are the roots of the characteristic polynomial $\det(A - \lambda I) = 0$.",
-             f"The eigenvalues add up to the trace, ${A.trace()}$, and multiply to the determinant, ${A.det()}$."]
+    hints = [
+        r"Eigenvalues are the roots of the characteristic polynomial $\det(A - \lambda I) = 0$.",
+        f"The eigenvalues add up to the trace, ${A.trace()}$, and multiply to the determinant, ${A.det()}$.",
+    ]
     lam = sp.Symbol("lamda")
     poly = sp.factor((A - lam * sp.eye(n)).det())
-    steps = [r"Form $\det(A - \lambda I)$.", f"It factors as ${sp.latex(poly)}$.",
-             f"Eigenvalues: $\\{{{', '.join(str(v) for v in sorted(lams))}\\}}$."]
+    steps = [
+        r"Form $\det(A - \lambda I)$.",
+        f"It factors as ${sp.latex(poly)}$.",
+        f"Eigenvalues: $\\{{{', '.join(str(v) for v in sorted(lams))}\\}}$.",
+    ]
     wrong = {"eigen-diagonal": diag} if len(set(diag)) == n else {}
     return make(statement, "set", sorted(lams), hints, steps, wrong=wrong)
 
@@ -47,13 +52,20 @@ def eigenvector(rng: random.Random, level: str) -> Instance:
             break
     k = rng.randrange(n)
     vec = list(P.col(k))
-    statement = (rf"$A = {tex(A)}$ has the eigenvalue $\lambda = {lams[k]}$. Find an eigenvector for it "
-                 "(any non-zero multiple is accepted).")
+    statement = (
+        rf"$A = {tex(A)}$ has the eigenvalue $\lambda = {lams[k]}$. Find an eigenvector for it "
+        "(any non-zero multiple is accepted)."
+    )
     M = A - lams[k] * sp.eye(n)
-    hints = [rf"An eigenvector solves $(A - \lambda I)v = 0$; here $A - \lambda I = {tex(M)}$.",
-             "Row-reduce $A - \\lambda I$; one variable stays free. Set it to a convenient value."]
-    steps = [f"$A - {lams[k]}I = {tex(M)}$.", f"Its reduced row echelon form is ${tex(M.rref()[0])}$.",
-             f"A solution of the null space: $v = {tex(vec)}$; check $Av = {lams[k]}v$."]
+    hints = [
+        rf"An eigenvector solves $(A - \lambda I)v = 0$; here $A - \lambda I = {tex(M)}$.",
+        "Row-reduce $A - \\lambda I$; one variable stays free. Set it to a convenient value.",
+    ]
+    steps = [
+        f"$A - {lams[k]}I = {tex(M)}$.",
+        f"Its reduced row echelon form is ${tex(M.rref()[0])}$.",
+        f"A solution of the null space: $v = {tex(vec)}$; check $Av = {lams[k]}v$.",
+    ]
     return make(statement, "vector", vec, hints, steps, up_to_scale=True)
 
 
@@ -81,12 +93,17 @@ def singular_values(rng: random.Random, level: str) -> Instance:
         if all(x.is_integer for x in A):
             break
     sig = sorted((abs(s) for s in sig), reverse=True)
-    gram = (A.T * A)
+    gram = A.T * A
     statement = rf"Find the singular values of $A = {tex(A)}$ (give them as a set)."
-    hints = [r"Singular values are the square roots of the eigenvalues of $A^T A$.",
-             f"Here $A^T A = {tex(gram)}$; find its eigenvalues first."]
-    steps = [f"$A^T A = {tex(gram)}$.", "Its eigenvalues are " + ", ".join(f"${s**2}$" for s in sig) + ".",
-             "Taking square roots: " + ", ".join(f"${s}$" for s in sig) + "."]
+    hints = [
+        r"Singular values are the square roots of the eigenvalues of $A^T A$.",
+        f"Here $A^T A = {tex(gram)}$; find its eigenvalues first.",
+    ]
+    steps = [
+        f"$A^T A = {tex(gram)}$.",
+        "Its eigenvalues are " + ", ".join(f"${s**2}$" for s in sig) + ".",
+        "Taking square roots: " + ", ".join(f"${s}$" for s in sig) + ".",
+    ]
     return make(statement, "set", sig, hints, steps, wrong={"svd-eigen-not-root": [s**2 for s in sig]})
 
 
@@ -103,19 +120,25 @@ def projection(rng: random.Random, level: str) -> Instance:
     U = sp.Matrix(u)
     if level == "researcher":
         P = U * U.T / uu
-        statement = (rf"Find the matrix $P$ of the orthogonal projection onto the line spanned by $u = {tex(u)}$.")
-        hints = [r"Projecting onto a line through $u$ is $P = \frac{u u^T}{u^T u}$.",
-                 f"Here $u^T u = {uu}$."]
-        steps = [f"$u u^T = {tex(U * U.T)}$.", f"Divide by $u^T u = {uu}$: $P = {tex(P)}$.",
-                 "Check: $P^2 = P$ and $P^T = P$."]
+        statement = rf"Find the matrix $P$ of the orthogonal projection onto the line spanned by $u = {tex(u)}$."
+        hints = [r"Projecting onto a line through $u$ is $P = \frac{u u^T}{u^T u}$.", f"Here $u^T u = {uu}$."]
+        steps = [
+            f"$u u^T = {tex(U * U.T)}$.",
+            f"Divide by $u^T u = {uu}$: $P = {tex(P)}$.",
+            "Check: $P^2 = P$ and $P^T = P$.",
+        ]
         return make(statement, "matrix", P, hints, steps, wrong={"projection-no-normalisation": U * U.T})
     proj = [sp.Rational(vu, uu) * x for x in u]
     statement = rf"Project $v = {tex(v)}$ orthogonally onto the line spanned by $u = {tex(u)}$."
-    hints = [r"The projection is $\frac{v \cdot u}{u \cdot u}\, u$.",
-             f"Here $v \\cdot u = {vu}$ and $u \\cdot u = {uu}$."]
-    steps = [f"$v \\cdot u = {vu}$, $u \\cdot u = {uu}$.",
-             f"$\\operatorname{{proj}}_u v = \\frac{{{vu}}}{{{uu}}} u = {tex(proj)}$.",
-             "Check: $v - \\operatorname{proj}_u v$ is orthogonal to $u$."]
+    hints = [
+        r"The projection is $\frac{v \cdot u}{u \cdot u}\, u$.",
+        f"Here $v \\cdot u = {vu}$ and $u \\cdot u = {uu}$.",
+    ]
+    steps = [
+        f"$v \\cdot u = {vu}$, $u \\cdot u = {uu}$.",
+        f"$\\operatorname{{proj}}_u v = \\frac{{{vu}}}{{{uu}}} u = {tex(proj)}$.",
+        "Check: $v - \\operatorname{proj}_u v$ is orthogonal to $u$.",
+    ]
     return make(statement, "vector", proj, hints, steps, wrong={"projection-no-normalisation": [vu * x for x in u]})
 
 
@@ -133,16 +156,22 @@ def least_squares(rng: random.Random, level: str) -> Instance:
     k = nonzero(rng, -2, 2)
     ys = [c0 + c1 * t + k * e for t, e in zip(ts, pattern, strict=True)]
     pts = ", ".join(f"({t}, {y})" for t, y in zip(ts, ys, strict=True))
-    statement = (rf"Fit the line $y = c_0 + c_1 t$ to the points $(t, y)$: ${pts}$ by least squares. "
-                 r"Give $(c_0, c_1)$.")
+    statement = (
+        rf"Fit the line $y = c_0 + c_1 t$ to the points $(t, y)$: ${pts}$ by least squares. "
+        r"Give $(c_0, c_1)$."
+    )
     A = sp.Matrix([[1, t] for t in ts])
     y = sp.Matrix(ys)
     naive = A[:2, :].solve(y[:2, :])
-    hints = [r"The points are not on one line, so solve the normal equations $A^T A c = A^T y$ with rows $(1, t_i)$.",
-             f"Here $A^T A = {tex(A.T * A)}$ and $A^T y = {tex(A.T * y)}$."]
-    steps = [f"$A = {tex(A)}$, $y = {tex(list(ys))}$.",
-             f"Normal equations: ${tex(A.T * A)} c = {tex(A.T * y)}$.",
-             f"Solution: $c = {tex([c0, c1])}$."]
+    hints = [
+        r"The points are not on one line, so solve the normal equations $A^T A c = A^T y$ with rows $(1, t_i)$.",
+        f"Here $A^T A = {tex(A.T * A)}$ and $A^T y = {tex(A.T * y)}$.",
+    ]
+    steps = [
+        f"$A = {tex(A)}$, $y = {tex(list(ys))}$.",
+        f"Normal equations: ${tex(A.T * A)} c = {tex(A.T * y)}$.",
+        f"Solution: $c = {tex([c0, c1])}$.",
+    ]
     return make(statement, "vector", [c0, c1], hints, steps, wrong={"least-squares-naive-solve": list(naive)})
 
 
@@ -154,19 +183,25 @@ def change_of_basis(rng: random.Random, level: str) -> Instance:
         lams = _distinct(rng, 2, -3, 4)
         B = unimodular(rng, 2, steps=3)
         A = B * sp.diag(*lams) * B.inv()
-        statement = (rf"The map $x \mapsto Ax$ has matrix $A = {tex(A)}$ in the standard basis. "
-                     rf"Find its matrix in the basis given by the columns of $B = {tex(B)}$.")
+        statement = (
+            rf"The map $x \mapsto Ax$ has matrix $A = {tex(A)}$ in the standard basis. "
+            rf"Find its matrix in the basis given by the columns of $B = {tex(B)}$."
+        )
         value = B.inv() * A * B
-        hints = [r"In the new basis the matrix is $B^{-1} A B$.",
-                 f"First compute $AB = {tex(A * B)}$, then multiply by $B^{{-1}} = {tex(B.inv())}$ on the left."]
+        hints = [
+            r"In the new basis the matrix is $B^{-1} A B$.",
+            f"First compute $AB = {tex(A * B)}$, then multiply by $B^{{-1}} = {tex(B.inv())}$ on the left.",
+        ]
         steps = [f"$AB = {tex(A * B)}$.", f"$B^{{-1}}AB = {tex(value)}$ (the basis vectors are eigenvectors)."]
         return make(statement, "matrix", value, hints, steps, wrong={"basis-matrix-inverted": B * A * B.inv()})
     c = sp.Matrix([nonzero(rng, -4, 4) for _ in range(n)])
     x = B * c
     basis = ", ".join(f"$b_{i + 1} = {tex(list(B.col(i)))}$" for i in range(n))
     statement = f"Find the coordinates of $x = {tex(list(x))}$ in the basis {basis}."
-    hints = [r"Coordinates $c$ satisfy $c_1 b_1 + \dots = x$, i.e. $Bc = x$ with the basis vectors as columns.",
-             f"Solve $Bc = x$ with $B = {tex(B)}$ (its determinant is ${B.det()}$)."]
+    hints = [
+        r"Coordinates $c$ satisfy $c_1 b_1 + \dots = x$, i.e. $Bc = x$ with the basis vectors as columns.",
+        f"Solve $Bc = x$ with $B = {tex(B)}$ (its determinant is ${B.det()}$).",
+    ]
     steps = [f"$B = {tex(B)}$.", f"$B^{{-1}} = {tex(B.inv())}$.", f"$c = B^{{-1}}x = {tex(list(c))}$."]
     return make(statement, "vector", list(c), hints, steps, wrong={"basis-matrix-inverted": list(B * x)})
 
@@ -177,9 +212,14 @@ def positive_definite(rng: random.Random, level: str) -> Instance:
     b = nonzero(rng, -3, 3)
     M = sp.Matrix([[a, b], [b, sp.Symbol("c")]])
     bound = sp.Rational(b * b, a)
-    statement = (rf"For which value $c^*$ is $M = {tex(M)}$ positive definite exactly when $c > c^*$? "
-                 "Give $c^*$.")
-    hints = [r"A symmetric $2 \times 2$ matrix is positive definite when its top-left entry and its determinant are positive.",
-             f"The top-left entry ${a}$ is positive; write the determinant as a function of $c$."]
+    statement = (
+        rf"For which value $c^*$ is $M = {tex(M)}$ positive definite exactly when $c > c^*$? "
+        "Give $c^*$."
+    )
+    hints = [
+        r"A symmetric $2 \times 2$ matrix is positive definite when its top-left entry and its "
+        r"determinant are positive.",
+        f"The top-left entry ${a}$ is positive; write the determinant as a function of $c$.",
+    ]
     steps = [f"$\\det M = {a}c - {b * b}$.", f"Positive when $c > {sp.latex(bound)}$.", f"$c^* = {sp.latex(bound)}$."]
     return make(statement, "number", bound, hints, steps)

@@ -55,8 +55,15 @@ def dot(rng: random.Random, level: str) -> Instance:
         "Products: " + ", ".join(f"${sp.latex(p)}$" for p in prods) + ".",
         f"Sum: $u \\cdot v = {sp.latex(value)}$.",
     ]
-    return make(statement, "expression" if level == "researcher" else "number", value, hints, steps,
-                symbols=("a",) if level == "researcher" else (), wrong={"elementwise-product": prods})
+    return make(
+        statement,
+        "expression" if level == "researcher" else "number",
+        value,
+        hints,
+        steps,
+        symbols=("a",) if level == "researcher" else (),
+        wrong={"elementwise-product": prods},
+    )
 
 
 _TRIPLES = {
@@ -89,8 +96,15 @@ def norm(rng: random.Random, level: str) -> Instance:
         f"Sum of squares: ${sp.latex(sp.expand(sum(squares)))}$.",
         f"Square root: ${sp.latex(value)}$.",
     ]
-    return make(statement, "expression" if level == "researcher" else "number", value, hints, steps,
-                symbols=("a",) if level == "researcher" else (), wrong={"squared-norm": sp.expand(sum(squares))})
+    return make(
+        statement,
+        "expression" if level == "researcher" else "number",
+        value,
+        hints,
+        steps,
+        symbols=("a",) if level == "researcher" else (),
+        wrong={"squared-norm": sp.expand(sum(squares))},
+    )
 
 
 @generator("linalg.matmul", "matrix-multiplication", "matrices")
@@ -101,7 +115,7 @@ def matmul(rng: random.Random, level: str) -> Instance:
     B = sp.Matrix(n, n, lambda i, j: rng.randint(lo, hi))
     if level == "researcher":
         A[0, 1] = a_sym
-    if A * B == B * A or A * B == A.multiply_elementwise(B):
+    if A * B == B * A or A.multiply_elementwise(B) == A * B:
         A[1, 0] += 1
     value = (A * B).expand()
     statement = rf"Compute the matrix product $AB$ for $A = {tex(A)}$ and $B = {tex(B)}$."
@@ -115,8 +129,15 @@ def matmul(rng: random.Random, level: str) -> Instance:
         terms = [" + ".join(f"({sp.latex(A[i, k])})({sp.latex(B[k, j])})" for k in range(n)) for j in range(n)]
         steps.append(f"Row {i + 1}: " + "; ".join(f"${t}$" for t in terms) + ".")
     steps.append(f"$AB = {tex(value)}$.")
-    return make(statement, "matrix", value, hints, steps, symbols=("a",) if level == "researcher" else (),
-                wrong={"elementwise-product": A.multiply_elementwise(B).expand(), "product-order": (B * A).expand()})
+    return make(
+        statement,
+        "matrix",
+        value,
+        hints,
+        steps,
+        symbols=("a",) if level == "researcher" else (),
+        wrong={"elementwise-product": A.multiply_elementwise(B).expand(), "product-order": (B * A).expand()},
+    )
 
 
 @generator("linalg.det", "determinant")
@@ -127,8 +148,10 @@ def det(rng: random.Random, level: str) -> Instance:
             if A.det() not in (0, 1, -1) and abs(A.det()) >= 4:
                 break
         wrong = {"det-sign-pattern": A[0, 0] * A[1, 1] + A[0, 1] * A[1, 0]}
-        hints = [r"For a $2 \times 2$ matrix $\begin{pmatrix} p & q \\ r & s \end{pmatrix}$ the determinant is $ps - qr$.",
-                 f"Here $ps = {sp.latex(A[0, 0] * A[1, 1])}$ and $qr = {sp.latex(A[0, 1] * A[1, 0])}$."]
+        hints = [
+            r"For a $2 \times 2$ matrix $\begin{pmatrix} p & q \\ r & s \end{pmatrix}$ the determinant is $ps - qr$.",
+            f"Here $ps = {sp.latex(A[0, 0] * A[1, 1])}$ and $qr = {sp.latex(A[0, 1] * A[1, 0])}$.",
+        ]
         steps = [f"$\\det A = ({A[0, 0]})({A[1, 1]}) - ({A[0, 1]})({A[1, 0]})$.", f"$\\det A = {A.det()}$."]
     elif level == "practitioner":
         while True:
@@ -139,22 +162,38 @@ def det(rng: random.Random, level: str) -> Instance:
             if A[0, 0] * A[1, 1] * A[2, 2] != -U.det() and abs(U.det()) >= 4:
                 break
         wrong = {"row-swap-sign": U.det(), "det-diagonal-product": A[0, 0] * A[1, 1] * A[2, 2]}
-        hints = ["Look for a row swap that makes the matrix upper triangular.",
-                 "Each row swap multiplies the determinant by -1; a triangular determinant is the product of its diagonal."]
-        steps = [f"Swapping rows {min(i, j) + 1} and {max(i, j) + 1} gives the triangular matrix ${tex(U)}$.",
-                 f"Its determinant is the product of the diagonal: ${U.det()}$.",
-                 f"One swap flips the sign: $\\det A = {A.det()}$."]
+        hints = [
+            "Look for a row swap that makes the matrix upper triangular.",
+            "Each row swap multiplies the determinant by -1; a triangular determinant is the product of its diagonal.",
+        ]
+        steps = [
+            f"Swapping rows {min(i, j) + 1} and {max(i, j) + 1} gives the triangular matrix ${tex(U)}$.",
+            f"Its determinant is the product of the diagonal: ${U.det()}$.",
+            f"One swap flips the sign: $\\det A = {A.det()}$.",
+        ]
     else:
         b1, b2, c1, c2 = (nonzero(rng, -3, 3) for _ in range(4))
         A = sp.Matrix([[a_sym, b1, 0], [c1, a_sym, b2], [0, c2, a_sym]])
         wrong = {"det-diagonal-product": a_sym**3}
-        hints = ["Expand along the first row (the zero in the corner saves a term).",
-                 rf"The first term is $a \cdot \det\begin{{pmatrix}} a & {b2} \\ {c2} & a \end{{pmatrix}}$."]
-        steps = [f"$\\det A = a(a^2 - ({b2})({c2})) - ({b1})(({c1})a - 0)$.", f"$\\det A = {sp.latex(A.det().expand())}$."]
+        hints = [
+            "Expand along the first row (the zero in the corner saves a term).",
+            rf"The first term is $a \cdot \det\begin{{pmatrix}} a & {b2} \\ {c2} & a \end{{pmatrix}}$.",
+        ]
+        steps = [
+            f"$\\det A = a(a^2 - ({b2})({c2})) - ({b1})(({c1})a - 0)$.",
+            f"$\\det A = {sp.latex(A.det().expand())}$.",
+        ]
     value = A.det().expand()
     statement = rf"Compute $\det A$ for $A = {tex(A)}$."
-    return make(statement, "expression" if level == "researcher" else "number", value, hints, steps,
-                symbols=("a",) if level == "researcher" else (), wrong=wrong)
+    return make(
+        statement,
+        "expression" if level == "researcher" else "number",
+        value,
+        hints,
+        steps,
+        symbols=("a",) if level == "researcher" else (),
+        wrong=wrong,
+    )
 
 
 @generator("linalg.inverse", "matrix-inverse")
@@ -182,7 +221,11 @@ def inverse(rng: random.Random, level: str) -> Instance:
         f"Here the determinant is ${sp.latex(d)}$.",
         "Swap the diagonal entries, negate the off-diagonal ones, then divide every entry by the determinant.",
     ]
-    steps = [f"$\\det A = {sp.latex(d)}$.", f"Adjugate: ${tex(adj)}$.", f"$A^{{-1}} = {tex(value)}$ (check: $AA^{{-1}} = I$)."]
+    steps = [
+        f"$\\det A = {sp.latex(d)}$.",
+        f"Adjugate: ${tex(adj)}$.",
+        f"$A^{{-1}} = {tex(value)}$ (check: $AA^{{-1}} = I$).",
+    ]
     return make(statement, "matrix", value, hints, steps, symbols=("a",) if level == "researcher" else (), wrong=wrong)
 
 
@@ -200,24 +243,35 @@ def system(rng: random.Random, level: str) -> Instance:
     for i in range(n):
         lhs = sp.latex(sum(A[i, j] * sp.Symbol(names[j]) for j in range(n)))
         eqs.append(f"{lhs} &= {sp.latex(b[i])}")
-    statement = (r"Solve the system $\begin{aligned} " + r" \\ ".join(eqs) + r" \end{aligned}$"
-                 + (" (the right-hand side depends on $a$)" if level == "researcher" else "")
-                 + f" and give the solution as a vector $({', '.join(names)})$.")
+    statement = (
+        r"Solve the system $\begin{aligned} "
+        + r" \\ ".join(eqs)
+        + r" \end{aligned}$"
+        + (" (the right-hand side depends on $a$)" if level == "researcher" else "")
+        + f" and give the solution as a vector $({', '.join(names)})$."
+    )
     hints = [
         "Use one equation to eliminate a variable from the others (add a multiple of one row to another).",
         f"The coefficient matrix has determinant ${A.det()}$, so there is exactly one solution.",
         "After elimination, solve for the last variable and substitute back.",
     ]
-    steps = [f"Write the system as $Ax = b$ with $A = {tex(A)}$, $b = {tex(list(b))}$.",
-             "Eliminate below the pivots, then back-substitute.",
-             f"Solution: ${tex(list(x))}$ (substitute to check)."]
+    steps = [
+        f"Write the system as $Ax = b$ with $A = {tex(A)}$, $b = {tex(list(b))}$.",
+        "Eliminate below the pivots, then back-substitute.",
+        f"Solution: ${tex(list(x))}$ (substitute to check).",
+    ]
     return make(statement, "vector", list(x), hints, steps, symbols=("a",) if level == "researcher" else ())
 
 
 @generator("linalg.rank", "rank")
 def rank(rng: random.Random, level: str) -> Instance:
-    m, n, r = pick(rng, level, [(3, 3, 1), (2, 3, 1), (3, 3, 2)], [(3, 4, 2), (4, 3, 2), (3, 3, 2)],
-                   [(4, 4, 2), (4, 4, 3), (4, 5, 3)])
+    m, n, r = pick(
+        rng,
+        level,
+        [(3, 3, 1), (2, 3, 1), (3, 3, 2)],
+        [(3, 4, 2), (4, 3, 2), (3, 3, 2)],
+        [(4, 4, 2), (4, 4, 3), (4, 5, 3)],
+    )
     while True:
         B = sp.Matrix(m, r, lambda i, j: rng.randint(-2, 2))
         C = sp.Matrix(r, n, lambda i, j: rng.randint(-2, 2))
@@ -225,8 +279,9 @@ def rank(rng: random.Random, level: str) -> Instance:
         if A.rank() == r and all(any(x != 0 for x in A.row(i)) for i in range(m)):
             break
     statement = rf"What is the rank of $A = {tex(A)}$?"
-    hints = ["Row-reduce the matrix and count the non-zero rows (the pivots).",
-             "Check whether some rows are combinations of others; each such row adds nothing to the rank."]
+    hints = [
+        "Row-reduce the matrix and count the non-zero rows (the pivots).",
+        "Check whether some rows are combinations of others; each such row adds nothing to the rank.",
+    ]
     steps = [f"Row reduction gives ${tex(A.rref()[0])}$.", f"It has {r} pivot(s), so $\\operatorname{{rank}} A = {r}$."]
     return make(statement, "number", r, hints, steps, wrong={"rank-count-rows": m} if m != r else {})
-
