@@ -40,8 +40,8 @@ class _Clock:
 
 def _value(expr: Any, point: dict[sp.Symbol, sp.Float]) -> complex | None:
     try:
-        number = sp.sympify(expr).evalf(20, subs=point) if point else sp.N(expr, 20)
-        result = complex(number)
+        number = sp.sympify(expr).xreplace(point) if point else sp.sympify(expr)
+        result = complex(number.evalf(20) if not number.is_Float else number)
     except (TypeError, ValueError, ZeroDivisionError, OverflowError):
         return None
     if not (cmath.isfinite(result)):
@@ -59,6 +59,10 @@ def scalars_equal(got: Any, want: Any, *, decimals: bool, clock: _Clock | None =
     rel = DECIMAL_REL_TOL if decimals else EXACT_REL_TOL
     got = sp.sympify(got)
     want = sp.sympify(want)
+    if got == want:  # same canonical form: the common case for a right answer, no evaluation needed
+        return True
+    if got.is_Rational and want.is_Rational and not decimals:
+        return False
     syms = sorted(got.free_symbols | want.free_symbols, key=lambda s: s.name)
     if not syms:
         a, b = _value(got, {}), _value(want, {})

@@ -98,10 +98,12 @@ def integral(rng: random.Random, level: str) -> Instance:
     a, b = nonzero(rng, -4, 4), nonzero(rng, -4, 4)
     n = pick(rng, level, [1, 2], [2, 3], [3, 4])
     f = a * x**n + b
+    F = sp.Rational(a, n + 1) * x ** (n + 1) + b * x  # antiderivative by hand: sp.integrate is slow
     if level == "researcher":
-        f += nonzero(rng, -2, 2) * sp.exp(x)
-    value = sp.integrate(f, (x, lo, hi))
-    F = sp.integrate(f, x)
+        k = nonzero(rng, -2, 2)
+        f += k * sp.exp(x)
+        F += k * sp.exp(x)
+    value = sp.expand(F.subs(x, hi) - F.subs(x, lo))
     statement = rf"Evaluate $\int_{{{lo}}}^{{{hi}}} \left({sp.latex(f)}\right)\,dx$."
     hints = [
         r"Find an antiderivative $F$ (raise each power by one and divide by the new power).",
@@ -118,18 +120,17 @@ def limit(rng: random.Random, level: str) -> Instance:
         r = nonzero(rng, -4, 4)
         c = nonzero(rng, -5, 5)
         f = (x**2 - r**2) / (x - r) * c
-        point = r
+        point, value = r, 2 * r * c
         hints = ["Direct substitution gives 0/0; factor the numerator.", r"$x^2 - r^2 = (x - r)(x + r)$."]
     elif level == "practitioner":
-        f, point = sp.sin(a * x) / (b * x), 0
+        f, point, value = sp.sin(a * x) / (b * x), 0, sp.Rational(a, b)
         hints = [
             r"Use the standard limit of $\frac{\sin u}{u}$ as $u \to 0$, with $u = " + f"{sp.latex(a * x)}$.",
             f"Write the fraction as $\\frac{{\\sin({a}x)}}{{{a}x}} \\cdot \\frac{{{a}}}{{{b}}}$.",
         ]
     else:
-        f, point = (sp.exp(a * x) - 1 - a * x) / (b * x**2), 0
+        f, point, value = (sp.exp(a * x) - 1 - a * x) / (b * x**2), 0, sp.Rational(a * a, 2 * b)
         hints = ["Expand $e^{u}$ as a Taylor series up to $u^2$.", r"$e^{u} - 1 - u = \frac{u^2}{2} + O(u^3)$."]
-    value = sp.limit(f, x, point)
     statement = rf"Compute $\lim_{{x \to {point}}} {sp.latex(f)}$."
     steps = ["Simplify or expand so the 0/0 form disappears.", f"The limit is ${sp.latex(value)}$."]
     return make(statement, "number", value, hints, steps)
