@@ -78,7 +78,7 @@ def time_problems(seeds: int) -> tuple[list[float], dict[str, float]]:
                 answer = engine.instance(gen.name, level, seed).answer_text  # untimed: the learner's answer
                 engine.instance.cache_clear()
                 start = time.perf_counter()
-                problem = engine._problem(state)  # noqa: SLF001 - make_problem for a fixed generator
+                problem = engine._problem(state)
                 engine.instance.cache_clear()
                 feedback = practice.check(problem.state, answer)
                 elapsed = time.perf_counter() - start

@@ -49,7 +49,7 @@ _OUTER = [(sp.sin, "sin"), (sp.cos, "cos"), (sp.exp, "exp")]
 
 @generator("calc.chain-rule", "chain-rule")
 def chain_rule(rng: random.Random, level: str) -> Instance:
-    a = nonzero(rng, -4, 4)
+    a = nonzero(rng, -4, 4) if level != "researcher" else rng.randint(1, 4)
     b = rng.randint(-5, 5)
     if level == "beginner":
         n = rng.randint(3, 6)
@@ -167,7 +167,7 @@ def jacobian(rng: random.Random, level: str) -> Instance:
         ]
         steps = [
             f"$J = {tex(J)}$.",
-            f"Its determinant is $r(\\cos^2\\theta + \\sin^2\\theta) = r$, the polar area factor.",
+            "Its determinant is $r(\\cos^2\\theta + \\sin^2\\theta) = r$, the polar area factor.",
         ]
         return make(statement, "matrix", J, hints, steps, symbols=("r", "theta"), wrong={"jacobian-transposed": J.T})
     J = F.jacobian([x, y])

@@ -86,10 +86,10 @@ def singular_values(rng: random.Random, level: str) -> Instance:
             R, r = _rotation(rng)
             n = 2 if level == "practitioner" else 3
             sig = [r * v for v in _distinct(rng, n, 1, 3)]
-            U = R if n == 2 else sp.diag(R, 1)
-            perm = sp.eye(n)
-            perm = perm.extract(rng.sample(range(n), n), list(range(n)))
-            A = U * sp.diag(*sig) * perm * sp.diag(*[rng.choice([1, -1]) for _ in range(n)])
+            V = R if n == 2 else sp.diag(R, 1)
+            perm = sp.eye(n).extract(rng.sample(range(n), n), list(range(n)))
+            signs = sp.diag(*[rng.choice([1, -1]) for _ in range(n)])
+            A = perm * signs * sp.diag(*sig) * V.T  # A^T A = V diag(sig^2) V^T is not diagonal
         if all(x.is_integer for x in A):
             break
     sig = sorted((abs(s) for s in sig), reverse=True)

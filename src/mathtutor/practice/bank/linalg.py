@@ -112,7 +112,7 @@ def matmul(rng: random.Random, level: str) -> Instance:
     n = 3 if level == "practitioner" else 2
     lo, hi = (-3, 3) if level != "beginner" else (0, 4)
     A = sp.Matrix(n, n, lambda i, j: rng.randint(lo, hi))
-    B = sp.Matrix(n, n, lambda i, j: rng.randint(lo, hi))
+    B = sp.Matrix(n, n, lambda i, j: rng.randint(lo, hi) if level == "beginner" else nonzero(rng, lo, hi))
     if level == "researcher":
         A[0, 1] = a_sym
     if A * B == B * A or A.multiply_elementwise(B) == A * B:

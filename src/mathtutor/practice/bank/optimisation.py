@@ -153,11 +153,12 @@ def exp_log(rng: random.Random, level: str) -> Instance:
             r"$e^{u} e^{v} = e^{u + v}$ and $(e^u)^k = e^{ku}$.",
         ]
     else:
-        value = sp.Rational(k, 1) * sp.log(c)
-        statement = rf"Simplify $\ln\left({c}^{{{k}}}\right)$ — the answer can be written with $\ln {c}$."
+        base = rng.choice([2, 3, 5])
+        value = sp.log(c) / sp.log(sp.Rational(base + 1, base))
+        statement = rf"Solve ${base + 1}^x = {c} \cdot {base}^x$ for $x$ (natural logarithms are fine in the answer)."
         hints = [
-            r"Use $\ln(a^b) = b \ln a$.",
-            "The base stays inside the logarithm; the exponent comes out as a factor.",
+            "Divide both sides by the power on the right to get a single power of a fraction.",
+            r"Then take logarithms: $\ln(q^x) = x \ln q$.",
         ]
     steps = ["Apply the logarithm rules.", f"$x = {sp.latex(value)}$."]
     return make(statement, "number", value, hints, steps)

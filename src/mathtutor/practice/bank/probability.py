@@ -89,7 +89,7 @@ def bayes(rng: random.Random, level: str) -> Instance:
 @generator("prob.binomial", "discrete-distributions", "probability-distributions")
 def binomial(rng: random.Random, level: str) -> Instance:
     n = pick(rng, level, [3, 4], [5, 6], [8, 10])
-    p = pick(rng, level, [R(1, 2)], [R(1, 3), R(1, 4), R(2, 5)], [R(1, 5), R(3, 10)])
+    p = pick(rng, level, [R(1, 2)], [R(1, 3), R(1, 4), R(2, 5)], [R(1, 4), R(1, 2), R(1, 3)])
     k = rng.randint(1, n - 1)
     value = sp.binomial(n, k) * p**k * (1 - p) ** (n - k)
     statement = rf"$X \sim \mathrm{{Binomial}}(n = {n}, p = {sp.latex(p)})$. Find $P(X = {k})$ exactly."
