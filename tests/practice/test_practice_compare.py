@@ -79,3 +79,9 @@ def test_sets_order_free():
 def test_scalars_equal_complex_branches():
     assert scalars_equal(sp.sqrt(-1) * 0 + 1, 1, decimals=False)
     assert not scalars_equal(sp.Integer(1), 2, decimals=True)
+
+
+def test_expanded_polynomial_near_its_root_still_matches():
+    # 10(2x - 4)^4 expanded cancels badly near x = 2 in double precision; comparison uses 30 digits
+    assert ok("160*x**4 - 1280*x**3 + 3840*x**2 - 5120*x + 2560", 10 * (2 * x - 4) ** 4, "expression")
+    assert not ok("160*x**4 - 1280*x**3 + 3840*x**2 - 5120*x + 2561", 10 * (2 * x - 4) ** 4, "expression")
