@@ -135,8 +135,6 @@ class Feedback:
             out["state"] = self.state
         if self.solution is not None:
             out["solution"] = {"answer": self.solution.answer, "steps": list(self.solution.steps)}
-        if self.read_as is not None:
-            out["read_as"] = self.read_as
         return out
 
 
