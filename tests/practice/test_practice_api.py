@@ -64,7 +64,7 @@ def test_unknown_concept_and_level():
         practice.make_problem("fourier transform")
     with pytest.raises(BadLevelError):
         practice.make_problem("chain-rule", "expert")
-    with pytest.raises(UnknownConceptError, match="seed"):
+    with pytest.raises(practice.BadSeedError, match="seed"):
         practice.make_problem("chain-rule", "beginner", -1)
 
 

@@ -44,6 +44,8 @@ def test_hint_and_answer_and_solution():
 def test_bare_answer_only_while_a_problem_is_open():
     assert dialogue.respond("3x^2").intent == "none"
     assert dialogue.respond("3x^2", _open()).intent == "answer"
+    assert dialogue.respond("ok thanks", _open()).intent == "none"
+    assert dialogue.respond("好的", _open()).intent == "none"
 
 
 def test_another_harder_and_easier():

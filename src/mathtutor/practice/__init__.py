@@ -18,6 +18,7 @@ from mathtutor.practice.engine import check, hint, list_concepts, make_problem, 
 from mathtutor.practice.types import (
     AnswerParseError,
     BadLevelError,
+    BadSeedError,
     Citation,
     Feedback,
     HintReply,
@@ -31,6 +32,7 @@ from mathtutor.practice.types import (
 __all__ = [
     "AnswerParseError",
     "BadLevelError",
+    "BadSeedError",
     "Citation",
     "Feedback",
     "HintReply",

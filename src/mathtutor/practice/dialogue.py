@@ -49,7 +49,8 @@ _ANSWER = re.compile(
     r"^\s*(答案是(?!什么)|我的答案是(?!什么)|我算出|我得到|结果是|得到)\s*[:：]?\s*(?P<b>.+)$",
     re.IGNORECASE | re.DOTALL,
 )
-_MATHY = re.compile(r"^[\s\d\w().,+\-*/^=\[\]{}\\&$|']{1,400}$")
+_MATHY = re.compile(r"^[\sA-Za-z0-9().,+\-*/^=\[\]{}\\&$]{1,400}$")
+_MATH_MARK = re.compile(r"[0-9+\-*/^=\[\]{}()\\]|^\s*\(?[A-Ea-e]\)?\.?\s*$")
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ def _answer_text(message: str, has_state: bool) -> str | None:
     m = _ANSWER.match(message.strip())
     if m:
         return (m.group("a") or m.group("b") or "").strip().rstrip("?？。.!") or None
-    if has_state and _MATHY.match(message.strip()) and not _NEW.search(message):
+    if has_state and _MATHY.match(message.strip()) and _MATH_MARK.search(message) and not _NEW.search(message):
         words = re.findall(r"[A-Za-z]{4,}", message)
         allowed = {
             "sqrt",

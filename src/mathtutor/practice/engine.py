@@ -20,6 +20,7 @@ from mathtutor.practice.types import (
     LEVELS,
     AnswerParseError,
     BadLevelError,
+    BadSeedError,
     Feedback,
     HintReply,
     Instance,
@@ -124,7 +125,7 @@ def make_problem(concept: str, level: str = "practitioner", seed: int | None = N
     if seed is None:
         seed = secrets.randbelow(st.MAX_SEED)
     if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= st.MAX_SEED:
-        raise UnknownConceptError(f"The seed must be a whole number from 0 to {st.MAX_SEED}.")
+        raise BadSeedError(f"The seed must be a whole number from 0 to {st.MAX_SEED}.")
     gen = _pick_generator(cid, seed)
     state = st.PracticeState(cid, level, seed, gen.name, gen.version)
     return _problem(state)

@@ -23,6 +23,10 @@ class BadLevelError(PracticeError):
     """A level other than beginner / practitioner / researcher."""
 
 
+class BadSeedError(PracticeError):
+    """A seed that is not a whole number in the allowed range."""
+
+
 class AnswerParseError(PracticeError):
     """The answer could not be read (or was refused as unsafe); the message says how to write it."""
 

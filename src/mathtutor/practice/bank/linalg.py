@@ -42,7 +42,7 @@ def dot(rng: random.Random, level: str) -> Instance:
             u[0] = a_sym
         value = sp.expand(sum(x * y for x, y in zip(u, v, strict=True)))
         prods = [sp.expand(p * q) for p, q in zip(u, v, strict=True)]
-        if level == "researcher" or (abs(value) >= 5 and value not in prods):
+        if level == "researcher" or (abs(value) >= 5 and abs(value) not in [abs(p) for p in prods]):
             break
     prods = [sp.expand(x * y) for x, y in zip(u, v, strict=True)]
     statement = rf"Compute the dot product $u \cdot v$ for $u = {tex(u)}$ and $v = {tex(v)}$."
