@@ -66,7 +66,8 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path = Field(
-        default=Path("~/.local/share/mathtutor"), description="Per-user data: the practice signing key, progress."
+        default=PROJECT_ROOT / "data",
+        description="Uploads, feedback, the practice signing key (same default as ui.default_data_dir; git-ignored).",
     )
     secret_key: SecretStr | None = Field(
         default=None, description="Signs practice states; default: a random key kept 0600 in data_dir."
