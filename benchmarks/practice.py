@@ -39,6 +39,7 @@ HOSTILE = {
     "power-tower": "9**9**9**9",
     "caret-tower": "9^9^9^9",
     "nested-parens-10000": "(" * 10_000 + "1" + ")" * 10_000,
+    "nested-parens-999": "(" * 999 + "1" + ")" * 999,
     "fullwidth-digits": "１/３",
     "cyrillic-letters": "ѕin(х)",
     "lone-surrogate": "\ud800",

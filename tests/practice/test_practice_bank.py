@@ -124,3 +124,28 @@ def test_hand_checked_problems():
     assert "5, 0, 4, 2, 4" in inst.statement and inst.answer_text == "4"
     inst = engine.instance("linalg.det", "practitioner", 1)
     assert inst.answer_text == "18"
+
+
+def test_scripted_wrong_answer_equal_to_the_answer_is_dropped(monkeypatch):
+    from mathtutor.practice.bank import BY_NAME
+    from mathtutor.practice.bank.base import Generator, make
+
+    def fake(_rng, _level):
+        wrong = {"forgot-1-over-n": sp.Rational(2, 4), "squared-norm": sp.Integer(3)}
+        return make("s", "number", sp.Rational(1, 2), ["a", "b"], ["c"], wrong=wrong)
+
+    monkeypatch.setitem(BY_NAME, "test.fake", Generator("test.fake", ("norms",), fake, 1))
+    inst = engine.instance("test.fake", "beginner", 0)
+    assert inst.wrong == (("squared-norm", 3),)
+
+
+def test_unknown_misconception_name_is_a_bug(monkeypatch):
+    from mathtutor.practice.bank import BY_NAME
+    from mathtutor.practice.bank.base import Generator, make
+
+    def fake(_rng, _level):
+        return make("s", "number", 1, ["a", "b"], ["c"], wrong={"no-such-thing": 2})
+
+    monkeypatch.setitem(BY_NAME, "test.fake2", Generator("test.fake2", ("norms",), fake, 1))
+    with pytest.raises(KeyError, match="no-such-thing"):
+        engine.instance("test.fake2", "beginner", 0)

@@ -57,6 +57,17 @@ def test_latex_forms():
     assert sorted(parse_answer(r"\{-1, 2\}", "set").value) == [-1, 2]
 
 
+def test_more_latex():
+    assert value(r"\left(x + 1\right)^{2}") == (x + 1) ** 2
+    assert value(r"3 \times 4") == 12
+    assert value(r"\pi") == sp.pi
+    assert value(r"\ln x") == sp.log(x)
+    assert value(r"\tfrac12") == sp.Rational(1, 2)
+    assert value(r"\lambda", symbols=("lamda",)) == sp.Symbol("lamda")
+    assert value(r"\mathrm{e}^{x}") == sp.exp(x)
+    assert value(r"\(x^2\)") == x**2
+
+
 def test_latex_rewrite_is_plain():
     assert latex_to_plain(r"\frac{1}{3}").replace(" ", "") == "((1)/(3))"
     assert "[[" in latex_to_plain(r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import secrets
 from functools import lru_cache
@@ -93,7 +94,7 @@ def instance(generator: str, level: str, seed: int) -> Instance:
         probe = _parsed_value(value, inst.answer_type)
         if not compare.matches(probe, inst.answer, inst.answer_type, up_to_scale=inst.up_to_scale):
             kept.append((name, value))
-    return Instance(**{**inst.__dict__, "wrong": tuple(kept)})
+    return dataclasses.replace(inst, wrong=tuple(kept))
 
 
 def _same(a: Any, b: Any, inst: Instance) -> bool:
