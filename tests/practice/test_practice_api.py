@@ -61,7 +61,7 @@ def test_unknown_concept_and_level():
     with pytest.raises(UnknownConceptError, match="do not know"):
         practice.make_problem("quantum chromodynamics")
     with pytest.raises(UnknownConceptError, match="no practice problems"):
-        practice.make_problem("fourier transform")
+        practice.make_problem("fourier transform")  # in the topic graph, no generator (complex numbers)
     with pytest.raises(BadLevelError):
         practice.make_problem("chain-rule", "expert")
     with pytest.raises(practice.BadSeedError, match="seed"):
@@ -193,3 +193,27 @@ def test_check_accepts_problem_object_and_state_string():
     p = practice.make_problem("norms", "beginner", 8)
     answer = practice.solution(p).answer
     assert practice.check(p, answer).correct and practice.check(p.state, answer).correct
+
+
+@pytest.mark.parametrize(
+    ("generator", "level", "seed", "wrong", "name"),
+    [
+        ("ml.forward", "practitioner", 4, "[-2, 2]", "relu-skipped"),
+        ("ml.convolution", "practitioner", 4, "(1, -3, -1, 2, 8, 3)", "correlation-not-flipped"),
+        ("ml.beta-posterior", "practitioner", 4, "0.9", "map-equals-mle"),
+        ("ml.z-test", "practitioner", 4, "7/10", "forgot-1-over-n"),
+    ],
+)
+def test_ml_misconceptions(generator, level, seed, wrong, name):
+    concept = engine.BY_NAME[generator].concepts[0]
+    state = engine.st.encode(engine.st.PracticeState(concept, level, seed, generator, 1))
+    fb = practice.check(state, wrong)
+    assert fb.correct is False and fb.misconception == name
+
+
+def test_ml_hand_checked_answers():
+    state = engine.st.encode(engine.st.PracticeState("convolution", "practitioner", 4, "ml.convolution", 1))
+    assert practice.check(state, "[-1, -1, 5, 6, 4, -3]").correct
+    state = engine.st.encode(engine.st.PracticeState("differential-equations", "practitioner", 4, "ml.ode", 1))
+    assert practice.check(state, "3 - 2e^{-2t}").correct
+    assert not practice.check(state, "3 - 2e^{2t}").correct

@@ -74,7 +74,7 @@ def test_not_about_practice():
 
 
 def test_concept_without_problems_and_unknown():
-    t = dialogue.respond("practice problem on convolution")
+    t = dialogue.respond("practice problem on the fourier transform")
     assert t.intent == "error" and "no practice problems" in t.reply
     ask = dialogue.respond("give me a practice problem")
     assert ask.intent == "ask-concept"

@@ -213,6 +213,26 @@ _ALL = [
         "Singular values are the square roots of the eigenvalues of A^T A.",
     ),
     Misconception(
+        "relu-skipped",
+        "activation left out",
+        "You stopped at Wx + b; the layer still applies ReLU, which sets negative entries to 0.",
+    ),
+    Misconception(
+        "correlation-not-flipped",
+        "correlation instead of convolution",
+        "Convolution flips the kernel before sliding it: (a * b)_j = sum_i a_i b_(j - i).",
+    ),
+    Misconception(
+        "root-sign-flipped",
+        "roots with the wrong sign",
+        "If (x - r) is a factor, the root is r, not -r.",
+    ),
+    Misconception(
+        "map-equals-mle",
+        "MAP and MLE are the same",
+        "They agree only with a flat prior; an informative prior moves the MAP estimate.",
+    ),
+    Misconception(
         "pca-minor-component",
         "used the smallest eigenvalue",
         "The first principal component is the direction of largest variance: take the largest eigenvalue.",

@@ -7,6 +7,7 @@ from mathtutor.practice.bank import (  # noqa: F401 - importing registers the ge
     concepts,
     decomp,
     linalg,
+    ml,
     optimisation,
     probability,
     statistics,
