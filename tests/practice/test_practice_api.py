@@ -57,11 +57,12 @@ def test_same_seed_same_problem_through_api():
     assert a.statement == b.statement and a.state == b.state
 
 
-def test_unknown_concept_and_level():
+def test_unknown_concept_and_level(monkeypatch):
+    monkeypatch.delitem(engine.BY_CONCEPT, "fourier-transform")
     with pytest.raises(UnknownConceptError, match="do not know"):
         practice.make_problem("quantum chromodynamics")
     with pytest.raises(UnknownConceptError, match="no practice problems"):
-        practice.make_problem("fourier transform")  # in the topic graph, no generator (complex numbers)
+        practice.make_problem("fourier transform")  # in the topic graph; its generator is removed for this test
     with pytest.raises(BadLevelError):
         practice.make_problem("chain-rule", "expert")
     with pytest.raises(practice.BadSeedError, match="seed"):
@@ -217,3 +218,11 @@ def test_ml_hand_checked_answers():
     state = engine.st.encode(engine.st.PracticeState("differential-equations", "practitioner", 4, "ml.ode", 1))
     assert practice.check(state, "3 - 2e^{-2t}").correct
     assert not practice.check(state, "3 - 2e^{2t}").correct
+
+
+def test_model_hand_checked():
+    state = engine.st.encode(engine.st.PracticeState("svm", "practitioner", 4, "model.svm-margin", 1))
+    assert practice.check(state, "2/3").correct
+    assert practice.check(state, "1/3").misconception == "margin-half"
+    state = engine.st.encode(engine.st.PracticeState("fourier-transform", "practitioner", 4, "model.dft", 1))
+    assert practice.check(state, "[-4, -4, 8, -4]").correct

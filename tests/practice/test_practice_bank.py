@@ -61,6 +61,13 @@ ML_AND_FOUNDATIONS = [
     "integrals",
     "limits",
     "markov-chains",
+    "naive-bayes",
+    "svm",
+    "gaussian-mixture-models",
+    "vector-calculus",
+    "convex-optimization",
+    "stochastic-processes",
+    "fourier-transform",
 ]
 CONCEPTUAL = ["pca", "bayesian-inference", "jacobian", "linear-regression"]
 CASES = [(g.name, level) for g in REGISTRY for level in LEVELS]
@@ -79,6 +86,11 @@ def test_ml_and_foundation_concepts_have_computed_problems():
 def test_conceptual_questions_cover_the_issue_examples():
     for cid in CONCEPTUAL:
         assert any(g.name.startswith("concept.") for g in BY_CONCEPT[cid]), cid
+
+
+def test_every_topic_graph_concept_has_problems():
+    graph = load_topics()
+    assert [c.id for c in graph.concepts if c.id not in BY_CONCEPT] == []
 
 
 def test_every_concept_id_is_in_the_topic_graph():

@@ -73,7 +73,8 @@ def test_not_about_practice():
     assert dialogue.respond("").intent == "none"
 
 
-def test_concept_without_problems_and_unknown():
+def test_concept_without_problems_and_unknown(monkeypatch):
+    monkeypatch.delitem(engine.BY_CONCEPT, "fourier-transform")
     t = dialogue.respond("practice problem on the fourier transform")
     assert t.intent == "error" and "no practice problems" in t.reply
     ask = dialogue.respond("give me a practice problem")

@@ -213,6 +213,11 @@ _ALL = [
         "Singular values are the square roots of the eigenvalues of A^T A.",
     ),
     Misconception(
+        "margin-half",
+        "half the margin",
+        "1/||w|| is the distance from the separating hyperplane to one side; the margin spans both: 2/||w||.",
+    ),
+    Misconception(
         "relu-skipped",
         "activation left out",
         "You stopped at Wx + b; the layer still applies ReLU, which sets negative entries to 0.",

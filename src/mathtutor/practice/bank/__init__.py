@@ -8,6 +8,7 @@ from mathtutor.practice.bank import (  # noqa: F401 - importing registers the ge
     decomp,
     linalg,
     ml,
+    models,
     optimisation,
     probability,
     statistics,
