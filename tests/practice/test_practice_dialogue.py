@@ -46,6 +46,8 @@ def test_bare_answer_only_while_a_problem_is_open():
     assert dialogue.respond("3x^2", _open()).intent == "answer"
     assert dialogue.respond("ok thanks", _open()).intent == "none"
     assert dialogue.respond("好的", _open()).intent == "none"
+    assert dialogue.respond("it is a good question", _open()).intent == "none"
+    assert dialogue.respond("is it 4x - 5?", _open()).intent == "answer"
 
 
 def test_another_harder_and_easier():

@@ -116,7 +116,11 @@ def _extract_concept(message: str) -> tuple[str | None, str | None]:
 def _answer_text(message: str, has_state: bool) -> str | None:
     m = _ANSWER.match(message.strip())
     if m:
-        return (m.group("a") or m.group("b") or "").strip().rstrip("?？。.!") or None
+        text = (m.group("a") or m.group("b") or "").strip().rstrip("?？。.!")
+        weak = re.match(r"\W*(is it|it'?s|it is)\b", message.strip(), re.IGNORECASE)
+        if weak and not _MATH_MARK.search(text):  # "it is a good question" is chat, not an answer
+            return None
+        return text or None
     if has_state and _MATHY.match(message.strip()) and _MATH_MARK.search(message) and not _NEW.search(message):
         words = re.findall(r"[A-Za-z]{4,}", message)
         allowed = {
