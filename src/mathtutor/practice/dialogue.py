@@ -36,7 +36,9 @@ _ANOTHER = re.compile(
 _HARDER = re.compile(r"\b(harder|tougher|more difficult|more challenging)\b|难一点|更难|难一些", re.IGNORECASE)
 _EASIER = re.compile(r"\b(easier|simpler|less difficult)\b|简单一点|容易一点|简单些|简单点", re.IGNORECASE)
 _NEW = re.compile(
-    r"\b(practice|exercise|problem|question|quiz|drill|test me)\b|出一道|出道题|来一道|做题|练习|给我一道|考考我",
+    r"\b(practice|exercise|exercises|quiz|drill|test me)\b|"
+    r"\b(give|set|make|want|have|need|try|another|new)\b.{0,40}\b(problem|question)s?\b|"
+    r"出一道|出道题|来一道|做题|练习|给我一道|考考我",
     re.IGNORECASE,
 )
 _BACKREF = re.compile(
