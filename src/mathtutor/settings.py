@@ -67,12 +67,16 @@ class Settings(BaseSettings):
 
     # --- learner progress (mathtutor.learning)
     data_dir: Path = Field(
-        default=PROJECT_ROOT / "data", description="Uploads, feedback and the default learners.sqlite (git-ignored)."
+        default=PROJECT_ROOT / "data",
+        description="Uploads, feedback, learners.sqlite and the practice signing key (git-ignored).",
     )
     database_url: str | None = Field(
         default=None,
         repr=False,  # may hold a password: never in a repr, a log line or an error message
         description="sqlite:///... or postgresql+psycopg://...; default: sqlite at <data_dir>/learners.sqlite.",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None, description="Signs practice states; default: a random key kept 0600 in data_dir."
     )
 
     # --- tutor
