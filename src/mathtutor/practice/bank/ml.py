@@ -33,8 +33,8 @@ def backprop(rng: random.Random, level: str) -> Instance:
     )
     hints = [
         r"Run the forward pass first: compute $h$, then $\hat y$, then the loss.",
-        rf"Chain rule backwards: $\frac{{\partial L}}{{\partial w_1}} = 2(\hat y - y) \cdot w_2 \cdot "
-        rf"\frac{{\partial h}}{{\partial (w_1 x)}} \cdot x$; here $\hat y = {y}$.",
+        r"Chain rule backwards: $\partial L / \partial \hat y$ is twice the error $\hat y - y$; multiply it by $w_2$, "
+        rf"by the slope of the activation at $w_1 x$ and by $x$. Here $\hat y = {y}$.",
     ]
     steps = [
         f"Forward: $w_1 x = {h}$, $h = {act}$, $\\hat y = {y}$.",

@@ -64,7 +64,8 @@ def gmm_responsibility(rng: random.Random, level: str) -> Instance:
     pi1 = pick(rng, level, [R(1, 2)], [R(1, 2), R(1, 3)], [R(1, 3), R(1, 4)])
     a = pi1 * sp.exp(-R((xv - m1) ** 2, 2))
     b = (1 - pi1) * sp.exp(-R((xv - m2) ** 2, 2))
-    value = sp.simplify(a / (a + b))
+    # a / (a + b) = 1 / (1 + b/a), written without sp.simplify (slow): b/a = (pi2/pi1) e^(d)
+    value = 1 / (1 + (1 - pi1) / pi1 * sp.exp(R((xv - m1) ** 2 - (xv - m2) ** 2, 2)))
     statement = (
         rf"A two-component Gaussian mixture has unit variances, means $\mu_1 = {m1}$, $\mu_2 = {m2}$ and weights "
         rf"$\pi_1 = {sp.latex(pi1)}$, $\pi_2 = {sp.latex(1 - pi1)}$. Give the responsibility of component 1 for "
