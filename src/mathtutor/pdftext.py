@@ -197,7 +197,8 @@ def find_columns(pages: Sequence[Sequence[Run]]) -> dict[int, Column] | None:
     if not columns:
         return None
     for parity in (0, 1):  # a parity with too few body lines borrows the other's column
-        columns.setdefault(parity, columns[1 - parity])
+        if parity not in columns:
+            columns[parity] = columns[1 - parity]
     return columns
 
 
@@ -261,18 +262,22 @@ def margin_notes(runs: Sequence[Run]) -> list[str]:
 
 
 def vocabulary(texts: Iterable[str]) -> Counter[str]:
-    """Lower-cased words and hyphenated compounds of a document, for deciding line-end hyphens."""
+    """Lower-cased words and hyphenated compounds of a document, for deciding line-end hyphens.
+
+    The two halves of a word broken at a line end are left out: they are what is being decided.
+    """
     counts: Counter[str] = Counter()
     for text in texts:
-        counts.update(w.lower() for w in _WORD.findall(text))
+        counts.update(w.lower() for w in _WORD.findall(_HYPHEN_BREAK.sub(" ", text)))
     return counts
 
 
 def _dehyphenate(text: str, vocab: Counter[str]) -> str:
     """Join words broken at a line end: ``differ-\\nentiable`` -> ``differentiable``.
 
-    The hyphen stays (``least-squares``) when the document writes the compound with a hyphen elsewhere and
-    never as one word, or when the next line does not start in lower case (``Eckart-\\nYoung``, ``rank-\\n1``).
+    The document decides: a word it writes whole elsewhere is joined; a compound it writes with a hyphen, or
+    two words it uses on their own (``least-\\nsquares``), keeps the hyphen; anything else is a split syllable
+    and is joined. The hyphen also stays when the next line does not start in lower case (``rank-\\n1``).
     """
 
     def fix(m: re.Match[str]) -> str:
@@ -281,8 +286,10 @@ def _dehyphenate(text: str, vocab: Counter[str]) -> str:
         if not tail[:1].islower() or word is None:
             return f"{head}-{tail}"
         joined = (head + word.group(0)).lower()
-        hyphened = f"{head}-{word.group(0)}".lower()
-        if vocab[hyphened] > 0 and vocab[joined] == 0:
+        if vocab[joined] > 0:
+            return head + tail
+        both_words = len(head) >= 2 and vocab[head.lower()] > 0 and vocab[word.group(0).lower()] > 0
+        if vocab[f"{head}-{word.group(0)}".lower()] > 0 or both_words:
             return f"{head}-{tail}"
         return head + tail
 
