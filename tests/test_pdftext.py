@@ -15,7 +15,7 @@ from pypdf import PdfReader
 
 from conftest import REAL_CORPUS
 from mathtutor.loading import load_pdf
-from mathtutor.pdftext import LIGATURES, PageText, extract_pages, fix_characters
+from mathtutor.pdftext import LIGATURES, PageText, Run, extract_pages, fix_characters, margin_notes
 
 FONTS = (
     "<< /F1 3 0 R /F2 4 0 R /F3 5 0 R >>"  # F2 is Helvetica again: a font switch splits a run without moving
@@ -208,6 +208,44 @@ def test_load_pdf_puts_margin_notes_in_section_meta():
     assert sections[0].meta == {"margin": ["eigenvalue", "derivative of a function"]}
     assert sections[1].meta == {}
     assert "differentiable have a derivative" in sections[0].text
+
+
+def aside_page() -> str:
+    """The column page with a two-line aside (eight words) in the left margin beside lines 6 and 7."""
+    return column_page() + note(630, "A norm measures the") + note(621, "length of a vector.")
+
+
+def test_long_margin_notes_follow_the_body_as_their_own_paragraph():
+    page = page_text([aside_page()])
+    assert page.margin == ["eigenvalue", "derivative of a function", "A norm measures the length of a vector."]
+    assert page.body == page_text([column_page(with_notes=False)]).body
+    assert page.text() == page.body + "\n\nA norm measures the length of a vector."
+    sections = load_pdf(make_pdf([aside_page()]))
+    assert sections[0].text.endswith("as a norm.\n\nA norm measures the length of a vector.")
+    assert sections[0].meta["margin"][-1] == "A norm measures the length of a vector."
+
+
+def test_page_text_without_long_notes_is_the_body():
+    assert PageText(body="b", margin=["term", "two words"]).text() == "b"
+    assert PageText(body="", margin=["one two three four five six"]).text() == "one two three four five six"
+    assert PageText(body="b", margin=["one two three four five six"]).text() == "b\n\none two three four five six"
+
+
+def test_a_margin_line_on_a_body_baseline_starts_a_new_note():
+    lines = [Run(x=40, y=600, size=7, text="first note", end=70), Run(x=40, y=591, size=7, text="second", end=60)]
+    assert margin_notes(lines) == ["first note second"]
+    assert margin_notes(lines, body_baselines=[591.1]) == ["first note", "second"]
+    assert margin_notes(lines, body_baselines=[591.5]) == ["first note second"]
+    far = [lines[0], Run(x=40, y=580, size=7, text="later", end=60)]
+    assert margin_notes(far) == ["first note", "later"]
+
+
+def test_a_hyphen_inside_a_margin_note_joins_its_lines():
+    lines = [
+        Run(x=40, y=600, size=7, text="singular value decom-", end=90),
+        Run(x=40, y=591, size=7, text="position", end=70),
+    ]
+    assert margin_notes(lines) == ["singular value decomposition"]
 
 
 # ---------------------------------------------------------------- the real book (slow)

@@ -129,13 +129,14 @@ def _drop_running_lines(pages: list[str]) -> list[str]:
 def load_pdf(data: bytes) -> list[Section]:
     """One section per page, numbered as the PDF numbers its pages (1-based).
 
-    Margin notes (small text beside the body column) are kept out of the page text and go to
-    ``Section.meta["margin"]``, a list of strings: they name the page's key terms.
+    Margin notes (small text beside the body column) never enter the body's sentences: all of them go to
+    ``Section.meta["margin"]`` (a list of strings, the page's key terms), and the longer ones (asides,
+    captions) also follow the body as paragraphs of their own (:meth:`mathtutor.pdftext.PageText.text`).
     """
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
-    from .pdftext import extract_pages
+    from .pdftext import PageText, extract_pages
 
     # pypdf logs every xref repair it makes ("Ignoring wrong pointing object ..."): hundreds of lines for
     # one real book, about damage it has already recovered from. Real failures still raise below.
@@ -159,7 +160,8 @@ def load_pdf(data: bytes) -> list[Section]:
         raise LoadError("PDF has no pages")
     if not any(t.strip() for t in texts):
         raise LoadError("PDF has no extractable text (scanned or image-only?); run OCR first")
-    texts = _drop_running_lines(texts)
+    texts = _drop_running_lines(texts)  # before the notes are appended: headers and footers are at the edges
+    texts = [PageText(body=t, margin=p.margin).text() for t, p in zip(texts, pages, strict=True)]
     return [
         Section(text=t, page=i, meta={"margin": p.margin} if p.margin else {})
         for i, (t, p) in enumerate(zip(texts, pages, strict=True), start=1)

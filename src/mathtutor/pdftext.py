@@ -12,6 +12,7 @@ This module imports nothing from mathtutor: it maps pypdf pages to text and can 
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -39,6 +40,11 @@ MARGIN_SIZE_RATIO = 0.9
 SPACE_GAP = 0.25
 #: Vertical move, in units of the smaller font size, that starts a new line (a superscript moves about 0.4).
 LINE_MOVE = 0.8
+#: A margin line further below the previous one than this (in font sizes) starts a new note. MML sets the lines
+#: of one note 10.4-10.5 pt apart in 8 pt type and two notes 10.9 pt or more apart.
+NOTE_GAP = 1.33
+#: Margin notes of this many words or more are asides or captions, not a repeated term: see PageText.text.
+NOTE_WORDS = 6
 
 _HYPHEN_BREAK = re.compile(r"([A-Za-z]+)-\n[ \t]*(\S+)")
 _WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
@@ -73,6 +79,15 @@ class PageText:
 
     body: str
     margin: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        """The body, then each margin note of :data:`NOTE_WORDS` or more words as a paragraph of its own.
+
+        Short notes repeat a term of the body beside it (keywords: they stay in ``margin`` only); longer ones
+        are captions and asides with content of their own, kept searchable without breaking a sentence.
+        """
+        notes = [n for n in self.margin if len(n.split()) >= NOTE_WORDS]
+        return "\n\n".join([self.body, *notes]) if notes and self.body else "\n\n".join(notes) or self.body
 
 
 def fix_characters(text: str) -> str:
@@ -237,8 +252,13 @@ def join_runs(runs: Sequence[Run]) -> str:
     return "\n".join(_MULTI_SPACE.sub(" ", ln).strip() for ln in lines)
 
 
-def margin_notes(runs: Sequence[Run]) -> list[str]:
-    """Margin runs -> notes: lines close below each other on the same side form one note."""
+def margin_notes(runs: Sequence[Run], body_baselines: Iterable[float] = ()) -> list[str]:
+    """Margin runs -> notes: lines close below each other on the same side form one note.
+
+    A note also starts on a line that sits exactly on a body baseline, as a LaTeX margin note's first line
+    does (its later lines follow the note's own, smaller leading, so they rarely hit one).
+    """
+    baselines = sorted(body_baselines)
     notes: list[list[str]] = []
     prev_line: list[Run] | None = None
     for line in _lines(runs):
@@ -248,7 +268,10 @@ def margin_notes(runs: Sequence[Run]) -> list[str]:
         head = line[0]
         if prev_line is not None:
             p = prev_line[0]
-            close = 0 < p.y - head.y <= 1.8 * (p.size or 1.0) and abs(p.x - head.x) <= 3 * (p.size or 1.0)
+            size = p.size or 1.0
+            close = 0 < p.y - head.y <= NOTE_GAP * size and abs(p.x - head.x) <= 3 * size
+            if close and _on_baseline(head.y, baselines) and not notes[-1][-1].endswith("-"):
+                close = False
             if close:
                 notes[-1].append(text)
                 prev_line = line
@@ -256,6 +279,11 @@ def margin_notes(runs: Sequence[Run]) -> list[str]:
         notes.append([text])
         prev_line = line
     return [" ".join(_dehyphenate("\n".join(n), Counter()).split()) for n in notes]
+
+
+def _on_baseline(y: float, baselines: list[float], tolerance: float = 0.25) -> bool:
+    i = bisect.bisect_left(baselines, y - tolerance)
+    return i < len(baselines) and baselines[i] <= y + tolerance
 
 
 # ---------------------------------------------------------------- hyphenation
@@ -316,6 +344,7 @@ def extract_pages(pages: Iterable[Any]) -> list[PageText]:
         body_runs = [r for r in runs if column is None or not is_margin(r, column)]
         side_runs = [r for r in runs if column is not None and is_margin(r, column)]
         bodies.append(fix_characters(join_runs(body_runs)))
-        margins.append([fix_characters(n) for n in margin_notes(side_runs)])
+        baselines = [r.y for r in body_runs if column is not None and abs(r.size - column.size) <= 0.1 * column.size]
+        margins.append([fix_characters(n) for n in margin_notes(side_runs, baselines)])
     vocab = vocabulary(bodies)
     return [PageText(body=_dehyphenate(b, vocab), margin=m) for b, m in zip(bodies, margins, strict=True)]
