@@ -9,13 +9,18 @@ every PDF under the corpus, file by file in alternating order, so both see the s
 Counts (over all pages; tokens are maximal runs of ASCII letters, ligatures expanded first so that (a) is
 not inflated by words cut at a ligature):
 
-(a) glued tokens: a token of 4+ letters that is not a dictionary word and splits into two dictionary words
-    of 2+ letters each, the second starting with a capital (``ofTaylor``) or both of 3+ letters
-    (``matrixinverse``). The dictionary is every word written alone (``word`` or ``Word``) at least 3 times
-    in the *before* text of the whole corpus, so it is the same for both sides.
+(a) glued tokens. The dictionary is every word written alone as ``word`` or ``Word`` at least 3 times in the
+    before and after texts of the whole corpus together, so it is the same for both sides.
+    (a1) ``glued_camel``: a token shaped ``abC..`` or ``AbC..`` (lower case, then a capital inside) that splits
+    at that capital into two dictionary words of 2+ letters (``ofTaylor``, ``TheJacobian``);
+    (a2) ``glued_lower``: a lower-case token of 7+ letters, not a dictionary word, that splits into two
+    dictionary words of 3+ letters each (``thematrix``). (a2) also catches rare words (``eigenbasis``): read
+    it as an upper bound, and compare the two sides.
 (b) duplicated margin phrases: (b1) a phrase of 2 to 5 words repeated immediately (``Taylor series Taylor
     series``); (b2) a margin line (2+ words, as the visitor places it outside the body column) found in the
-    page's body text glued to the text before it or standing as a body line of its own.
+    page's body text glued to the text before it or standing as a body line of its own. The margin notes that
+    the new reader appends after the body (6+ words, each a paragraph after a blank line) are not part of the
+    body for (b2); the old text has no blank lines, so it is counted whole.
 (c) broken hyphenations: a lower-case word ending in ``-`` followed by white space and a lower-case word.
 (d) ligature characters (U+FB00 to U+FB06) left in the text.
 """
@@ -73,6 +78,11 @@ def new_load_pdf(data: bytes, n_pages: int) -> list[str]:
     return texts
 
 
+def without_notes(text: str) -> str:
+    """The page text without the margin notes load_pdf appends as paragraphs, for count (b2) only."""
+    return text.split("\n\n", 1)[0]
+
+
 def margin_lines(data: bytes) -> list[list[str]]:
     """Per page, the margin lines (2+ words) as the new extractor places them, for count (b2)."""
     from pypdf import PdfReader
@@ -98,16 +108,21 @@ def dictionary(pages: list[str]) -> set[str]:
     return {w for w, n in counts.items() if n >= 3 and len(w) >= 2}
 
 
-def glued(token: str, words: set[str]) -> bool:
-    if len(token) < 4 or (_PLAIN.fullmatch(token) and token.lower() in words):
-        return False
-    for i in range(2, len(token) - 1):
-        a, b = token[:i], token[i:]
-        if not (a.lower() in words and b.lower() in words and _PLAIN.fullmatch(a) and _PLAIN.fullmatch(b)):
-            continue
-        if (a[-1].islower() and b[0].isupper()) or (len(a) >= 3 and len(b) >= 3 and b[0].islower()):
-            return True
-    return False
+_CAMEL = re.compile(r"([A-Za-z][a-z]+)([A-Z][a-z]+)")
+
+
+def glued(token: str, words: set[str]) -> str | None:
+    """``camel`` or ``lower`` when ``token`` looks like two words run together (see (a) above), else None."""
+    m = _CAMEL.fullmatch(token)
+    if m:
+        a, b = m.groups()
+        return "camel" if len(a) >= 2 and a.lower() in words and b.lower() in words else None
+    if len(token) < 7 or not token.islower() or token in words:
+        return None
+    for i in range(3, len(token) - 2):
+        if token[:i] in words and token[i:] in words:
+            return "lower"
+    return None
 
 
 def repeated_phrases(text: str) -> int:
@@ -144,15 +159,16 @@ def counts(pages: dict[str, list[str]], margins: dict[str, list[list[str]]], wor
     for name, texts in pages.items():
         for text, lines in zip(texts, margins[name], strict=True):
             for tok in _TOKEN.findall(pdftext.fix_characters(text)):
-                if glued(tok, words):
-                    out["glued_tokens"] += 1
-                    if len(examples) < 15:
+                kind = glued(tok, words)
+                if kind:
+                    out[f"glued_{kind}"] += 1
+                    if kind == "camel" and len(examples) < 20:
                         examples.append(tok)
             out["repeated_phrases"] += repeated_phrases(text)
-            out["margin_lines_in_body"] += injected(pdftext.fix_characters(text), lines)
+            out["margin_lines_in_body"] += injected(pdftext.fix_characters(without_notes(text)), lines)
             out["broken_hyphenations"] += len(_BROKEN_HYPHEN.findall(text))
             out["ligatures"] += len(_LIGATURES.findall(text))
-    return {**out, "glued_examples": examples}
+    return {**out, "glued_camel_examples": examples}
 
 
 def main() -> int:
@@ -188,7 +204,7 @@ def main() -> int:
             cpu_seconds[side] += time.process_time() - c0
     load_end = os.getloadavg()
     margins = {str(p.relative_to(args.corpus)): margin_lines(p.read_bytes()) for p in files}
-    words = dictionary([t for texts in before.values() for t in texts])
+    words = dictionary([t for side in (before, after) for texts in side.values() for t in texts])
     result = {
         "corpus": str(args.corpus),
         "files": len(files),
@@ -210,7 +226,8 @@ def main() -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     print(f"{result['files']} PDFs, {result['pages']} pages; load average at start {result['load_average_start']}")
-    keys = ["glued_tokens", "repeated_phrases", "margin_lines_in_body", "broken_hyphenations", "ligatures"]
+    keys = ["glued_camel", "glued_lower", "repeated_phrases", "margin_lines_in_body"]
+    keys += ["broken_hyphenations", "ligatures"]
     print(f"{'count':24} {'before':>8} {'after':>8}")
     for key in keys:
         print(f"{key:24} {result['before'].get(key, 0):>8} {result['after'].get(key, 0):>8}")
