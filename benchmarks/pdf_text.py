@@ -12,7 +12,8 @@ not inflated by words cut at a ligature):
 (a) glued tokens. The dictionary is every word written alone as ``word`` or ``Word`` at least 3 times in the
     before and after texts of the whole corpus together, so it is the same for both sides.
     (a1) ``glued_camel``: a token shaped ``abC..`` or ``AbC..`` (lower case, then a capital inside) that splits
-    at that capital into two dictionary words of 2+ letters (``ofTaylor``, ``TheJacobian``);
+    at that capital into two dictionary words of 2+ letters (``ofTaylor``, ``TheJacobian``), except names:
+    camel tokens written 3+ times on *both* sides (``YouTube``, ``PageRank``; listed in the JSON);
     (a2) ``glued_lower``: a lower-case token of 7+ letters, not a dictionary word, that splits into two
     dictionary words of 3+ letters each (``thematrix``). (a2) also catches rare words (``eigenbasis``): read
     it as an upper bound, and compare the two sides.
@@ -153,22 +154,35 @@ def injected(text: str, lines: list[str]) -> int:
     return hits
 
 
-def counts(pages: dict[str, list[str]], margins: dict[str, list[list[str]]], words: set[str]) -> dict:
+def camel_names(sides: list[dict[str, list[str]]]) -> set[str]:
+    """Camel-shaped tokens written 3+ times on every side: names, not glue."""
+    per_side = []
+    for side in sides:
+        c = Counter(
+            t for texts in side.values() for text in texts for t in _TOKEN.findall(pdftext.fix_characters(text))
+        )
+        per_side.append({t for t, n in c.items() if n >= 3 and _CAMEL.fullmatch(t)})
+    return set.intersection(*per_side)
+
+
+def counts(
+    pages: dict[str, list[str]], margins: dict[str, list[list[str]]], words: set[str], names: set[str]
+) -> dict:
     out = Counter()
-    examples: list[str] = []
+    examples: Counter[str] = Counter()
     for name, texts in pages.items():
         for text, lines in zip(texts, margins[name], strict=True):
             for tok in _TOKEN.findall(pdftext.fix_characters(text)):
-                kind = glued(tok, words)
+                kind = None if tok in names else glued(tok, words)
                 if kind:
                     out[f"glued_{kind}"] += 1
-                    if kind == "camel" and len(examples) < 20:
-                        examples.append(tok)
+                    if kind == "camel":
+                        examples[tok] += 1
             out["repeated_phrases"] += repeated_phrases(text)
             out["margin_lines_in_body"] += injected(pdftext.fix_characters(without_notes(text)), lines)
             out["broken_hyphenations"] += len(_BROKEN_HYPHEN.findall(text))
             out["ligatures"] += len(_LIGATURES.findall(text))
-    return {**out, "glued_camel_examples": examples}
+    return {**out, "glued_camel_most_common": [t for t, _ in examples.most_common(20)]}
 
 
 def main() -> int:
@@ -205,6 +219,7 @@ def main() -> int:
     load_end = os.getloadavg()
     margins = {str(p.relative_to(args.corpus)): margin_lines(p.read_bytes()) for p in files}
     words = dictionary([t for side in (before, after) for texts in side.values() for t in texts])
+    names = camel_names([before, after])
     result = {
         "corpus": str(args.corpus),
         "files": len(files),
@@ -220,8 +235,9 @@ def main() -> int:
         "cores": os.cpu_count(),
         "python": platform.python_version(),
         "dictionary_words": len(words),
-        "before": counts(before, margins, words),
-        "after": counts(after, margins, words),
+        "camel_names_not_counted": sorted(names),
+        "before": counts(before, margins, words, names),
+        "after": counts(after, margins, words, names),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")

@@ -15,7 +15,16 @@ from pypdf import PdfReader
 
 from conftest import REAL_CORPUS
 from mathtutor.loading import load_pdf
-from mathtutor.pdftext import LIGATURES, PageText, Run, extract_pages, fix_characters, margin_notes
+from mathtutor.pdftext import (
+    LIGATURES,
+    PageText,
+    Run,
+    extract_pages,
+    fix_characters,
+    margin_notes,
+    repair_hyphens,
+    vocabulary,
+)
 
 FONTS = (
     "<< /F1 3 0 R /F2 4 0 R /F3 5 0 R >>"  # F2 is Helvetica again: a font switch splits a run without moving
@@ -137,6 +146,25 @@ def test_line_end_hyphens_join_syllables_and_keep_compounds():
     assert len(lines) == 6
 
 
+def test_repair_hyphens_decides_by_the_document_words():
+    vocab = vocabulary(["a polynomial of low degree", "the least squares fit", "a well-known result", "we differ"])
+    assert repair_hyphens("poly-\nnomial", vocab) == "polynomial"
+    assert repair_hyphens("least-\nsquares", vocab) == "least-squares"  # both halves are words of their own
+    assert repair_hyphens("well-\nknown", vocab) == "well-known"  # written with the hyphen elsewhere
+    assert repair_hyphens("differ-\nentiable", vocab) == "differentiable"  # "entiable" is no word: a syllable
+    assert repair_hyphens("rank-\n1 matrix", vocab) == "rank-1 matrix"
+    assert repair_hyphens("Eckart-\nYoung", vocab) == "Eckart-Young"
+    # a line break pypdf reported as a space: joined only for a word the document writes whole
+    assert repair_hyphens("a polyno- mial here", vocab) == "a polynomial here"
+    assert repair_hyphens("first- and second-order", vocab) == "first- and second-order"
+
+
+def test_vocabulary_leaves_out_the_halves_of_broken_words():
+    vocab = vocabulary(["compres-\nsion and a least-squares fit"])
+    assert vocab["compres"] == 0 and vocab["sion"] == 0
+    assert vocab["least-squares"] == 1 and vocab["and"] == 1
+
+
 def test_ligature_glyph_becomes_letters():
     stream = column_page(with_notes=False) + body(560, "We \x01nd the \x01rst vector.", font="F3")
     lines = page_text([stream]).body.split("\n")
@@ -238,6 +266,15 @@ def test_a_margin_line_on_a_body_baseline_starts_a_new_note():
     assert margin_notes(lines, body_baselines=[591.5]) == ["first note second"]
     far = [lines[0], Run(x=40, y=580, size=7, text="later", end=60)]
     assert margin_notes(far) == ["first note", "later"]
+
+
+def test_margin_notes_split_where_the_gap_exceeds_the_page_leading():
+    ys = [600, 589.5, 579.0, 568.1, 557.6]  # 10.5 pt leading, then 10.9: a second note
+    words = ["one", "two", "three", "four", "five"]
+    lines = [Run(x=40, y=y, size=8, text=t, end=80) for y, t in zip(ys, words, strict=True)]
+    assert margin_notes(lines) == ["one two three", "four five"]
+    wide = [Run(x=40, y=600 - 11 * i, size=8, text=t, end=80) for i, t in enumerate(["six", "seven", "eight"])]
+    assert margin_notes(wide) == ["six seven eight"]  # a wider leading throughout is still one note
 
 
 def test_a_hyphen_inside_a_margin_note_joins_its_lines():

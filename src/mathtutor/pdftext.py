@@ -13,6 +13,7 @@ This module imports nothing from mathtutor: it maps pypdf pages to text and can 
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -40,13 +41,17 @@ MARGIN_SIZE_RATIO = 0.9
 SPACE_GAP = 0.25
 #: Vertical move, in units of the smaller font size, that starts a new line (a superscript moves about 0.4).
 LINE_MOVE = 0.8
-#: A margin line further below the previous one than this (in font sizes) starts a new note. MML sets the lines
-#: of one note 10.4-10.5 pt apart in 8 pt type and two notes 10.9 pt or more apart.
-NOTE_GAP = 1.33
+#: A margin line further below the previous one than this (in font sizes) starts a new note.
+NOTE_GAP = 1.8
+#: ... and so does one more than this (pt) below the page's usual margin leading: MML sets the lines of one
+#: note 10.4-10.5 pt apart and two notes 10.9 pt or more apart; other books use a wider leading throughout.
+NOTE_LEADING_SLACK = 0.3
 #: Margin notes of this many words or more are asides or captions, not a repeated term: see PageText.text.
 NOTE_WORDS = 6
 
 _HYPHEN_BREAK = re.compile(r"([A-Za-z]+)-\n[ \t]*(\S+)")
+#: pypdf sometimes reports two lines as one run ("polyno- mial"): joined only when the document knows the word.
+_HYPHEN_SPACE = re.compile(r"\b([A-Za-z]+)- ([a-z]+)\b")
 _WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
 _LOWER_END = re.compile(r"[a-z]{2}$")
 _MULTI_SPACE = re.compile(r"[ \t]{2,}")
@@ -253,32 +258,38 @@ def join_runs(runs: Sequence[Run]) -> str:
 
 
 def margin_notes(runs: Sequence[Run], body_baselines: Iterable[float] = ()) -> list[str]:
-    """Margin runs -> notes: lines close below each other on the same side form one note.
+    """Margin runs -> notes: lines at the page's margin leading below each other on the same side form one note.
 
     A note also starts on a line that sits exactly on a body baseline, as a LaTeX margin note's first line
     does (its later lines follow the note's own, smaller leading, so they rarely hit one).
     """
     baselines = sorted(body_baselines)
+    lines = [(line[0], text) for line in _lines(runs) if (text := join_runs(line))]
+    gaps = [a.y - b.y for (a, _), (b, _) in itertools.pairwise(lines) if _below(a, b)]
+    leading = _percentile(gaps, 0.25) if gaps else None  # most gaps are within a note
     notes: list[list[str]] = []
-    prev_line: list[Run] | None = None
-    for line in _lines(runs):
-        text = join_runs(line)
-        if not text:
-            continue
-        head = line[0]
-        if prev_line is not None:
-            p = prev_line[0]
-            size = p.size or 1.0
-            close = 0 < p.y - head.y <= NOTE_GAP * size and abs(p.x - head.x) <= 3 * size
+    prev: Run | None = None
+    for head, text in lines:
+        if prev is not None:
+            gap = prev.y - head.y
+            close = _below(prev, head)
+            if close and leading is not None and gap > leading + NOTE_LEADING_SLACK:
+                close = False
             if close and _on_baseline(head.y, baselines) and not notes[-1][-1].endswith("-"):
                 close = False
             if close:
                 notes[-1].append(text)
-                prev_line = line
+                prev = head
                 continue
         notes.append([text])
-        prev_line = line
-    return [" ".join(_dehyphenate("\n".join(n), Counter()).split()) for n in notes]
+        prev = head
+    return [" ".join(repair_hyphens("\n".join(n), Counter()).split()) for n in notes]
+
+
+def _below(upper: Run, lower: Run) -> bool:
+    """``lower`` starts the next line of the same margin column as ``upper``."""
+    size = upper.size or 1.0
+    return 0 < upper.y - lower.y <= NOTE_GAP * size and abs(upper.x - lower.x) <= 3 * size
 
 
 def _on_baseline(y: float, baselines: list[float], tolerance: float = 0.25) -> bool:
@@ -296,11 +307,11 @@ def vocabulary(texts: Iterable[str]) -> Counter[str]:
     """
     counts: Counter[str] = Counter()
     for text in texts:
-        counts.update(w.lower() for w in _WORD.findall(_HYPHEN_BREAK.sub(" ", text)))
+        counts.update(w.lower() for w in _WORD.findall(_HYPHEN_SPACE.sub(" ", _HYPHEN_BREAK.sub(" ", text))))
     return counts
 
 
-def _dehyphenate(text: str, vocab: Counter[str]) -> str:
+def repair_hyphens(text: str, vocab: Counter[str]) -> str:
     """Join words broken at a line end: ``differ-\\nentiable`` -> ``differentiable``.
 
     The document decides: a word it writes whole elsewhere is joined; a compound it writes with a hyphen, or
@@ -321,7 +332,11 @@ def _dehyphenate(text: str, vocab: Counter[str]) -> str:
             return f"{head}-{tail}"
         return head + tail
 
-    return _HYPHEN_BREAK.sub(fix, text)
+    def fix_inline(m: re.Match[str]) -> str:
+        head, tail = m.group(1), m.group(2)
+        return head + tail if vocab[(head + tail).lower()] > 0 else m.group(0)
+
+    return _HYPHEN_SPACE.sub(fix_inline, _HYPHEN_BREAK.sub(fix, text))
 
 
 # ---------------------------------------------------------------- pages
@@ -347,4 +362,4 @@ def extract_pages(pages: Iterable[Any]) -> list[PageText]:
         baselines = [r.y for r in body_runs if column is not None and abs(r.size - column.size) <= 0.1 * column.size]
         margins.append([fix_characters(n) for n in margin_notes(side_runs, baselines)])
     vocab = vocabulary(bodies)
-    return [PageText(body=_dehyphenate(b, vocab), margin=m) for b, m in zip(bodies, margins, strict=True)]
+    return [PageText(body=repair_hyphens(b, vocab), margin=m) for b, m in zip(bodies, margins, strict=True)]
