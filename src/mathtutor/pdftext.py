@@ -92,7 +92,7 @@ class PageText:
         are captions and asides with content of their own, kept searchable without breaking a sentence.
         """
         notes = [n for n in self.margin if len(n.split()) >= NOTE_WORDS]
-        return "\n\n".join([self.body, *notes]) if notes and self.body else "\n\n".join(notes) or self.body
+        return "\n\n".join(part for part in (self.body, *notes) if part)
 
 
 def fix_characters(text: str) -> str:
@@ -104,27 +104,36 @@ def fix_characters(text: str) -> str:
 
 
 class _FontWidths:
-    """Widths of a font's characters, parsed once per document with pypdf's own font reader."""
+    """Widths of a font's characters, parsed once per document with pypdf's own font reader.
+
+    ``pypdf.generic._font`` is not public API: without it (another pypdf version) or for a damaged font,
+    a character counts half an em, which only makes gap detection more cautious.
+    """
 
     def __init__(self) -> None:
-        self._fonts: dict[int, Any] = {}
+        # id -> (the font dictionary, kept alive so its id stays its own; parsed font or None)
+        self._fonts: dict[int, tuple[Any, Any]] = {}
 
     def width(self, font_resource: Any, text: str, size: float) -> float:
-        if font_resource is None:
-            return 0.5 * size * len(text)
-        key = id(font_resource)
-        font = self._fonts.get(key)
+        font = None
+        if font_resource is not None:
+            entry = self._fonts.get(id(font_resource))
+            if entry is None:
+                entry = (font_resource, _parse_font(font_resource))
+                self._fonts[id(font_resource)] = entry
+            font = entry[1]
         if font is None:
-            from pypdf.generic._font import Font
-
-            try:
-                font = Font.from_font_resource(font_resource)
-            except Exception:  # a damaged font dictionary: fall back to an average width
-                font = False
-            self._fonts[key] = font
-        if font is False:
             return 0.5 * size * len(text)
         return font.get_text_width(text) * size / 1000
+
+
+def _parse_font(font_resource: Any) -> Any:
+    try:
+        from pypdf.generic._font import Font
+
+        return Font.from_font_resource(font_resource)
+    except Exception:
+        return None
 
 
 def page_runs(page: Any, widths: _FontWidths | None = None) -> list[Run]:
