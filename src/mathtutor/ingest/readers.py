@@ -98,12 +98,10 @@ def load_sections(path: Path, kind: str, *, max_bytes: int) -> tuple[list[Sectio
 
 # ---------------------------------------------------------------- PDF
 
-_HYPHEN_BREAK = re.compile(r"(\w)-\n(\w)")
 _DIGITS = re.compile(r"\d+")
 
 
 def _clean_pdf_text(text: str) -> str:
-    text = _HYPHEN_BREAK.sub(r"\1\2", text)
     return "\n".join(line.strip() for line in text.splitlines())
 
 
@@ -129,9 +127,16 @@ def _drop_running_lines(pages: list[str]) -> list[str]:
 
 
 def load_pdf(data: bytes) -> list[Section]:
-    """One section per page, numbered as the PDF numbers its pages (1-based)."""
+    """One section per page, numbered as the PDF numbers its pages (1-based).
+
+    Margin notes (small text beside the body column) never enter the body's sentences: all of them go to
+    ``Section.meta["margin"]`` (a list of strings, the page's key terms), and the longer ones (asides,
+    captions) also follow the body as paragraphs of their own (:meth:`mathtutor.pdftext.PageText.text`).
+    """
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
+
+    from .pdftext import PageText, extract_pages
 
     # pypdf logs every xref repair it makes ("Ignoring wrong pointing object ..."): hundreds of lines for
     # one real book, about damage it has already recovered from. Real failures still raise below.
@@ -145,12 +150,8 @@ def load_pdf(data: bytes) -> list[Section]:
                 raise LoadError(f"encrypted PDF that cannot be opened ({exc})") from exc
             if not ok:
                 raise LoadError("encrypted PDF: it needs a password; save an unencrypted copy and ingest that")
-        texts = []
-        for page in reader.pages:
-            try:
-                texts.append(_clean_pdf_text(page.extract_text() or ""))
-            except Exception:  # one broken page should not lose the rest of the document
-                texts.append("")
+        pages = extract_pages(reader.pages)  # a page pypdf cannot read comes back empty, the rest are kept
+        texts = [_clean_pdf_text(p.body) for p in pages]
     except LoadError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
@@ -159,8 +160,13 @@ def load_pdf(data: bytes) -> list[Section]:
         raise LoadError("PDF has no pages")
     if not any(t.strip() for t in texts):
         raise LoadError("PDF has no extractable text (scanned or image-only?); run OCR first")
-    texts = _drop_running_lines(texts)
-    return [Section(text=t, page=i) for i, t in enumerate(texts, start=1) if t.strip()]
+    texts = _drop_running_lines(texts)  # before the notes are appended: headers and footers are at the edges
+    texts = [PageText(body=t, margin=p.margin).text() for t, p in zip(texts, pages, strict=True)]
+    return [
+        Section(text=t, page=i, meta={"margin": p.margin} if p.margin else {})
+        for i, (t, p) in enumerate(zip(texts, pages, strict=True), start=1)
+        if t.strip()
+    ]
 
 
 # ---------------------------------------------------------------- captions
