@@ -1,4 +1,4 @@
-"""PDF page text before and after :mod:`mathtutor.pdftext`: noise counts and reading time, in one run.
+"""PDF page text before and after :mod:`mathtutor.ingest.pdftext`: noise counts and reading time, in one run.
 
     python benchmarks/pdf_text.py [--corpus ../shared/corpus-real] [--out benchmarks/results/pdf_text.json]
 
@@ -43,8 +43,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from mathtutor import pdftext  # noqa: E402
-from mathtutor.loading import LoadError, _drop_running_lines, load_pdf  # noqa: E402
+from mathtutor.ingest import pdftext  # noqa: E402
+from mathtutor.ingest.readers import LoadError, _drop_running_lines, load_pdf  # noqa: E402
 
 _TOKEN = re.compile(r"[A-Za-z]+")
 _PLAIN = re.compile(r"[A-Z]?[a-z]+")

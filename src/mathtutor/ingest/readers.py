@@ -131,12 +131,12 @@ def load_pdf(data: bytes) -> list[Section]:
 
     Margin notes (small text beside the body column) never enter the body's sentences: all of them go to
     ``Section.meta["margin"]`` (a list of strings, the page's key terms), and the longer ones (asides,
-    captions) also follow the body as paragraphs of their own (:meth:`mathtutor.pdftext.PageText.text`).
+    captions) also follow the body as paragraphs of their own (:meth:`mathtutor.ingest.pdftext.PageText.text`).
     """
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
-    from .pdftext import PageText, extract_pages
+    from mathtutor.ingest.pdftext import PageText, extract_pages
 
     # pypdf logs every xref repair it makes ("Ignoring wrong pointing object ..."): hundreds of lines for
     # one real book, about damage it has already recovered from. Real failures still raise below.

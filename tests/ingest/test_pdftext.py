@@ -14,8 +14,7 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import REAL_CORPUS
-from mathtutor.loading import load_pdf
-from mathtutor.pdftext import (
+from mathtutor.ingest.pdftext import (
     LIGATURES,
     PageText,
     Run,
@@ -25,6 +24,7 @@ from mathtutor.pdftext import (
     repair_hyphens,
     vocabulary,
 )
+from mathtutor.ingest.readers import load_pdf
 
 FONTS = (
     "<< /F1 3 0 R /F2 4 0 R /F3 5 0 R >>"  # F2 is Helvetica again: a font switch splits a run without moving
