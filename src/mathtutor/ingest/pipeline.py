@@ -22,7 +22,15 @@ from typing import Any
 from mathtutor.index.store import IndexWriter, check_compatible, read_manifest
 from mathtutor.ingest.chunking import Chunker, embedding_text, load_token_counter, text_hash
 from mathtutor.ingest.linking import HOUSEKEEPING, MANIFEST_NAME, ManifestCache, ManifestEntry, SourceResolver
-from mathtutor.ingest.readers import SOURCES_FILENAME, TOPICS_FILENAME, LoadError, kind_for, load_sections
+from mathtutor.ingest.readers import (
+    SOURCES_FILENAME,
+    TOPICS_FILENAME,
+    LoadError,
+    file_problem,
+    kind_for,
+    load_sections,
+    open_regular,
+)
 from mathtutor.links import is_video_url
 from mathtutor.settings import Settings, get_settings
 from mathtutor.types import Chunk, Source
@@ -112,6 +120,11 @@ def discover(
             reason = f"unsupported file type {path.suffix or '(no extension)'}; mathtutor reads .pdf .srt .vtt .txt .md"
             (errors if explicit else skipped).append(FileIssue(str(path), reason))
             return
+        problem = file_problem(path)
+        if problem is not None:  # FIFO, socket, device, symlink loop: never opened
+            is_error = explicit or "symlink" in problem
+            (errors if is_error else skipped).append(FileIssue(str(path), problem))
+            return
         entry = manifests.entry_for(path)
         if entry is not None and entry.is_license_text:
             skipped.append(FileIssue(str(path), "licence text"))
@@ -121,7 +134,7 @@ def discover(
 
     for raw in paths:
         path = Path(raw).expanduser()
-        if path.is_file():
+        if path.is_file() or (os.path.islink(path) and not path.exists()):  # a loop or dangling link: reported
             consider(path, explicit=True)
         elif path.is_dir():
             for folder, dirs, files in os.walk(
@@ -132,7 +145,7 @@ def discover(
                     if not name.startswith("."):
                         consider(Path(folder) / name, explicit=False)
         elif path.exists():
-            errors.append(FileIssue(str(path), "not a regular file or folder"))
+            errors.append(FileIssue(str(path), file_problem(path) or "not a regular file or folder"))
         else:
             errors.append(FileIssue(str(path), "no such file or folder"))
     for where, reason in manifests.errors:
@@ -168,7 +181,7 @@ def drop_untimed_duplicates(cands: Sequence[Candidate]) -> tuple[list[Candidate]
 
 def file_sha256(path: Path) -> str:
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with open_regular(path) as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
@@ -282,6 +295,9 @@ def ingest(
         old = known.get(c.key)
         try:
             sha = file_sha256(c.path)
+        except LoadError as exc:
+            report.errors.append(FileIssue(str(c.path), str(exc)))
+            continue
         except OSError as exc:
             report.errors.append(FileIssue(str(c.path), f"cannot read file: {exc.strerror or exc}"))
             continue
