@@ -19,7 +19,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mathtutor.index.store import IndexWriter, check_compatible, read_manifest
+from mathtutor.index.generations import ensure_healthy
+from mathtutor.index.store import check_compatible, read_manifest
+from mathtutor.index.writer import IndexWriter
 from mathtutor.ingest.chunking import Chunker, embedding_text, load_token_counter, text_hash
 from mathtutor.ingest.linking import HOUSEKEEPING, MANIFEST_NAME, ManifestCache, ManifestEntry, SourceResolver
 from mathtutor.ingest.readers import (
@@ -282,6 +284,7 @@ def ingest(
     report = IngestReport(index_dir=str(index_dir))
     paths = [Path(p) for p in paths]
 
+    ensure_healthy(index_dir)  # a corrupt index is refused, never reported as "nothing to do"
     manifest = read_manifest(index_dir)
     if manifest is not None:
         check_compatible(manifest, settings.embedding_model, settings.embedding_dim, index_dir)
