@@ -247,7 +247,10 @@ def _cmd_index(args: argparse.Namespace) -> int:
         print(f"Rolled back {index_dir}: {old or 'an unreadable CURRENT'} -> {new} is live now.")
         return EXIT_OK
     if args.index_command == "check":
-        live = live_generation(index_dir)  # raises, one line, on an unreadable CURRENT
+        try:
+            live = live_generation(index_dir)
+        except IndexCorruptError as exc:
+            raise IndexCorruptError(corrupt_message(index_dir, str(exc))) from None
         if live is None:
             raise IndexNotFoundError(f"no index at {index_dir}")
         faults = check_generation(live, full=True)
