@@ -371,3 +371,64 @@ def test_row8_a_tutor_keeps_answering_through_three_ingests(tmp_path):
     (src / "extra9.md").write_text("# Extra 9\nA last change.\n")
     assert ingest([src], settings, embedder=emb, progress=False).ok
     assert sorted(p.name for p in settings.index_dir.glob("gen-*")) == ["gen-000004", "gen-000005"]
+
+
+# ---------------------------------------------------------------- rows 7, 7b: disk full, read-only
+
+
+@pytest.fixture
+def small_tmpfs(tmp_path):
+    """A 3 MB tmpfs of our own (CI runs as root); failing to mount FAILS the test, with the reason."""
+    mnt = tmp_path / "tmpfs"
+    mnt.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mnt)], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.fail(f"cannot mount a tmpfs (these tests need root): {done.stderr.strip()}")
+    yield mnt
+    subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def _big_text(path: Path, paragraphs: int) -> None:
+    words = ["matrix", "vector", "gradient", "norm", "basis", "kernel", "rank", "trace", "eigen", "prior"]
+    path.write_text(
+        "\n\n".join(
+            f"# Part {i}\n" + " ".join(f"{words[(i * 7 + j) % 10]}{i}x{j}" for j in range(60)) for i in range(paragraphs)
+        )
+    )
+
+
+def test_row7_disk_full_is_one_line_with_its_own_exit_code(tmp_path, small_tmpfs):
+    src = _materials(tmp_path / "src")
+    index = small_tmpfs / "index"
+    assert cli("ingest", str(src), "--index", str(index), "--no-progress").returncode == 0
+    big = tmp_path / "big"
+    big.mkdir()
+    _big_text(big / "huge.md", 2500)
+    out = cli("ingest", str(big), "--index", str(index), "--no-progress")
+    assert out.returncode == 4, (out.stdout, out.stderr)
+    assert _one_clear_line(out) == (
+        f"error: disk full while writing the index at {index}: free space and run again; "
+        "the previous index is untouched"
+    )
+    assert not list(index.glob(".tmp-*"))  # the half-written generation was removed
+    assert cli("index", "check", "--index", str(index)).returncode == 0
+    ask = cli("ask", "What is the singular value decomposition?", "--index", str(index), "--json")
+    assert ask.returncode == 0 and json.loads(ask.stdout)["citations"]
+
+
+def test_row7b_read_only_index_folder_is_one_line_and_still_answers(tmp_path, small_tmpfs):
+    src = _materials(tmp_path / "src")
+    index = small_tmpfs / "index"
+    assert cli("ingest", str(src), "--index", str(index), "--no-progress").returncode == 0
+    done = subprocess.run(["mount", "-o", "remount,ro", str(small_tmpfs)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    (src / "new.md").write_text("# New\nA new note about the trace of a matrix.\n")
+    out = cli("ingest", str(src), "--index", str(index), "--no-progress")
+    assert out.returncode == 5, (out.stdout, out.stderr)
+    assert _one_clear_line(out) == (
+        f"error: the index folder {index} is read-only (Read-only file system): make it writable or use "
+        "--index DIR elsewhere; the index is untouched"
+    )
+    ask = cli("ask", "What is the singular value decomposition?", "--index", str(index), "--json")
+    assert ask.returncode == 0, ask.stderr
+    assert cli("index", "check", "--index", str(index)).returncode == 0
