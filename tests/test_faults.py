@@ -432,3 +432,25 @@ def test_row7b_read_only_index_folder_is_one_line_and_still_answers(tmp_path, sm
     ask = cli("ask", "What is the singular value decomposition?", "--index", str(index), "--json")
     assert ask.returncode == 0, ask.stderr
     assert cli("index", "check", "--index", str(index)).returncode == 0
+
+
+# ---------------------------------------------------------------- row 11: chunking is part of the index
+
+
+def test_row11_another_chunk_size_is_refused_never_mixed(built):
+    src, index = built
+    manifest = json.loads((_gen(index) / "manifest.json").read_text())
+    built_with = manifest["chunker"]
+    assert built_with["tokenizer"] == "sentence-transformers/all-MiniLM-L6-v2"
+    (src / "new.md").write_text("# New\nA new note about the trace of a matrix.\n")
+    out = cli("ingest", str(src), "--index", str(index), "--chunk-tokens", "64", "--no-progress")
+    assert out.returncode == 2
+    assert _one_clear_line(out) == (
+        f"error: index at {index} was chunked with chunk_tokens {built_with['chunk_tokens']}, this ingest asks for "
+        f"chunk_tokens 64; one index never mixes chunkings: ingest with --chunk-tokens {built_with['chunk_tokens']} "
+        f"--overlap-tokens {built_with['overlap_tokens']}, or build a new index in another folder"
+    )
+    assert _gen(index).name == "gen-000001"
+    ok = cli("ingest", str(src), "--index", str(index), "--chunk-tokens", str(built_with["chunk_tokens"]),
+             "--overlap-tokens", str(built_with["overlap_tokens"]), "--no-progress", "--json")
+    assert ok.returncode == 0 and json.loads(ok.stdout)["files_new"] == 1

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from mathtutor.index.generations import ensure_healthy
-from mathtutor.index.store import check_compatible, read_manifest
+from mathtutor.index.store import IndexMismatchError, check_compatible, read_manifest
 from mathtutor.index.writer import IndexWriter
 from mathtutor.ingest.chunking import Chunker, embedding_text, load_token_counter, text_hash
 from mathtutor.ingest.linking import HOUSEKEEPING, MANIFEST_NAME, ManifestCache, ManifestEntry, SourceResolver
@@ -265,6 +265,19 @@ def _load_catalog_quietly(settings: Settings):
         return None
 
 
+def check_same_chunking(built: dict[str, Any], asked: dict[str, Any], index_dir: Path) -> None:
+    """Refuse to mix chunk sizes in one index: old files would keep their chunks, new ones get others."""
+    differ = {k: (built[k], v) for k, v in asked.items() if k in built and built[k] != v}
+    if differ:
+        was = ", ".join(f"{k} {a}" for k, (a, _) in differ.items())
+        now = ", ".join(f"{k} {b}" for k, (_, b) in differ.items())
+        raise IndexMismatchError(
+            f"index at {index_dir} was chunked with {was}, this ingest asks for {now}; one index never mixes "
+            f"chunkings: ingest with --chunk-tokens {built.get('chunk_tokens')} --overlap-tokens "
+            f"{built.get('overlap_tokens')}, or build a new index in another folder"
+        )
+
+
 def ingest(
     paths: Iterable[Path | str],
     settings: Settings | None = None,
@@ -288,6 +301,13 @@ def ingest(
     manifest = read_manifest(index_dir)
     if manifest is not None:
         check_compatible(manifest, settings.embedding_model, settings.embedding_dim, index_dir)
+    chunker_info = {
+        "chunk_tokens": settings.chunk_tokens,
+        "overlap_tokens": settings.chunk_overlap_tokens,
+        "tokenizer": settings.embedding_model,
+    }
+    if manifest is not None:
+        check_same_chunking(manifest.get("chunker") or {}, chunker_info, index_dir)
     known: dict[str, dict[str, Any]] = (manifest or {}).get("files", {})
 
     cands, report.skipped, report.errors = discover(paths, ManifestCache())
@@ -330,7 +350,6 @@ def ingest(
         return report
 
     resolver = SourceResolver(_load_catalog_quietly(settings))
-    chunker_info = {"chunk_tokens": settings.chunk_tokens, "overlap_tokens": settings.chunk_overlap_tokens}
     with IndexWriter(
         index_dir,
         model=settings.embedding_model,
