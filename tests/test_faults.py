@@ -454,3 +454,70 @@ def test_row11_another_chunk_size_is_refused_never_mixed(built):
     ok = cli("ingest", str(src), "--index", str(index), "--chunk-tokens", str(built_with["chunk_tokens"]),
              "--overlap-tokens", str(built_with["overlap_tokens"]), "--no-progress", "--json")
     assert ok.returncode == 0 and json.loads(ok.stdout)["files_new"] == 1
+
+
+# ---------------------------------------------------------------- row 4: SIGTERM during embedding
+
+
+def _descendants(pid: int) -> set[int]:
+    parents: dict[int, int] = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                stat = (d / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(d.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    out, todo = set(), [pid]
+    while todo:
+        p = todo.pop()
+        kids = {c for c, pp in parents.items() if pp == p}
+        out |= kids
+        todo.extend(kids)
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.slow
+def test_row4_sigterm_during_embedding_leaves_no_worker_behind(tmp_path):
+    """Real model, two embedding workers. (On the `robust` branch alone this may fail: the worker fix is elsewhere.)"""
+    import signal
+
+    big = tmp_path / "big"
+    big.mkdir()
+    for k in range(4):
+        _big_text(big / f"part{k}.md", 400)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mathtutor.apps.cli", "ingest", str(big), "--index", str(tmp_path / "index"),
+         "--no-progress"],
+        env={**_env(), "MATHTUTOR_EMBED_WORKERS": "2"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.time() + 120
+    kids: set[int] = set()
+    while time.time() < deadline and proc.poll() is None:
+        kids = _descendants(proc.pid)
+        if len(kids) >= 3:  # the parse worker and two embedding workers
+            break
+        time.sleep(0.5)
+    assert proc.poll() is None, "ingest ended before its workers started"
+    assert len(kids) >= 3, kids
+    time.sleep(15)  # the workers load the model and start embedding
+    kids |= _descendants(proc.pid)
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=30)
+    time.sleep(5)
+    survivors = sorted(k for k in kids if _alive(k))
+    for k in survivors:  # clean up what we started before failing
+        os.kill(k, signal.SIGKILL)
+    assert survivors == []
+    assert proc.returncode in (130, 143, -15)
+    assert not list((tmp_path / "index").glob("gen-*"))
