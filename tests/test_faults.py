@@ -392,7 +392,8 @@ def _big_text(path: Path, paragraphs: int) -> None:
     words = ["matrix", "vector", "gradient", "norm", "basis", "kernel", "rank", "trace", "eigen", "prior"]
     path.write_text(
         "\n\n".join(
-            f"# Part {i}\n" + " ".join(f"{words[(i * 7 + j) % 10]}{i}x{j}" for j in range(60)) for i in range(paragraphs)
+            f"# Part {i}\n" + " ".join(f"{words[(i * 7 + j) % 10]}{i}x{j}" for j in range(60))
+            for i in range(paragraphs)
         )
     )
 
@@ -521,3 +522,25 @@ def test_row4_sigterm_during_embedding_leaves_no_worker_behind(tmp_path):
     assert survivors == []
     assert proc.returncode in (130, 143, -15)
     assert not list((tmp_path / "index").glob("gen-*"))
+
+
+# ---------------------------------------------------------------- issue 10 bug 4: manifest edits reach indexed files
+
+
+def test_bug4_a_manifest_edit_relinks_indexed_files_without_reembedding(tmp_path):
+    src = _materials(tmp_path / "src")
+    manifest = src / "manifest.jsonl"
+    manifest.write_text('{"file": "gd.txt", "title": "Old descent notes", "canonical_url": "https://example.org/old"}\n')
+    index = tmp_path / "index"
+    assert cli("ingest", str(src), "--index", str(index), "--no-progress").returncode == 0
+    manifest.write_text('{"file": "gd.txt", "title": "New descent notes", "canonical_url": "https://example.org/new"}\n')
+    out = cli("ingest", str(src), "--index", str(index), "--no-progress", "--json")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["files_relinked"] == 1 and report["chunks_added"] == 0 and report["noop"] is False
+    ask = cli("ask", "How does gradient descent move the parameters?", "--index", str(index), "--json")
+    cites = [(c["title"], c["url"]) for c in json.loads(ask.stdout)["citations"]]
+    assert ("New descent notes", "https://example.org/new") in cites
+    assert not any(t == "Old descent notes" for t, _ in cites)
+    again = cli("ingest", str(src), "--index", str(index), "--no-progress", "--json")
+    assert json.loads(again.stdout)["noop"] is True

@@ -127,7 +127,8 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         else:
             print(
                 f"Files: {report.files_seen} seen, {report.files_new} new, {report.files_changed} changed, "
-                f"{report.files_unchanged} unchanged, {report.files_removed} removed; {report.pages} pages.\n"
+                f"{report.files_unchanged} unchanged, {report.files_removed} removed, "
+                f"{report.files_relinked} re-linked; {report.pages} pages.\n"
                 f"Chunks: +{report.chunks_added} -{report.chunks_removed}, {report.chunks_total} in the index "
                 f"({report.duplicates_dropped} duplicate passages dropped).\n"
                 f"Time: {report.seconds:.1f} s ({report.embed_seconds:.1f} s embedding, "

@@ -222,6 +222,17 @@ class IndexWriter:
         )
         self.manifest["next_id"] = start + len(chunks)
 
+    def relink_file(self, key: str, *, title: str, resource_id: str | None, part_id: str | None,
+                    url: str | None, page_offset: int = 0) -> int:
+        """Point a file's chunks at a new title/resource/part/URL (a catalog or manifest edit): no re-embedding."""
+        with self._writing():
+            cur = self.db.execute(
+                "UPDATE chunks SET title = ?, resource_id = ?, part_id = ?, url = ?, "
+                "page_offset = CASE WHEN page IS NULL THEN 0 ELSE ? END WHERE file_key = ?",
+                (title, resource_id, part_id, url, page_offset, key),
+            )
+        return cur.rowcount
+
     def set_file(self, key: str, entry: dict[str, Any]) -> None:
         self.files[key] = entry
 

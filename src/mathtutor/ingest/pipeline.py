@@ -33,6 +33,7 @@ from mathtutor.ingest.readers import (
     load_sections,
     open_regular,
 )
+from mathtutor.ingest.relink import catalog_sha, link_fingerprint, relink_all
 from mathtutor.links import is_video_url
 from mathtutor.settings import Settings, get_settings
 from mathtutor.types import Chunk, Source
@@ -58,6 +59,7 @@ class IngestReport:
     files_changed: int = 0
     files_unchanged: int = 0
     files_removed: int = 0
+    files_relinked: int = 0  # unchanged files whose catalog/manifest entry changed: re-linked, not re-embedded
     pages: int = 0
     chunks_added: int = 0
     chunks_removed: int = 0
@@ -313,6 +315,8 @@ def ingest(
     cands, report.skipped, report.errors = discover(paths, ManifestCache())
     report.files_seen = len(cands)
     todo: list[Candidate] = []
+    relinks: list[Candidate] = []  # unchanged files whose catalog or sources-manifest entry changed
+    catalog_fp = catalog_sha(settings)
     status: dict[str, str] = {}  # counted as new/changed only once indexed
     for c in cands:
         old = known.get(c.key)
@@ -332,6 +336,8 @@ def ingest(
             todo.append(c)
         else:
             report.files_unchanged += 1
+            if c.kind != "catalog" and old.get("link") != link_fingerprint(catalog_fp, c):
+                relinks.append(c)
 
     removals = [k for k in known if prune and not Path(k).exists()]
     # files whose passages were dropped as duplicates of a changed/removed file get another look
@@ -343,13 +349,21 @@ def ingest(
             todo.extend(redo)
             todo_keys.update(c.key for c in redo)
 
-    if not todo and not removals:
+    if not todo and not removals and not relinks:
         report.noop = True
         report.chunks_total = (manifest or {}).get("counts", {}).get("chunks", 0)
         report.seconds = round(time.perf_counter() - t0, 3)
         return report
 
     resolver = SourceResolver(_load_catalog_quietly(settings))
+    if relinks:  # its own generation: a catalog or manifest edit costs no embedding
+        report.chunks_total, report.files_relinked, failed = relink_all(
+            relinks, resolver, catalog_fp, settings, chunker_info
+        )
+        report.errors.extend(FileIssue(f, r) for f, r in failed)
+    if not todo and not removals:
+        report.seconds = round(time.perf_counter() - t0, 3)
+        return report
     with IndexWriter(
         index_dir,
         model=settings.embedding_model,
@@ -404,6 +418,7 @@ def ingest(
                         "chunks": len(cs),
                         "pages": parsed.pages,
                         "dup_of": sorted(dup_of),
+                        "link": link_fingerprint(catalog_fp, parsed.candidate),
                     },
                 )
                 report.chunks_added += len(cs)
