@@ -40,9 +40,7 @@ def _env() -> dict[str, str]:
 
 def cli(*args: str | bytes, timeout: float = 120) -> subprocess.CompletedProcess:
     """``mathtutor ARGS`` with the fake embedder; stdout/stderr decoded with replacement."""
-    out = subprocess.run(
-        [sys.executable, "-c", _RUNNER, *args], capture_output=True, env=_env(), timeout=timeout
-    )
+    out = subprocess.run([sys.executable, "-c", _RUNNER, *args], capture_output=True, env=_env(), timeout=timeout)
     out.stdout = out.stdout.decode("utf-8", "replace")
     out.stderr = out.stderr.decode("utf-8", "replace")
     return out
@@ -452,8 +450,18 @@ def test_row11_another_chunk_size_is_refused_never_mixed(built):
         f"--overlap-tokens {built_with['overlap_tokens']}, or build a new index in another folder"
     )
     assert _gen(index).name == "gen-000001"
-    ok = cli("ingest", str(src), "--index", str(index), "--chunk-tokens", str(built_with["chunk_tokens"]),
-             "--overlap-tokens", str(built_with["overlap_tokens"]), "--no-progress", "--json")
+    ok = cli(
+        "ingest",
+        str(src),
+        "--index",
+        str(index),
+        "--chunk-tokens",
+        str(built_with["chunk_tokens"]),
+        "--overlap-tokens",
+        str(built_with["overlap_tokens"]),
+        "--no-progress",
+        "--json",
+    )
     assert ok.returncode == 0 and json.loads(ok.stdout)["files_new"] == 1
 
 
@@ -496,8 +504,16 @@ def test_row4_sigterm_during_embedding_leaves_no_worker_behind(tmp_path):
     for k in range(4):
         _big_text(big / f"part{k}.md", 400)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "mathtutor.apps.cli", "ingest", str(big), "--index", str(tmp_path / "index"),
-         "--no-progress"],
+        [
+            sys.executable,
+            "-m",
+            "mathtutor.apps.cli",
+            "ingest",
+            str(big),
+            "--index",
+            str(tmp_path / "index"),
+            "--no-progress",
+        ],
         env={**_env(), "MATHTUTOR_EMBED_WORKERS": "2"},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -530,10 +546,14 @@ def test_row4_sigterm_during_embedding_leaves_no_worker_behind(tmp_path):
 def test_bug4_a_manifest_edit_relinks_indexed_files_without_reembedding(tmp_path):
     src = _materials(tmp_path / "src")
     manifest = src / "manifest.jsonl"
-    manifest.write_text('{"file": "gd.txt", "title": "Old descent notes", "canonical_url": "https://example.org/old"}\n')
+    manifest.write_text(
+        '{"file": "gd.txt", "title": "Old descent notes", "canonical_url": "https://example.org/old"}\n'
+    )
     index = tmp_path / "index"
     assert cli("ingest", str(src), "--index", str(index), "--no-progress").returncode == 0
-    manifest.write_text('{"file": "gd.txt", "title": "New descent notes", "canonical_url": "https://example.org/new"}\n')
+    manifest.write_text(
+        '{"file": "gd.txt", "title": "New descent notes", "canonical_url": "https://example.org/new"}\n'
+    )
     out = cli("ingest", str(src), "--index", str(index), "--no-progress", "--json")
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)

@@ -26,8 +26,13 @@ DB_FILE = "chunks.sqlite"
 MANIFEST_FILE = "manifest.json"
 #: The IVF search index written for large indexes (see store.build_ann).
 ANN_FILE = "search-ivf.faiss"
-BM25_FILES = ("params.index.json", "vocab.index.json", "data.csc.index.npy", "indices.csc.index.npy",
-              "indptr.csc.index.npy")
+BM25_FILES = (
+    "params.index.json",
+    "vocab.index.json",
+    "data.csc.index.npy",
+    "indices.csc.index.npy",
+    "indptr.csc.index.npy",
+)
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 

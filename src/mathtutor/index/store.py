@@ -52,9 +52,24 @@ from mathtutor.index.generations import (  # re-exported: the names callers impo
 from mathtutor.types import Chunk
 
 __all__ = [
-    "ANN_FILE", "CURRENT", "DB_FILE", "FAISS_FILE", "FORMAT_VERSION", "MANIFEST_FILE", "IndexBusyError",
-    "IndexCorruptError", "IndexDiskFullError", "IndexError_", "IndexMismatchError", "IndexNotFoundError",
-    "IndexReadOnlyError", "IndexStore", "build_ann", "check_compatible", "index_info", "live_generation",
+    "ANN_FILE",
+    "CURRENT",
+    "DB_FILE",
+    "FAISS_FILE",
+    "FORMAT_VERSION",
+    "MANIFEST_FILE",
+    "IndexBusyError",
+    "IndexCorruptError",
+    "IndexDiskFullError",
+    "IndexError_",
+    "IndexMismatchError",
+    "IndexNotFoundError",
+    "IndexReadOnlyError",
+    "IndexStore",
+    "build_ann",
+    "check_compatible",
+    "index_info",
+    "live_generation",
     "read_manifest",
 ]
 

@@ -52,7 +52,6 @@ def _new_faiss(dim: int):
     return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
 
 
-
 class IndexWriter:
     """Builds the next generation from the live one; ``commit()`` switches to it atomically.
 
@@ -217,13 +216,19 @@ class IndexWriter:
                     json.dumps(c.meta) if c.meta else None,
                 )
             )
-        self.db.executemany(
-            f"INSERT INTO chunks ({', '.join(COLUMNS)}) VALUES ({','.join('?' * len(COLUMNS))})", rows
-        )
+        self.db.executemany(f"INSERT INTO chunks ({', '.join(COLUMNS)}) VALUES ({','.join('?' * len(COLUMNS))})", rows)
         self.manifest["next_id"] = start + len(chunks)
 
-    def relink_file(self, key: str, *, title: str, resource_id: str | None, part_id: str | None,
-                    url: str | None, page_offset: int = 0) -> int:
+    def relink_file(
+        self,
+        key: str,
+        *,
+        title: str,
+        resource_id: str | None,
+        part_id: str | None,
+        url: str | None,
+        page_offset: int = 0,
+    ) -> int:
         """Point a file's chunks at a new title/resource/part/URL (a catalog or manifest edit): no re-embedding."""
         with self._writing():
             cur = self.db.execute(
@@ -300,7 +305,7 @@ def _reason(exc: BaseException) -> str:
 
 
 def _write_fault(exc: BaseException, where: Path) -> str | None:
-    """"full", "read-only" or None for an error raised while writing under ``where``."""
+    """Classify an error raised while writing under ``where``: "full", "read-only" or None."""
     code = getattr(exc, "errno", None)
     text = str(exc).lower()
     if code in (errno.ENOSPC, errno.EDQUOT) or "disk is full" in text or "no space left" in text:

@@ -107,9 +107,7 @@ def read_bytes(path: Path, max_bytes: int) -> bytes:
         with open_regular(path) as fh:
             size = os.fstat(fh.fileno()).st_size
             if size > max_bytes:
-                raise LoadError(
-                    f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit (max_file_mb)"
-                )
+                raise LoadError(f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit (max_file_mb)")
             data = fh.read(max_bytes + 1)
     except PermissionError as exc:
         raise LoadError(f"cannot read file: permission denied ({exc.strerror})") from exc

@@ -65,11 +65,22 @@ def relink_all(
             except (LoadError, OSError) as exc:
                 errors.append((str(c.path), f"cannot re-link: {exc}"))
                 continue
-            w.relink_file(c.key, title=src.title, resource_id=src.resource_id, part_id=src.part_id, url=src.url,
-                          page_offset=src.page_offset)
+            w.relink_file(
+                c.key,
+                title=src.title,
+                resource_id=src.resource_id,
+                part_id=src.part_id,
+                url=src.url,
+                page_offset=src.page_offset,
+            )
             entry = w.files[c.key]
-            entry.update(title=src.title, resource_id=src.resource_id, part_id=src.part_id, url=src.url,
-                         link=link_fingerprint(catalog_sha, c))
+            entry.update(
+                title=src.title,
+                resource_id=src.resource_id,
+                part_id=src.part_id,
+                url=src.url,
+                link=link_fingerprint(catalog_sha, c),
+            )
             relinked += 1
         if relinked:
             w.commit()
