@@ -564,3 +564,56 @@ def test_bug4_a_manifest_edit_relinks_indexed_files_without_reembedding(tmp_path
     assert not any(t == "Old descent notes" for t, _ in cites)
     again = cli("ingest", str(src), "--index", str(index), "--no-progress", "--json")
     assert json.loads(again.stdout)["noop"] is True
+
+
+# ---------------------------------------------------------------- row 10: a huge single-line text
+
+_PARSE_ONE = f"""
+import json, resource, sys, time
+sys.path[:0] = [{str(SRC)!r}]
+from pathlib import Path
+from mathtutor.ingest.linking import SourceResolver
+from mathtutor.ingest.pipeline import Candidate, _init_worker, parse_file
+from mathtutor.settings import Settings
+t = time.perf_counter()
+_init_worker(Settings(), SourceResolver(None), True)
+out = parse_file(Candidate(Path(sys.argv[1]), "text", None))
+print(json.dumps({{"error": out.error, "chunks": len(out.chunks), "seconds": time.perf_counter() - t,
+                  "longest": max(len(c.text) for c in out.chunks),
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+
+def _one_line_text(path: Path, mb: float) -> None:
+    words = ["matrix", "vector", "gradient", "norm", "basis", "kernel", "rank", "trace", "eigenvalue", "prior"]
+    block = " ".join(f"{words[i % 10]}{i % 997}" for i in range(20_000)) + " "
+    with open(path, "w") as fh:
+        for _ in range(int(mb * 1e6 / len(block)) + 1):
+            fh.write(block)
+
+
+def _parse_huge(tmp_path: Path, mb: float) -> tuple[dict, str]:
+    path = tmp_path / "huge.txt"
+    _one_line_text(path, mb)
+    assert b"\n" not in path.read_bytes()[:10_000_000]
+    done = subprocess.run(
+        [sys.executable, "-c", _PARSE_ONE, str(path)], capture_output=True, text=True, env=_env(), timeout=900
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout), done.stderr
+
+
+def test_row10_a_big_single_line_text_is_chunked_in_windows_with_progress(tmp_path):
+    result, stderr = _parse_huge(tmp_path, 4)
+    assert result["error"] is None and result["chunks"] > 3000
+    assert result["longest"] < 2000  # chunk-sized pieces, not one 4 MB line
+    assert "parse huge.txt" in stderr and "100%" in stderr
+    assert result["rss_mb"] < 600, result
+
+
+@pytest.mark.slow
+def test_row10_a_50_mb_single_line_text_stays_under_1_gb(tmp_path):
+    result, stderr = _parse_huge(tmp_path, 50)
+    assert result["error"] is None and result["chunks"] > 40_000
+    assert "parse huge.txt" in stderr and "100%" in stderr
+    assert result["rss_mb"] < 1024, result

@@ -22,7 +22,7 @@ from typing import Any
 from mathtutor.index.generations import ensure_healthy
 from mathtutor.index.store import IndexMismatchError, check_compatible, read_manifest
 from mathtutor.index.writer import IndexWriter
-from mathtutor.ingest.chunking import Chunker, embedding_text, load_token_counter, text_hash
+from mathtutor.ingest.chunking import Chunker, embedding_text, load_token_counter, load_token_offsets, text_hash
 from mathtutor.ingest.linking import HOUSEKEEPING, MANIFEST_NAME, ManifestCache, ManifestEntry, SourceResolver
 from mathtutor.ingest.readers import (
     SOURCES_FILENAME,
@@ -196,11 +196,17 @@ def file_sha256(path: Path) -> str:
 _worker: dict[str, Any] = {}
 
 
-def _init_worker(settings: Settings, resolver: SourceResolver) -> None:
-    counter = load_token_counter(settings.resolved_model_path())
-    _worker["chunker"] = Chunker(counter, settings.chunk_tokens, settings.chunk_overlap_tokens)
+def _init_worker(settings: Settings, resolver: SourceResolver, progress: bool | None = None) -> None:
+    model = settings.resolved_model_path()
+    _worker["chunker"] = Chunker(
+        load_token_counter(model),
+        settings.chunk_tokens,
+        settings.chunk_overlap_tokens,
+        token_offsets=load_token_offsets(model),
+    )
     _worker["resolver"] = resolver
     _worker["max_bytes"] = int(settings.max_file_mb * 1e6)
+    _worker["progress"] = progress
 
 
 @dataclass(slots=True)
@@ -223,7 +229,7 @@ def parse_file(cand: Candidate) -> Parsed:
         if front.get("concept"):
             for sec in sections:
                 sec.meta.setdefault("concept", str(front["concept"]))
-        out.chunks = _worker["chunker"].chunk(out.source, sections)
+        out.chunks = _chunk_with_progress(cand, out.source, sections)
         out.pages = max((s.page or 0 for s in sections), default=0)
         if not out.chunks:
             out.error = "no text to index"
@@ -236,16 +242,38 @@ def parse_file(cand: Candidate) -> Parsed:
     return out
 
 
-def _parse_all(cands: list[Candidate], settings: Settings, resolver: SourceResolver) -> Iterator[Parsed]:
+def _chunk_with_progress(cand: Candidate, source: Source, sections: list) -> list[Chunk]:
+    """Chunk a file; a huge text (read in windows) shows its own progress bar, window by window."""
+    chunker = _worker["chunker"]
+    if len(sections) < 8 or not sections[0].meta.get("window") or _worker.get("progress") is False:
+        return chunker.chunk(source, sections)
+    from tqdm.auto import tqdm
+
+    chunks: list[Chunk] = []
+    disable = None if _worker.get("progress") is None else False
+    with tqdm(
+        total=len(sections), unit="window", desc=f"parse {cand.path.name}", file=sys.stderr, disable=disable
+    ) as bar:
+        for sec in sections:
+            chunks.extend(chunker.chunk(source, [sec]))
+            bar.update(1)
+    for i, c in enumerate(chunks):
+        c.ordinal = i
+    return chunks
+
+
+def _parse_all(
+    cands: list[Candidate], settings: Settings, resolver: SourceResolver, progress: bool | None = None
+) -> Iterator[Parsed]:
     """Parse in order; with parse_workers > 0 a forked pool parses ahead while the caller embeds."""
     if settings.parse_workers == 0 or len(cands) < 2:
-        _init_worker(settings, resolver)
+        _init_worker(settings, resolver, progress)
         yield from (parse_file(c) for c in cands)
         return
     # fork before torch is imported in this process: cheap, and the worker inherits the catalog
     ctx = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(
-        settings.parse_workers, mp_context=ctx, initializer=_init_worker, initargs=(settings, resolver)
+        settings.parse_workers, mp_context=ctx, initializer=_init_worker, initargs=(settings, resolver, progress)
     ) as pool:
         try:
             yield from pool.map(parse_file, cands, chunksize=1)
@@ -380,7 +408,7 @@ def ingest(
 
             workers = settings.embed_workers
             embedder = ProcessEmbedder(settings, workers) if workers > 1 else Embedder(settings)
-        parsed_iter = _parse_all(todo, settings, resolver)
+        parsed_iter = _parse_all(todo, settings, resolver, progress)
         t_load = time.perf_counter()
         _ = embedder.model  # load now (the parse worker is already running) so embed timings are pure
         report.model_load_seconds = round(time.perf_counter() - t_load, 3)

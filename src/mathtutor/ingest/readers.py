@@ -260,11 +260,40 @@ def load_captions(text: str, suffix: str) -> list[Section]:
 # ---------------------------------------------------------------- text and markdown
 
 
+#: A text longer than this is cut into windows of at most TEXT_WINDOW_CHARS, each chunked on its own, so
+#: memory and time stay linear (one 50 MB line took minutes and 3.4 GB in one piece).
+LARGE_TEXT_CHARS = 1_000_000
+TEXT_WINDOW_CHARS = 32_000
+_BREAKS = ("\n\n", "\n", ". ", " ", "\t")
+
+
+def text_windows(body: str, size: int = TEXT_WINDOW_CHARS) -> list[str]:
+    """``body`` cut into pieces of at most ``size`` characters, at a paragraph, line, sentence or word break
+    in the last fifth of each window when there is one."""
+    out, start, n = [], 0, len(body)
+    while start < n:
+        end = min(start + size, n)
+        if end < n:
+            floor = start + size * 4 // 5
+            for sep in _BREAKS:
+                cut = body.rfind(sep, floor, end)
+                if cut > 0:
+                    end = cut + len(sep)
+                    break
+        piece = body[start:end].strip()
+        if piece:
+            out.append(piece)
+        start = end
+    return out
+
+
 def load_text(text: str) -> list[Section]:
     body = text.strip()
     if not body:
         raise LoadError("file has no text")
-    return [Section(text=body)]
+    if len(body) <= LARGE_TEXT_CHARS:
+        return [Section(text=body)]
+    return [Section(text=piece, meta={"window": True}) for piece in text_windows(body)]
 
 
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
