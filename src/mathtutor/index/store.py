@@ -68,6 +68,7 @@ __all__ = [
     "IndexStore",
     "build_ann",
     "check_compatible",
+    "check_same_chunking",
     "index_info",
     "live_generation",
     "read_manifest",
@@ -148,6 +149,19 @@ def check_compatible(manifest: dict[str, Any], model: str, dim: int, where: Path
             f"index at {where} was built with {manifest.get('embedding_model')} "
             f"({manifest.get('dimension')}-d) but mathtutor is set to {model} ({dim}-d); "
             "use the same embedding model, or build a new index in another folder"
+        )
+
+
+def check_same_chunking(built: dict[str, Any], asked: dict[str, Any], index_dir: Path) -> None:
+    """Refuse to mix chunk sizes in one index: old files would keep their chunks, new ones get others."""
+    differ = {k: (built[k], v) for k, v in asked.items() if k in built and built[k] != v}
+    if differ:
+        was = ", ".join(f"{k} {a}" for k, (a, _) in differ.items())
+        now = ", ".join(f"{k} {b}" for k, (_, b) in differ.items())
+        raise IndexMismatchError(
+            f"index at {index_dir} was chunked with {was}, this ingest asks for {now}; one index never mixes "
+            f"chunkings: ingest with --chunk-tokens {built.get('chunk_tokens')} --overlap-tokens "
+            f"{built.get('overlap_tokens')}, or build a new index in another folder"
         )
 
 

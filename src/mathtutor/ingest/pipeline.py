@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from mathtutor.index.generations import ensure_healthy
-from mathtutor.index.store import IndexMismatchError, check_compatible, read_manifest
+from mathtutor.index.store import check_compatible, check_same_chunking, read_manifest
 from mathtutor.index.writer import IndexWriter
 from mathtutor.ingest.chunking import Chunker, embedding_text, load_token_counter, load_token_offsets, text_hash
 from mathtutor.ingest.linking import HOUSEKEEPING, MANIFEST_NAME, ManifestCache, ManifestEntry, SourceResolver
@@ -293,19 +293,6 @@ def _load_catalog_quietly(settings: Settings):
     except Exception as exc:
         print(f"warning: catalog not loaded, files will not be linked to it ({exc})", file=sys.stderr)
         return None
-
-
-def check_same_chunking(built: dict[str, Any], asked: dict[str, Any], index_dir: Path) -> None:
-    """Refuse to mix chunk sizes in one index: old files would keep their chunks, new ones get others."""
-    differ = {k: (built[k], v) for k, v in asked.items() if k in built and built[k] != v}
-    if differ:
-        was = ", ".join(f"{k} {a}" for k, (a, _) in differ.items())
-        now = ", ".join(f"{k} {b}" for k, (_, b) in differ.items())
-        raise IndexMismatchError(
-            f"index at {index_dir} was chunked with {was}, this ingest asks for {now}; one index never mixes "
-            f"chunkings: ingest with --chunk-tokens {built.get('chunk_tokens')} --overlap-tokens "
-            f"{built.get('overlap_tokens')}, or build a new index in another folder"
-        )
 
 
 def ingest(
