@@ -617,3 +617,21 @@ def test_row10_a_50_mb_single_line_text_stays_under_1_gb(tmp_path):
     assert result["error"] is None and result["chunks"] > 40_000
     assert "parse huge.txt" in stderr and "100%" in stderr
     assert result["rss_mb"] < 1024, result
+
+
+@pytest.mark.slow
+def test_row3_and_3b_with_the_real_tokenizer(tmp_path):
+    """The real model's tokenizer raises TypeError on a lone surrogate: the CLI must normalise first."""
+    src = _materials(tmp_path / "src")
+    index = tmp_path / "index"
+    assert real_cli("ingest", str(src), "--index", str(index), "--no-progress", timeout=600).returncode == 0
+    batch = tmp_path / "cases.jsonl"
+    batch.write_text('{"q": "svd \\ud800 broken"}\n{"q": "What is gradient descent?"}\n', encoding="utf-8")
+    out = real_cli("ask", "--batch", str(batch), "--index", str(index), "--json", timeout=600)
+    assert "Traceback" not in out.stderr, out.stderr
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [r["question"] for r in rows] == ["svd \ufffd broken", "What is gradient descent?"]
+    assert out.returncode == 0
+    argv = real_cli("ask", b"singular value \xff decomposition", "--index", str(index), "--json", timeout=600)
+    assert argv.returncode == 0, argv.stderr
+    assert json.loads(argv.stdout)["question"] == "singular value \ufffd decomposition"
