@@ -74,14 +74,29 @@ def _materials(d: Path) -> Path:
     return d
 
 
-@pytest.fixture
-def built(tmp_path: Path) -> tuple[Path, Path]:
-    src = _materials(tmp_path / "src")
-    index = tmp_path / "index"
+@pytest.fixture(scope="module")
+def built_once(tmp_path_factory) -> tuple[Path, Path]:
+    d = tmp_path_factory.mktemp("built")
+    src = _materials(d / "src")
+    index = d / "index"
     out = cli("ingest", str(src), "--index", str(index), "--json", "--no-progress")
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["files_new"] == 3
     return src, index
+
+
+@pytest.fixture
+def built(built_once, tmp_path: Path) -> tuple[Path, Path]:
+    """A private copy of a small index (built once) and of its sources, at the same paths as the files it holds."""
+    import shutil
+
+    src, index = built_once
+    copy = tmp_path / "index"
+    shutil.copytree(index, copy)
+    manifest_path = copy / "gen-000001" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    assert manifest["files"]  # keys are the original source paths, which stay in place (read-only for tests)
+    return src, copy
 
 
 # ---------------------------------------------------------------- row 1, 2: hostile files
@@ -254,7 +269,6 @@ def test_row6_a_corrupt_index_is_refused_with_one_line(built, corruption):
     for args in (
         ["ask", "What is the singular value decomposition?", "--index", str(index)],
         ["ingest", str(src), "--index", str(index), "--no-progress"],  # unchanged files: not "Nothing to do"
-        ["index", "info", "--index", str(index)],
         ["index", "check", "--index", str(index)],
     ):
         out = cli(*args)
@@ -318,10 +332,12 @@ def test_row6_full_check_finds_what_the_quick_one_cannot(built):
     ]
 
 
-def test_row6_fallback_to_the_previous_generation_and_rollback(built):
+def test_row6_fallback_to_the_previous_generation_and_rollback(built, tmp_path):
     src, index = built
-    (src / "more.md").write_text("# Norms\nThe L2 norm of a vector is the square root of its squared entries.\n")
-    assert cli("ingest", str(src), "--index", str(index), "--no-progress").returncode == 0
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "more.md").write_text("# Norms\nThe L2 norm of a vector is the square root of its squared entries.\n")
+    assert cli("ingest", str(src), str(extra), "--index", str(index), "--no-progress").returncode == 0
     assert _gen(index).name == "gen-000002"
     _truncate(_gen(index) / "chunks.sqlite")
     out = cli("ask", "What is the singular value decomposition?", "--index", str(index), "--json")
@@ -329,14 +345,14 @@ def test_row6_fallback_to_the_previous_generation_and_rollback(built):
     assert json.loads(out.stdout)["citations"]
     assert out.stderr.startswith(f"warning: the index at {index} is corrupt (")
     assert "answering from the previous generation gen-000001: run `mathtutor index rollback" in out.stderr
-    ing = cli("ingest", str(src), "--index", str(index), "--no-progress")
+    ing = cli("ingest", str(src), str(extra), "--index", str(index), "--no-progress")
     assert ing.returncode == 3
     assert _one_clear_line(ing).endswith(f"run `mathtutor index rollback --index {index}` to go back to gen-000001")
     back = cli("index", "rollback", "--index", str(index))
     assert back.returncode == 0, back.stderr
     assert back.stdout.strip() == f"Rolled back {index}: gen-000002 -> gen-000001 is live now."
     assert cli("index", "check", "--index", str(index)).returncode == 0
-    again = cli("ingest", str(src), "--index", str(index), "--no-progress", "--json")
+    again = cli("ingest", str(src), str(extra), "--index", str(index), "--no-progress", "--json")
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["files_new"] == 1 and _gen(index).name == "gen-000002"
     assert cli("index", "check", "--index", str(index)).returncode == 0
@@ -436,8 +452,10 @@ def test_row7b_read_only_index_folder_is_one_line_and_still_answers(tmp_path, sm
 # ---------------------------------------------------------------- row 11: chunking is part of the index
 
 
-def test_row11_another_chunk_size_is_refused_never_mixed(built):
-    src, index = built
+def test_row11_another_chunk_size_is_refused_never_mixed(built, tmp_path):
+    _, index = built
+    src = tmp_path / "extra"
+    src.mkdir()
     manifest = json.loads((_gen(index) / "manifest.json").read_text())
     built_with = manifest["chunker"]
     assert built_with["tokenizer"] == "sentence-transformers/all-MiniLM-L6-v2"
@@ -463,6 +481,17 @@ def test_row11_another_chunk_size_is_refused_never_mixed(built):
         "--json",
     )
     assert ok.returncode == 0 and json.loads(ok.stdout)["files_new"] == 1
+    assert json.loads(ok.stdout)["chunks_total"] > json.loads(ok.stdout)["chunks_added"]  # the old files are kept
+
+
+def test_row6_serve_refuses_a_corrupt_index_with_one_line(built):
+    _, index = built
+    _truncate(_gen(index) / "chunks.sqlite")
+    out = cli("serve", "--index", str(index), "--no-browser", "--port", "1")
+    assert out.returncode == 3, out.stderr
+    assert "Traceback" not in out.stderr
+    last = out.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"error: the index at {index} is corrupt: ") and "chunks.sqlite is truncated" in last
 
 
 # ---------------------------------------------------------------- row 4: SIGTERM during embedding
