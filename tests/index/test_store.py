@@ -10,10 +10,10 @@ from mathtutor.index.store import (
     IndexMismatchError,
     IndexNotFoundError,
     IndexStore,
-    IndexWriter,
     index_info,
     live_generation,
 )
+from mathtutor.index.writer import IndexWriter
 from mathtutor.types import Chunk
 
 MODEL, DIM = "test-model", 8

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,6 +14,18 @@ from mathtutor.apps import study
 from mathtutor.settings import get_settings
 
 EXIT_OK, EXIT_FILES_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_INDEX_CORRUPT, EXIT_DISK_FULL, EXIT_READ_ONLY = 3, 4, 5
+
+EPILOG = """exit codes:
+  0    done
+  1    some files (or some --batch lines) failed; everything else was done and nothing indexed was lost
+  2    bad usage or input: wrong arguments, an empty or too long question, an index built by another model
+  3    the index is corrupt: run `mathtutor index check` to see what, `mathtutor index rollback` to recover
+  4    disk full while writing the index: free space and run again (the previous index is untouched)
+  5    the index folder is read-only: make it writable or use --index DIR elsewhere (the index is untouched)
+  130  interrupted (Ctrl-C or SIGTERM): the index was left as it was before the command
+"""
+_C1_OR_SURROGATE = re.compile("[\x7f-\x9f\ud800-\udfff]")
 
 
 def _add_index_arg(p: argparse.ArgumentParser) -> None:
@@ -19,7 +33,12 @@ def _add_index_arg(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mathtutor", description="Offline study-path tutor for the math of ML.")
+    parser = argparse.ArgumentParser(
+        prog="mathtutor",
+        description="Offline study-path tutor for the math of ML.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", help="add PDFs, transcripts and notes to an index")
@@ -88,11 +107,19 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--mirror", metavar="URL", help="fetch from URL/<catalog id>/<file name> instead")
     fetch.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("index", help="inspect an index")
+    p = sub.add_parser("index", help="inspect, check and recover an index")
     isub = p.add_subparsers(dest="index_command", required=True)
-    info = isub.add_parser("info", help="what an index holds")
+    info = isub.add_parser("info", help="what an index holds (and whether its files are whole)")
     _add_index_arg(info)
     info.add_argument("--json", action="store_true")
+    info.add_argument("--check", action="store_true", help="also run the full check (see `index check`)")
+    check = isub.add_parser(
+        "check", help="verify every file of the live generation: SQLite integrity, FAISS, BM25, manifest, counts"
+    )
+    _add_index_arg(check)
+    check.add_argument("--json", action="store_true")
+    back = isub.add_parser("rollback", help="make the previous whole generation live again")
+    _add_index_arg(back)
     return parser
 
 
@@ -104,14 +131,15 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     )
     report = ingest(args.paths, settings, prune=args.prune, progress=False if args.no_progress else None)
     if args.json:
-        print(json.dumps(report.to_dict(), ensure_ascii=False))
+        print(_json_line(report.to_dict()))
     else:
         if report.noop:
             print(f"Nothing to do: {report.files_unchanged} files unchanged ({report.chunks_total} chunks).")
         else:
             print(
                 f"Files: {report.files_seen} seen, {report.files_new} new, {report.files_changed} changed, "
-                f"{report.files_unchanged} unchanged, {report.files_removed} removed; {report.pages} pages.\n"
+                f"{report.files_unchanged} unchanged, {report.files_removed} removed, "
+                f"{report.files_relinked} re-linked; {report.pages} pages.\n"
                 f"Chunks: +{report.chunks_added} -{report.chunks_removed}, {report.chunks_total} in the index "
                 f"({report.duplicates_dropped} duplicate passages dropped).\n"
                 f"Time: {report.seconds:.1f} s ({report.embed_seconds:.1f} s embedding, "
@@ -122,11 +150,11 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         if report.skipped:
             print(f"Skipped {len(report.skipped)}:")
             for issue in report.skipped:
-                print(f"  {issue.file}: {issue.reason}")
+                print(f"  {_safe(issue.file)}: {_safe(issue.reason)}")
         if report.errors:
             print(f"Failed {len(report.errors)} (nothing already indexed was lost):", file=sys.stderr)
             for issue in report.errors:
-                print(f"  {issue.file}: {issue.reason}", file=sys.stderr)
+                print(f"  {_safe(issue.file)}: {_safe(issue.reason)}", file=sys.stderr)
     return EXIT_OK if report.ok else EXIT_FILES_FAILED
 
 
@@ -134,64 +162,170 @@ def _load_json_file(path: Path, what: str):
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SystemExit(f"error: cannot read {what} {path}: {exc}") from None
+        raise SystemExit(f"error: cannot read {what} {_safe(str(path))}: {_safe(str(exc))}") from None
+
+
+def _safe(text: str) -> str:
+    """Text for a terminal: no escape sequences or control characters from documents or file names."""
+    from mathtutor.inputs import terminal_safe
+
+    return terminal_safe(text)
+
+
+def _json_line(obj) -> str:
+    """One JSON line; DEL, C1 controls and lone surrogates escaped too (json escapes only C0 by itself)."""
+    return _C1_OR_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(obj, ensure_ascii=False))
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:
-    from mathtutor.tutor.core import QuestionError, Tutor
+    from mathtutor.inputs import InputError, check_history, check_level, check_question
 
     if (args.question is None) == (args.batch is None):
         print("error: give a QUESTION or --batch FILE.jsonl (not both)", file=sys.stderr)
         return EXIT_USAGE
-    history = _load_json_file(args.history, "history file") if args.history else None
-    tutor = Tutor.open(args.index, backend=args.backend)
     formats = set(args.formats or ())
-    if args.batch is None:
+    try:  # checked before the model loads: a bad question costs milliseconds
+        history = check_history(_load_json_file(args.history, "history file") if args.history else None)
+        level = check_level(args.level)
+        question = check_question(args.question) if args.batch is None else None
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if question is not None:
+        tutor = _open_tutor(args)
+        from mathtutor.tutor.core import QuestionError
+
         try:
-            answer = tutor.ask(args.question, history=history, level=args.level, formats=formats)
+            answer = tutor.ask(question, history=history, level=level, formats=formats)
         except QuestionError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE
-        print(json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else answer.to_markdown())
+        print(_json_line(answer.to_dict()) if args.json else _safe(answer.to_markdown()))
         return EXIT_OK
-    status = EXIT_OK
     try:
         lines = args.batch.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        print(f"error: cannot read {args.batch}: {exc}", file=sys.stderr)
+        print(f"error: cannot read {_safe(str(args.batch))}: {_safe(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
+    status = EXIT_OK
+    tutor = None
     for lineno, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
             case = json.loads(line)
             if not isinstance(case, dict):
-                raise QuestionError('each line must be an object like {"q": "..."}')
-            answer = tutor.ask(
-                case.get("q"), history=case.get("history"), level=case.get("level", args.level), formats=formats
-            )
+                raise InputError('each line must be an object like {"q": "..."}')
+            q = check_question(case.get("q"))
+            hist = check_history(case.get("history", history))
+            lvl = check_level(case.get("level", level))
+            if tutor is None:
+                tutor = _open_tutor(args)
+            answer = tutor.ask(q, history=hist, level=lvl, formats=formats)
             out = answer.to_dict() if args.json else {"question": answer.question, "markdown": answer.to_markdown()}
-        except (json.JSONDecodeError, QuestionError) as exc:
+        except (json.JSONDecodeError, InputError, ValueError) as exc:
             out, status = {"line": lineno, "error": str(exc)}, EXIT_FILES_FAILED
-        print(json.dumps(out, ensure_ascii=False), flush=True)
+        except (KeyboardInterrupt, SystemExit, MemoryError):
+            raise
+        except Exception as exc:  # one line must not sink the batch; the error names the line and its type
+            if _index_error(exc):
+                raise
+            out, status = {"line": lineno, "error": f"{type(exc).__name__}: {exc}"}, EXIT_FILES_FAILED
+        if not args.json and "markdown" in out:
+            out["markdown"] = _safe(out["markdown"])
+        print(_json_line(out), flush=True)
     return status
 
 
-def _cmd_index_info(args: argparse.Namespace) -> int:
-    from mathtutor.index.store import index_info
+def _index_error(exc: BaseException) -> bool:
+    from mathtutor.index.store import IndexError_
 
-    info = index_info(get_settings(index_dir=args.index).index_dir)
+    return isinstance(exc, IndexError_)
+
+
+def _open_tutor(args: argparse.Namespace):
+    from mathtutor.tutor.core import Tutor
+
+    return Tutor.open(args.index, backend=args.backend)
+
+
+def _cmd_index(args: argparse.Namespace) -> int:
+    from mathtutor.index.generations import check_generation, live_generation, rollback
+    from mathtutor.index.store import IndexCorruptError, IndexNotFoundError, corrupt_message, index_info
+
+    index_dir = get_settings(index_dir=args.index).index_dir
+    if args.index_command == "rollback":
+        old, new = rollback(index_dir)
+        print(f"Rolled back {index_dir}: {old or 'an unreadable CURRENT'} -> {new} is live now.")
+        return EXIT_OK
+    if args.index_command == "check":
+        try:
+            live = live_generation(index_dir)
+        except IndexCorruptError as exc:
+            raise IndexCorruptError(corrupt_message(index_dir, str(exc))) from None
+        if live is None:
+            raise IndexNotFoundError(f"no index at {index_dir}")
+        faults = check_generation(live, full=True)
+        if args.json:
+            print(_json_line({"index_dir": str(index_dir), "generation": live.name, "faults": faults}))
+        elif faults:
+            print(f"Index {index_dir} ({live.name}) is corrupt:")
+            for fault in faults:
+                print(f"  {_safe(fault)}")
+        else:
+            print(f"Index {index_dir} ({live.name}): every file checked, counts agree.")
+        if faults:
+            print(f"error: {_safe(corrupt_message(index_dir, faults[0], live))}", file=sys.stderr)
+            return EXIT_INDEX_CORRUPT
+        return EXIT_OK
+    try:
+        info = index_info(index_dir)
+    except IndexCorruptError as exc:
+        raise IndexCorruptError(corrupt_message(index_dir, str(exc))) from None
+    if args.check and info["healthy"]:
+        live = live_generation(index_dir)
+        assert live is not None
+        info["faults"] = check_generation(live, full=True)
+        info["healthy"] = not info["faults"]
     if args.json:
-        print(json.dumps(info, ensure_ascii=False))
+        print(_json_line(info))
     else:
         kinds = ", ".join(f"{n} {k}" for k, n in sorted(info["files_by_kind"].items()))
+        health = "ok" if info["healthy"] else "CORRUPT: " + "; ".join(info["faults"])
         print(
             f"Index {info['index_dir']} ({info['generation']}, updated {info['updated']})\n"
             f"Model: {info['embedding_model']} ({info['dimension']}-d)\n"
             f"Files: {info['files']} ({kinds}); pages: {info['pages']}; chunks: {info['chunks']}\n"
-            f"Size: {info['bytes'] / 1e6:.1f} MB"
+            f"Size: {info['bytes'] / 1e6:.1f} MB\n"
+            f"Health: {_safe(health)}"
         )
+    if not info["healthy"]:
+        print(f"error: {_safe(corrupt_message(index_dir, info['faults'][0]))}", file=sys.stderr)
+        return EXIT_INDEX_CORRUPT
     return EXIT_OK
+
+
+def _index_is_a_file(args: argparse.Namespace) -> str | None:
+    index = getattr(args, "index", None)
+    if index is not None and index.exists() and not index.is_dir():
+        return (
+            f"--index {_safe(str(index))} is a file, not an index folder: give the folder that holds CURRENT "
+            "(or a new folder for a new index)"
+        )
+    return None
+
+
+def _exit_for(exc: BaseException) -> int:
+    """The exit code for an index error (see EPILOG)."""
+    from mathtutor.index.store import IndexCorruptError, IndexDiskFullError, IndexReadOnlyError
+
+    if isinstance(exc, IndexCorruptError):
+        return EXIT_INDEX_CORRUPT
+    if isinstance(exc, IndexDiskFullError):
+        return EXIT_DISK_FULL
+    if isinstance(exc, IndexReadOnlyError):
+        return EXIT_READ_ONLY
+    return EXIT_USAGE
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -200,13 +334,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     from pydantic import ValidationError
 
     from mathtutor.index.store import IndexError_
-    from mathtutor.tutor.core import QuestionError
 
+    problem = _index_is_a_file(args)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         if args.command == "ingest":
             return _cmd_ingest(args)
         if args.command == "index":
-            return _cmd_index_info(args)
+            return _cmd_index(args)
         if args.command == "ask":
             return _cmd_ask(args)
         if args.command == "serve":
@@ -227,15 +364,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: the index was left as it was before this command", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except QuestionError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
     except IndexError_ as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        print(f"error: {_safe(str(exc))}", file=sys.stderr)
+        return _exit_for(exc)
     except ValidationError as exc:
         print(f"error: invalid setting: {exc.errors()[0]['msg']} ({exc.errors()[0]['loc']})", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as exc:  # whatever the store did not translate: still one line, with its own exit code
+        where = _safe(str(exc.filename)) if exc.filename else "the index"
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            print(f"error: disk full while writing {where}: free space and run again", file=sys.stderr)
+            return EXIT_DISK_FULL
+        if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            print(f"error: cannot write {where} ({exc.strerror}): make it writable", file=sys.stderr)
+            return EXIT_READ_ONLY
+        print(f"error: {where}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FILES_FAILED
     parser.error(f"unknown command {args.command}")
     return EXIT_USAGE
 

@@ -15,12 +15,10 @@ Layout::
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
-import shutil
 import sqlite3
-import time
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -28,22 +26,60 @@ from typing import Any
 import numpy as np
 
 from mathtutor.index import lexical
-from mathtutor.settings import DEFAULT_ANN_MIN_CHUNKS
+from mathtutor.index.generations import (  # re-exported: the names callers import from the store
+    ANN_FILE,
+    CURRENT,
+    DB_FILE,
+    FAISS_FILE,
+    FORMAT_VERSION,
+    MANIFEST_FILE,
+    IndexBusyError,
+    IndexCorruptError,
+    IndexDiskFullError,
+    IndexError_,
+    IndexMismatchError,
+    IndexNotFoundError,
+    IndexReadOnlyError,
+    check_generation,
+    corrupt_message,
+    gen_number,
+    list_generations,
+    live_generation,
+    read_generation_manifest,
+    read_manifest,
+    take_reader_lease,
+)
 from mathtutor.types import Chunk
 
-FORMAT_VERSION = 2  # 2: BM25 files in every generation
-CURRENT = "CURRENT"
-FAISS_FILE = "index.faiss"
-DB_FILE = "chunks.sqlite"
-MANIFEST_FILE = "manifest.json"
-#: Written from ``settings.DEFAULT_ANN_MIN_CHUNKS`` vectors on; searches then use it. Below that an exact
-#: scan is cheap (100k chunks: FAISS alone p50 5.9 ms here), needs no training and is exact.
-ANN_FILE = "search-ivf.faiss"
+__all__ = [
+    "ANN_FILE",
+    "CURRENT",
+    "DB_FILE",
+    "FAISS_FILE",
+    "FORMAT_VERSION",
+    "MANIFEST_FILE",
+    "IndexBusyError",
+    "IndexCorruptError",
+    "IndexDiskFullError",
+    "IndexError_",
+    "IndexMismatchError",
+    "IndexNotFoundError",
+    "IndexReadOnlyError",
+    "IndexStore",
+    "build_ann",
+    "check_compatible",
+    "check_same_chunking",
+    "index_info",
+    "live_generation",
+    "read_manifest",
+]
+
 #: Lists probed per query (saved in the index file): recall@10 0.986 against exact search at 1M
-#: clustered vectors (benchmarks/query.py).
+#: clustered vectors (benchmarks/query.py). Written from ``settings.DEFAULT_ANN_MIN_CHUNKS`` vectors on
+#: (ANN_FILE); below that an exact scan is cheap (100k chunks: FAISS alone p50 5.9 ms here) and exact.
 ANN_NPROBE = 16
 
-_COLUMNS = (
+COLUMNS = (
     "id",
     "file_key",
     "ordinal",
@@ -61,7 +97,7 @@ _COLUMNS = (
     "text_hash",
     "meta",
 )
-_SCHEMA = """
+SCHEMA = """
 CREATE TABLE IF NOT EXISTS chunks (
     id INTEGER PRIMARY KEY, file_key TEXT NOT NULL, ordinal INTEGER NOT NULL, kind TEXT NOT NULL,
     title TEXT NOT NULL, resource_id TEXT, part_id TEXT, url TEXT, page INTEGER, page_offset INTEGER,
@@ -72,38 +108,12 @@ CREATE INDEX IF NOT EXISTS chunks_hash ON chunks(text_hash);
 """
 
 
-class IndexError_(Exception):
-    """Base for index problems (the name avoids shadowing the builtin IndexError)."""
-
-
-class IndexNotFoundError(IndexError_):
-    pass
-
-
-class IndexMismatchError(IndexError_):
-    """The index was built with another embedding model or dimension."""
-
-
-class IndexBusyError(IndexError_):
-    """Another process is writing this index."""
-
-
-class IndexCorruptError(IndexError_):
-    pass
-
-
 def _row_to_chunk(row: Sequence[Any]) -> Chunk:
-    d = dict(zip(_COLUMNS, row, strict=True))
+    d = dict(zip(COLUMNS, row, strict=True))
     d.pop("text_hash")
     d["meta"] = json.loads(d["meta"]) if d["meta"] else {}
     d["page_offset"] = d["page_offset"] or 0
     return Chunk(**d)
-
-
-def _new_faiss(dim: int):
-    import faiss
-
-    return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
 
 
 def build_ann(flat: Any, seed: int = 0) -> Any:
@@ -127,30 +137,6 @@ def build_ann(flat: Any, seed: int = 0) -> Any:
     return ivf
 
 
-def live_generation(index_dir: Path) -> Path | None:
-    """The folder CURRENT points at, or None when there is no index yet."""
-    pointer = index_dir / CURRENT
-    try:
-        name = pointer.read_text().strip()
-    except FileNotFoundError:
-        return None
-    gen = index_dir / name
-    if not name.startswith("gen-") or not gen.is_dir():
-        raise IndexCorruptError(f"{pointer} points at {name!r}, which is not a generation folder")
-    return gen
-
-
-def read_manifest(index_dir: Path) -> dict[str, Any] | None:
-    """The live manifest without loading FAISS or SQLite (cheap: used by no-op re-ingest and `index info`)."""
-    gen = live_generation(Path(index_dir))
-    if gen is None:
-        return None
-    try:
-        return json.loads((gen / MANIFEST_FILE).read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise IndexCorruptError(f"cannot read {gen / MANIFEST_FILE}: {exc}") from exc
-
-
 def check_compatible(manifest: dict[str, Any], model: str, dim: int, where: Path) -> None:
     """Refuse an index built by another embedding model or dimension, saying how to fix it."""
     if manifest.get("format_version") != FORMAT_VERSION:
@@ -166,41 +152,105 @@ def check_compatible(manifest: dict[str, Any], model: str, dim: int, where: Path
         )
 
 
+def check_same_chunking(built: dict[str, Any], asked: dict[str, Any], index_dir: Path) -> None:
+    """Refuse to mix chunk sizes in one index: old files would keep their chunks, new ones get others."""
+    differ = {k: (built[k], v) for k, v in asked.items() if k in built and built[k] != v}
+    if differ:
+        was = ", ".join(f"{k} {a}" for k, (a, _) in differ.items())
+        now = ", ".join(f"{k} {b}" for k, (_, b) in differ.items())
+        raise IndexMismatchError(
+            f"index at {index_dir} was chunked with {was}, this ingest asks for {now}; one index never mixes "
+            f"chunkings: ingest with --chunk-tokens {built.get('chunk_tokens')} --overlap-tokens "
+            f"{built.get('overlap_tokens')}, or build a new index in another folder"
+        )
+
+
 class IndexStore:
-    """A read-only view of one generation of an index."""
+    """A read-only view of one generation of an index, loaded whole at open.
+
+    FAISS, the BM25 arrays and the SQLite connection are opened here, and a shared lock (a *lease*) on the
+    generation folder is held until :meth:`close`: a long-lived reader (``serve``) keeps answering from
+    its generation however many ingests commit meanwhile, since pruning skips leased generations.
+    """
 
     def __init__(self, gen_dir: Path, manifest: dict[str, Any], index: Any, ann: Any = None):
         self.gen_dir = gen_dir
         self.manifest = manifest
         self.index = index  # exact IndexIDMap2(IndexFlatIP): every vector, by chunk id
         self.ann = ann  # IndexIVFFlat for large indexes (see ANN_FILE), else None
-        self._db = sqlite3.connect(f"file:{gen_dir / DB_FILE}?mode=ro", uri=True, check_same_thread=False)
-        self._lexical: lexical.LexicalIndex | None = None
+        self.warning: str | None = None  # set when the live generation was unreadable and an older one opened
+        self._lease: int | None = take_reader_lease(gen_dir)
+        try:
+            self._db = sqlite3.connect(f"file:{gen_dir / DB_FILE}?mode=ro", uri=True, check_same_thread=False)
+            n = self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+            if n != index.ntotal:
+                raise IndexCorruptError(f"{gen_dir / DB_FILE} holds {n} chunks, {FAISS_FILE} {index.ntotal} vectors")
+            self._lexical = lexical.LexicalIndex(gen_dir)  # eager: never read later from a pruned folder
+            if len(self._lexical.ids) != n:
+                raise IndexCorruptError(f"{gen_dir / 'bm25'} lists {len(self._lexical.ids)} chunks, not {n}")
+        except sqlite3.Error as exc:
+            self.close()
+            raise IndexCorruptError(f"cannot read {gen_dir / DB_FILE}: {exc}") from exc
+        except IndexCorruptError:
+            self.close()
+            raise
+        except Exception as exc:  # bm25s/numpy raise several types for damaged arrays
+            self.close()
+            raise IndexCorruptError(f"cannot read {gen_dir / 'bm25'}: {type(exc).__name__}: {exc}") from exc
 
     @property
     def lexical(self) -> lexical.LexicalIndex:
-        """The BM25 index saved with this generation (loaded on first use)."""
-        if self._lexical is None:
-            self._lexical = lexical.LexicalIndex(self.gen_dir)
+        """The BM25 index saved with this generation (loaded at open)."""
         return self._lexical
 
     @classmethod
-    def open(cls, index_dir: Path, *, model: str, dim: int) -> IndexStore:
+    def open(cls, index_dir: Path, *, model: str, dim: int, fallback: bool = True) -> IndexStore:
+        """Open the live generation; if it is unreadable, the newest whole one before it, with a warning.
+
+        ``fallback=False`` raises :class:`IndexCorruptError` instead (one line: the fault and the fix).
+        """
+        index_dir = Path(index_dir)
+        if index_dir.exists() and not index_dir.is_dir():
+            raise IndexNotFoundError(f"{index_dir} is a file, not an index folder")
+        live: Path | None = None
+        try:
+            live = live_generation(index_dir)
+            if live is None:
+                raise IndexNotFoundError(
+                    f"no index at {index_dir}; build one with `mathtutor ingest PATH --index {index_dir}`"
+                )
+            return cls._load(live, model, dim)
+        except IndexCorruptError as exc:
+            fault = str(exc)
+        if fallback:
+            for older in reversed(list_generations(index_dir)):
+                if live is not None and gen_number(older) >= gen_number(live):
+                    continue
+                try:
+                    store = cls._load(older, model, dim)
+                except IndexCorruptError:
+                    continue
+                store.warning = (
+                    f"warning: the index at {index_dir} is corrupt ({fault}); answering from the previous "
+                    f"generation {older.name}: run `mathtutor index rollback --index {index_dir}` to make it live"
+                )
+                print(store.warning, file=sys.stderr)
+                return store
+        raise IndexCorruptError(corrupt_message(index_dir, fault, live))
+
+    @classmethod
+    def _load(cls, gen: Path, model: str, dim: int) -> IndexStore:
         import faiss
 
-        index_dir = Path(index_dir)
-        gen = live_generation(index_dir)
-        if gen is None:
-            raise IndexNotFoundError(
-                f"no index at {index_dir}; build one with `mathtutor ingest PATH --index {index_dir}`"
-            )
-        manifest = read_manifest(index_dir)
-        assert manifest is not None
-        check_compatible(manifest, model, dim, index_dir)
+        manifest = read_generation_manifest(gen)
+        check_compatible(manifest, model, dim, gen.parent)
+        faults = check_generation(gen)
+        if faults:
+            raise IndexCorruptError(faults[0])
         try:
             index = faiss.read_index(str(gen / FAISS_FILE))
         except RuntimeError as exc:
-            raise IndexCorruptError(f"cannot read {gen / FAISS_FILE}: {exc}") from exc
+            raise IndexCorruptError(f"cannot read {gen / FAISS_FILE}: {str(exc).splitlines()[0]}") from exc
         if index.d != dim:
             raise IndexMismatchError(f"{gen / FAISS_FILE} holds {index.d}-d vectors, expected {dim}")
         ann = None
@@ -208,13 +258,22 @@ class IndexStore:
             try:
                 ann = faiss.read_index(str(gen / ANN_FILE))
             except RuntimeError as exc:
-                raise IndexCorruptError(f"cannot read {gen / ANN_FILE}: {exc}") from exc
+                raise IndexCorruptError(f"cannot read {gen / ANN_FILE}: {str(exc).splitlines()[0]}") from exc
             if ann.ntotal != index.ntotal:
                 raise IndexCorruptError(f"{gen / ANN_FILE} holds {ann.ntotal} vectors, {FAISS_FILE} {index.ntotal}")
         return cls(gen, manifest, index, ann)
 
     def close(self) -> None:
-        self._db.close()
+        """Close the database and give up the lease (the generation may then be pruned)."""
+        with contextlib.suppress(Exception):
+            self._db.close()
+        if self._lease is not None:
+            os.close(self._lease)
+            self._lease = None
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self.close()
 
     def __len__(self) -> int:
         return int(self.index.ntotal)
@@ -233,7 +292,7 @@ class IndexStore:
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
-        rows = self._db.execute(f"SELECT {', '.join(_COLUMNS)} FROM chunks WHERE id IN ({marks})", ids).fetchall()
+        rows = self._db.execute(f"SELECT {', '.join(COLUMNS)} FROM chunks WHERE id IN ({marks})", ids).fetchall()
         by_id = {row[0]: _row_to_chunk(row) for row in rows}
         return [by_id[i] for i in ids if i in by_id]
 
@@ -242,7 +301,7 @@ class IndexStore:
         return self._db.execute("SELECT id, resource_id, part_id FROM chunks ORDER BY id").fetchall()
 
     def iter_chunks(self) -> Iterator[Chunk]:
-        for row in self._db.execute(f"SELECT {', '.join(_COLUMNS)} FROM chunks ORDER BY id"):
+        for row in self._db.execute(f"SELECT {', '.join(COLUMNS)} FROM chunks ORDER BY id"):
             yield _row_to_chunk(row)
 
     def info(self) -> dict[str, Any]:
@@ -261,6 +320,7 @@ def index_info(index_dir: Path) -> dict[str, Any]:
         raise IndexNotFoundError(f"no index at {index_dir}")
     gen = live_generation(index_dir)
     assert gen is not None
+    faults = check_generation(gen)
     files = manifest.get("files", {})
     kinds: dict[str, int] = {}
     for entry in files.values():
@@ -276,221 +336,7 @@ def index_info(index_dir: Path) -> dict[str, Any]:
         "chunks": manifest.get("counts", {}).get("chunks", 0),
         "bytes": _dir_bytes(gen),
         "updated": manifest.get("updated"),
+        "generations": [g.name for g in list_generations(index_dir)],
+        "healthy": not faults,
+        "faults": faults,
     }
-
-
-class IndexWriter:
-    """Builds the next generation from the live one; ``commit()`` switches to it atomically.
-
-    Use as a context manager: leaving the block with an exception (or Ctrl-C) discards the new
-    generation and leaves the live one untouched.
-    """
-
-    def __init__(
-        self,
-        index_dir: Path,
-        *,
-        model: str,
-        dim: int,
-        chunker: dict[str, Any] | None = None,
-        ann_min_vectors: int = DEFAULT_ANN_MIN_CHUNKS,
-    ):
-        self.index_dir = Path(index_dir)
-        self.model, self.dim = model, dim
-        self.chunker = chunker or {}
-        self.ann_min_vectors = ann_min_vectors
-        self._lock_fh = None
-        self.tmp: Path | None = None
-        self.committed = False
-
-    # -- lifecycle
-    def __enter__(self) -> IndexWriter:
-        import faiss
-
-        self.index_dir.mkdir(parents=True, exist_ok=True)
-        self._lock_fh = open(self.index_dir / ".lock", "a+")
-        try:
-            fcntl.flock(self._lock_fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            self._lock_fh.close()
-            raise IndexBusyError(
-                f"another process is writing the index at {self.index_dir}; try again when it ends"
-            ) from exc
-        try:
-            for stale in self.index_dir.glob(".tmp-*"):
-                shutil.rmtree(stale, ignore_errors=True)
-            self.tmp = self.index_dir / f".tmp-{os.getpid()}-{time.time_ns()}"
-            self.tmp.mkdir()
-            live = live_generation(self.index_dir)
-            if live is not None:
-                manifest = read_manifest(self.index_dir)
-                assert manifest is not None
-                check_compatible(manifest, self.model, self.dim, self.index_dir)
-                self.manifest = manifest
-                src = sqlite3.connect(f"file:{live / DB_FILE}?mode=ro", uri=True)
-                self.db = sqlite3.connect(self.tmp / DB_FILE)
-                with self.db:
-                    src.backup(self.db)
-                src.close()
-                self.faiss = faiss.read_index(str(live / FAISS_FILE))
-                self.generation = int(live.name.split("-")[1]) + 1
-            else:
-                self.manifest = {
-                    "format_version": FORMAT_VERSION,
-                    "embedding_model": self.model,
-                    "dimension": self.dim,
-                    "normalized": True,
-                    "metric": "inner_product",
-                    "created": _now(),
-                    "next_id": 0,
-                    "files": {},
-                }
-                self.db = sqlite3.connect(self.tmp / DB_FILE)
-                self.faiss = _new_faiss(self.dim)
-                self.generation = 1
-            self.db.executescript(_SCHEMA)
-        except BaseException:
-            self._cleanup()
-            raise
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        self._cleanup()
-
-    def _cleanup(self) -> None:
-        with contextlib.suppress(Exception):
-            self.db.close()
-        if self.tmp is not None and self.tmp.exists():
-            shutil.rmtree(self.tmp, ignore_errors=True)
-        if self._lock_fh is not None:
-            with contextlib.suppress(Exception):
-                fcntl.flock(self._lock_fh, fcntl.LOCK_UN)
-            self._lock_fh.close()
-            self._lock_fh = None
-
-    # -- edits
-    @property
-    def files(self) -> dict[str, dict[str, Any]]:
-        return self.manifest["files"]
-
-    def remove_file(self, key: str) -> int:
-        """Drop a file's chunks and entry; returns how many chunks went."""
-        import faiss
-
-        ids = [r[0] for r in self.db.execute("SELECT id FROM chunks WHERE file_key = ?", (key,))]
-        if ids:
-            self.faiss.remove_ids(faiss.IDSelectorBatch(np.asarray(ids, dtype=np.int64)))
-            self.db.execute("DELETE FROM chunks WHERE file_key = ?", (key,))
-        self.files.pop(key, None)
-        return len(ids)
-
-    def owner_of_hash(self, text_hash: str) -> str | None:
-        row = self.db.execute("SELECT file_key FROM chunks WHERE text_hash = ? LIMIT 1", (text_hash,)).fetchone()
-        return row[0] if row else None
-
-    def add_chunks(self, chunks: Sequence[Chunk], vectors: np.ndarray, hashes: Sequence[str]) -> None:
-        if len(chunks) != len(vectors) or len(chunks) != len(hashes):
-            raise ValueError("chunks, vectors and hashes must have the same length")
-        if not chunks:
-            return
-        start = int(self.manifest["next_id"])
-        ids = np.arange(start, start + len(chunks), dtype=np.int64)
-        self.faiss.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
-        rows = []
-        for cid, c, h in zip(ids.tolist(), chunks, hashes, strict=True):
-            c.id = cid
-            rows.append(
-                (
-                    cid,
-                    c.file_key,
-                    c.ordinal,
-                    c.kind,
-                    c.title,
-                    c.resource_id,
-                    c.part_id,
-                    c.url,
-                    c.page,
-                    c.page_offset,
-                    c.start_s,
-                    c.end_s,
-                    c.section,
-                    c.text,
-                    h,
-                    json.dumps(c.meta) if c.meta else None,
-                )
-            )
-        self.db.executemany(
-            f"INSERT INTO chunks ({', '.join(_COLUMNS)}) VALUES ({','.join('?' * len(_COLUMNS))})", rows
-        )
-        self.manifest["next_id"] = start + len(chunks)
-
-    def set_file(self, key: str, entry: dict[str, Any]) -> None:
-        self.files[key] = entry
-
-    # -- commit
-    def commit(self) -> Path:
-        """Write everything, then make the new generation live with one atomic rename."""
-        import faiss
-
-        assert self.tmp is not None
-        n_chunks = self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
-        if n_chunks != self.faiss.ntotal:
-            raise IndexCorruptError(f"internal error: {n_chunks} chunk records but {self.faiss.ntotal} vectors")
-        self.db.commit()
-        rows = self.db.execute("SELECT id, title, section, text FROM chunks ORDER BY id").fetchall()
-        lexical.build((f"{t} {s or ''} {x}" for _, t, s, x in rows), [r[0] for r in rows], self.tmp)
-        self.db.close()
-        faiss.write_index(self.faiss, str(self.tmp / FAISS_FILE))
-        self.manifest.pop("ann", None)
-        if self.faiss.ntotal >= self.ann_min_vectors:
-            ann = build_ann(self.faiss)
-            faiss.write_index(ann, str(self.tmp / ANN_FILE))
-            _fsync(self.tmp / ANN_FILE)
-            self.manifest["ann"] = {"type": "IndexIVFFlat", "nlist": int(ann.nlist), "nprobe": int(ann.nprobe)}
-        self.manifest["updated"] = _now()
-        self.manifest["chunker"] = self.chunker
-        self.manifest["counts"] = {
-            "files": len(self.files),
-            "chunks": int(n_chunks),
-            "pages": sum(e.get("pages", 0) for e in self.files.values()),
-        }
-        (self.tmp / MANIFEST_FILE).write_text(json.dumps(self.manifest, indent=1, sort_keys=True))
-        for name in (FAISS_FILE, DB_FILE, MANIFEST_FILE):
-            _fsync(self.tmp / name)
-        gen_name = f"gen-{self.generation:06d}"
-        target = self.index_dir / gen_name
-        if target.exists():  # left by a crash between rename and pointer switch: never live
-            shutil.rmtree(target)
-        os.rename(self.tmp, target)
-        self.tmp = None
-        pointer_tmp = self.index_dir / f".{CURRENT}.tmp"
-        pointer_tmp.write_text(gen_name + "\n")
-        _fsync(pointer_tmp)
-        os.replace(pointer_tmp, self.index_dir / CURRENT)
-        _fsync_dir(self.index_dir)
-        self.committed = True
-        self._prune_old_generations(keep={gen_name, f"gen-{self.generation - 1:06d}"})
-        return target
-
-    def _prune_old_generations(self, keep: set[str]) -> None:
-        """Keep the live generation and the one before (a reader may still have it open)."""
-        for gen in self.index_dir.glob("gen-*"):
-            if gen.name not in keep:
-                shutil.rmtree(gen, ignore_errors=True)
-
-
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        _fsync(path)

@@ -38,10 +38,30 @@ def load_token_counter(model_path: Path) -> Callable[[str], int]:
     return count
 
 
+def load_token_offsets(model_path: Path) -> Callable[[str], list[tuple[int, int]]]:
+    """Character offsets of each model token of a text: one tokenizer call splits a whole window."""
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(Path(model_path) / "tokenizer.json"))
+    tok.no_truncation()
+    tok.no_padding()
+
+    def offsets(text: str) -> list[tuple[int, int]]:
+        return tok.encode(text, add_special_tokens=False).offsets
+
+    return offsets
+
+
 class Chunker:
     """Turns a file's sections into :class:`Chunk` records sized in model tokens."""
 
-    def __init__(self, count_tokens: Callable[[str], int], chunk_tokens: int = 200, overlap_tokens: int = 24):
+    def __init__(
+        self,
+        count_tokens: Callable[[str], int],
+        chunk_tokens: int = 200,
+        overlap_tokens: int = 24,
+        token_offsets: Callable[[str], list[tuple[int, int]]] | None = None,
+    ):
         from langchain_text_splitters import RecursiveCharacterTextSplitter
 
         if overlap_tokens >= chunk_tokens:
@@ -49,6 +69,7 @@ class Chunker:
         self.count = count_tokens
         self.chunk_tokens = chunk_tokens
         self.overlap_tokens = overlap_tokens
+        self.token_offsets = token_offsets
         self._splitter = RecursiveCharacterTextSplitter(
             chunk_size=chunk_tokens,
             chunk_overlap=overlap_tokens,
@@ -65,6 +86,39 @@ class Chunker:
             return [text]
         return [t.strip() for t in self._splitter.split_text(text) if t.strip()]
 
+    def _split_section(self, sec: Section, kind: str) -> list[str]:
+        if sec.meta.get("window") and self.token_offsets is not None:
+            return self.split_by_tokens(sec.text)
+        return self.split_text(_normalise(sec.text, kind))
+
+    def split_by_tokens(self, text: str) -> list[str]:
+        """Windows of ``chunk_tokens`` model tokens with ``overlap_tokens`` overlap, cut where a word starts.
+
+        One tokenizer call per text: linear time for the windows of a huge file, where the recursive
+        splitter measures every word separately (minutes for a 50 MB line).
+        """
+        assert self.token_offsets is not None
+        offs = self.token_offsets(text)
+        n = len(offs)
+
+        def word_start(j: int, lo: int) -> int:
+            """The nearest token at or before j (not before lo) that starts a word."""
+            for k in range(j, max(lo, j - 16), -1):
+                if offs[k][0] == 0 or text[offs[k][0] - 1].isspace():
+                    return k
+            return j
+
+        pieces, i = [], 0
+        while i < n:
+            j = n if i + self.chunk_tokens >= n else word_start(i + self.chunk_tokens, i + 1)
+            piece = text[offs[i][0] : offs[j - 1][1]].strip()
+            if piece:
+                pieces.append(piece)
+            if j >= n:
+                break
+            i = max(word_start(j - self.overlap_tokens, i + 1), i + 1)
+        return pieces
+
     def chunk(self, source: Source, sections: Iterable[Section]) -> list[Chunk]:
         sections = list(sections)
         if source.kind == "captions":
@@ -73,7 +127,7 @@ class Chunker:
             chunks = [
                 self._make(source, piece, sec, page=sec.page, heading=sec.heading)
                 for sec in sections
-                for piece in self.split_text(_normalise(sec.text, source.kind))
+                for piece in self._split_section(sec, source.kind)
             ]
         for i, c in enumerate(chunks):
             c.ordinal = i
@@ -113,6 +167,7 @@ class Chunker:
     @staticmethod
     def _make(source: Source, text: str, sec: Section, page: int | None = None, heading: str | None = None) -> Chunk:
         meta = dict(sec.meta)
+        meta.pop("window", None)
         return Chunk(
             text=text,
             file_key=source.key,

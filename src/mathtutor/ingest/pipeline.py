@@ -19,10 +19,21 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mathtutor.index.store import IndexWriter, check_compatible, read_manifest
-from mathtutor.ingest.chunking import Chunker, embedding_text, load_token_counter, text_hash
+from mathtutor.index.generations import ensure_healthy
+from mathtutor.index.store import check_compatible, check_same_chunking, read_manifest
+from mathtutor.index.writer import IndexWriter
+from mathtutor.ingest.chunking import Chunker, embedding_text, load_token_counter, load_token_offsets, text_hash
 from mathtutor.ingest.linking import HOUSEKEEPING, MANIFEST_NAME, ManifestCache, ManifestEntry, SourceResolver
-from mathtutor.ingest.readers import SOURCES_FILENAME, TOPICS_FILENAME, LoadError, kind_for, load_sections
+from mathtutor.ingest.readers import (
+    SOURCES_FILENAME,
+    TOPICS_FILENAME,
+    LoadError,
+    file_problem,
+    kind_for,
+    load_sections,
+    open_regular,
+)
+from mathtutor.ingest.relink import catalog_sha, link_fingerprint, relink_all
 from mathtutor.links import is_video_url
 from mathtutor.settings import Settings, get_settings
 from mathtutor.types import Chunk, Source
@@ -48,6 +59,7 @@ class IngestReport:
     files_changed: int = 0
     files_unchanged: int = 0
     files_removed: int = 0
+    files_relinked: int = 0  # unchanged files whose catalog/manifest entry changed: re-linked, not re-embedded
     pages: int = 0
     chunks_added: int = 0
     chunks_removed: int = 0
@@ -112,6 +124,11 @@ def discover(
             reason = f"unsupported file type {path.suffix or '(no extension)'}; mathtutor reads .pdf .srt .vtt .txt .md"
             (errors if explicit else skipped).append(FileIssue(str(path), reason))
             return
+        problem = file_problem(path)
+        if problem is not None:  # FIFO, socket, device, symlink loop: never opened
+            is_error = explicit or "symlink" in problem
+            (errors if is_error else skipped).append(FileIssue(str(path), problem))
+            return
         entry = manifests.entry_for(path)
         if entry is not None and entry.is_license_text:
             skipped.append(FileIssue(str(path), "licence text"))
@@ -121,7 +138,7 @@ def discover(
 
     for raw in paths:
         path = Path(raw).expanduser()
-        if path.is_file():
+        if path.is_file() or (os.path.islink(path) and not path.exists()):  # a loop or dangling link: reported
             consider(path, explicit=True)
         elif path.is_dir():
             for folder, dirs, files in os.walk(
@@ -132,7 +149,7 @@ def discover(
                     if not name.startswith("."):
                         consider(Path(folder) / name, explicit=False)
         elif path.exists():
-            errors.append(FileIssue(str(path), "not a regular file or folder"))
+            errors.append(FileIssue(str(path), file_problem(path) or "not a regular file or folder"))
         else:
             errors.append(FileIssue(str(path), "no such file or folder"))
     for where, reason in manifests.errors:
@@ -168,7 +185,7 @@ def drop_untimed_duplicates(cands: Sequence[Candidate]) -> tuple[list[Candidate]
 
 def file_sha256(path: Path) -> str:
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with open_regular(path) as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
@@ -179,11 +196,17 @@ def file_sha256(path: Path) -> str:
 _worker: dict[str, Any] = {}
 
 
-def _init_worker(settings: Settings, resolver: SourceResolver) -> None:
-    counter = load_token_counter(settings.resolved_model_path())
-    _worker["chunker"] = Chunker(counter, settings.chunk_tokens, settings.chunk_overlap_tokens)
+def _init_worker(settings: Settings, resolver: SourceResolver, progress: bool | None = None) -> None:
+    model = settings.resolved_model_path()
+    _worker["chunker"] = Chunker(
+        load_token_counter(model),
+        settings.chunk_tokens,
+        settings.chunk_overlap_tokens,
+        token_offsets=load_token_offsets(model),
+    )
     _worker["resolver"] = resolver
     _worker["max_bytes"] = int(settings.max_file_mb * 1e6)
+    _worker["progress"] = progress
 
 
 @dataclass(slots=True)
@@ -206,7 +229,7 @@ def parse_file(cand: Candidate) -> Parsed:
         if front.get("concept"):
             for sec in sections:
                 sec.meta.setdefault("concept", str(front["concept"]))
-        out.chunks = _worker["chunker"].chunk(out.source, sections)
+        out.chunks = _chunk_with_progress(cand, out.source, sections)
         out.pages = max((s.page or 0 for s in sections), default=0)
         if not out.chunks:
             out.error = "no text to index"
@@ -219,16 +242,38 @@ def parse_file(cand: Candidate) -> Parsed:
     return out
 
 
-def _parse_all(cands: list[Candidate], settings: Settings, resolver: SourceResolver) -> Iterator[Parsed]:
+def _chunk_with_progress(cand: Candidate, source: Source, sections: list) -> list[Chunk]:
+    """Chunk a file; a huge text (read in windows) shows its own progress bar, window by window."""
+    chunker = _worker["chunker"]
+    if len(sections) < 8 or not sections[0].meta.get("window") or _worker.get("progress") is False:
+        return chunker.chunk(source, sections)
+    from tqdm.auto import tqdm
+
+    chunks: list[Chunk] = []
+    disable = None if _worker.get("progress") is None else False
+    with tqdm(
+        total=len(sections), unit="window", desc=f"parse {cand.path.name}", file=sys.stderr, disable=disable
+    ) as bar:
+        for sec in sections:
+            chunks.extend(chunker.chunk(source, [sec]))
+            bar.update(1)
+    for i, c in enumerate(chunks):
+        c.ordinal = i
+    return chunks
+
+
+def _parse_all(
+    cands: list[Candidate], settings: Settings, resolver: SourceResolver, progress: bool | None = None
+) -> Iterator[Parsed]:
     """Parse in order; with parse_workers > 0 a forked pool parses ahead while the caller embeds."""
     if settings.parse_workers == 0 or len(cands) < 2:
-        _init_worker(settings, resolver)
+        _init_worker(settings, resolver, progress)
         yield from (parse_file(c) for c in cands)
         return
     # fork before torch is imported in this process: cheap, and the worker inherits the catalog
     ctx = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(
-        settings.parse_workers, mp_context=ctx, initializer=_init_worker, initargs=(settings, resolver)
+        settings.parse_workers, mp_context=ctx, initializer=_init_worker, initargs=(settings, resolver, progress)
     ) as pool:
         try:
             yield from pool.map(parse_file, cands, chunksize=1)
@@ -269,19 +314,32 @@ def ingest(
     report = IngestReport(index_dir=str(index_dir))
     paths = [Path(p) for p in paths]
 
+    ensure_healthy(index_dir)  # a corrupt index is refused, never reported as "nothing to do"
     manifest = read_manifest(index_dir)
     if manifest is not None:
         check_compatible(manifest, settings.embedding_model, settings.embedding_dim, index_dir)
+    chunker_info = {
+        "chunk_tokens": settings.chunk_tokens,
+        "overlap_tokens": settings.chunk_overlap_tokens,
+        "tokenizer": settings.embedding_model,
+    }
+    if manifest is not None:
+        check_same_chunking(manifest.get("chunker") or {}, chunker_info, index_dir)
     known: dict[str, dict[str, Any]] = (manifest or {}).get("files", {})
 
     cands, report.skipped, report.errors = discover(paths, ManifestCache())
     report.files_seen = len(cands)
     todo: list[Candidate] = []
+    relinks: list[Candidate] = []  # unchanged files whose catalog or sources-manifest entry changed
+    catalog_fp = catalog_sha(settings)
     status: dict[str, str] = {}  # counted as new/changed only once indexed
     for c in cands:
         old = known.get(c.key)
         try:
             sha = file_sha256(c.path)
+        except LoadError as exc:
+            report.errors.append(FileIssue(str(c.path), str(exc)))
+            continue
         except OSError as exc:
             report.errors.append(FileIssue(str(c.path), f"cannot read file: {exc.strerror or exc}"))
             continue
@@ -293,6 +351,8 @@ def ingest(
             todo.append(c)
         else:
             report.files_unchanged += 1
+            if c.kind != "catalog" and old.get("link") != link_fingerprint(catalog_fp, c):
+                relinks.append(c)
 
     removals = [k for k in known if prune and not Path(k).exists()]
     # files whose passages were dropped as duplicates of a changed/removed file get another look
@@ -304,14 +364,21 @@ def ingest(
             todo.extend(redo)
             todo_keys.update(c.key for c in redo)
 
-    if not todo and not removals:
+    if not todo and not removals and not relinks:
         report.noop = True
         report.chunks_total = (manifest or {}).get("counts", {}).get("chunks", 0)
         report.seconds = round(time.perf_counter() - t0, 3)
         return report
 
     resolver = SourceResolver(_load_catalog_quietly(settings))
-    chunker_info = {"chunk_tokens": settings.chunk_tokens, "overlap_tokens": settings.chunk_overlap_tokens}
+    if relinks:  # its own generation: a catalog or manifest edit costs no embedding
+        report.chunks_total, report.files_relinked, failed = relink_all(
+            relinks, resolver, catalog_fp, settings, chunker_info
+        )
+        report.errors.extend(FileIssue(f, r) for f, r in failed)
+    if not todo and not removals:
+        report.seconds = round(time.perf_counter() - t0, 3)
+        return report
     with IndexWriter(
         index_dir,
         model=settings.embedding_model,
@@ -328,7 +395,7 @@ def ingest(
 
             workers = settings.embed_workers
             embedder = ProcessEmbedder(settings, workers) if workers > 1 else Embedder(settings)
-        parsed_iter = _parse_all(todo, settings, resolver)
+        parsed_iter = _parse_all(todo, settings, resolver, progress)
         t_load = time.perf_counter()
         _ = embedder.model  # load now (the parse worker is already running) so embed timings are pure
         report.model_load_seconds = round(time.perf_counter() - t_load, 3)
@@ -366,6 +433,7 @@ def ingest(
                         "chunks": len(cs),
                         "pages": parsed.pages,
                         "dup_of": sorted(dup_of),
+                        "link": link_fingerprint(catalog_fp, parsed.candidate),
                     },
                 )
                 report.chunks_added += len(cs)

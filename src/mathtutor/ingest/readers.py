@@ -7,9 +7,12 @@ Readers know nothing about the index or the catalog (that is :mod:`mathtutor.ing
 
 from __future__ import annotations
 
+import errno
 import io
 import logging
+import os
 import re
+import stat
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -43,13 +46,69 @@ def kind_for(path: Path) -> str | None:
     return SUFFIX_KINDS.get(path.suffix.lower())
 
 
-def read_bytes(path: Path, max_bytes: int) -> bytes:
-    """Read a file whole, refusing empty, oversized and unreadable ones with a clear message."""
+def file_problem(path: Path) -> str | None:
+    """Why ``path`` is not a regular file mathtutor may open (a FIFO, socket, device, symlink loop...), or None.
+
+    Checked with ``os.stat`` before anything is opened: opening a FIFO blocks until a writer appears.
+    """
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise LoadError(f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit (max_file_mb)")
-        data = path.read_bytes()
+        st = os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symlink loop (the link points back at itself); fix or remove the link"
+        if exc.errno == errno.ENOENT:
+            return "broken symlink (its target does not exist)" if os.path.islink(path) else "file not found"
+        if exc.errno == errno.ENAMETOOLONG:
+            return "path too long"
+        return f"cannot read file: {exc.strerror or exc}"
+    if stat.S_ISREG(st.st_mode):
+        return None
+    if stat.S_ISDIR(st.st_mode):
+        return "is a directory, not a file"
+    for test, what in (
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    ):
+        if test(st.st_mode):
+            return f"not a regular file: {what}"
+    return "not a regular file"
+
+
+def open_regular(path: Path) -> io.BufferedReader:
+    """Open ``path`` for reading only if it is a regular file; never blocks (O_NONBLOCK, then fstat).
+
+    Raises :class:`LoadError` with the reason otherwise: the file may have been swapped for a FIFO
+    between discovery and reading.
+    """
+    problem = file_problem(path)
+    if problem is not None:
+        raise LoadError(problem)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise LoadError("symlink loop (the link points back at itself); fix or remove the link") from exc
+        raise
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise LoadError("not a regular file")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_bytes(path: Path, max_bytes: int) -> bytes:
+    """Read a file whole, refusing empty, oversized, unreadable and non-regular ones with a clear message."""
+    try:
+        with open_regular(path) as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > max_bytes:
+                raise LoadError(f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit (max_file_mb)")
+            data = fh.read(max_bytes + 1)
     except PermissionError as exc:
         raise LoadError(f"cannot read file: permission denied ({exc.strerror})") from exc
     except IsADirectoryError as exc:
@@ -58,6 +117,8 @@ def read_bytes(path: Path, max_bytes: int) -> bytes:
         raise LoadError("file not found") from exc
     except OSError as exc:
         raise LoadError(f"cannot read file: {exc.strerror or exc}") from exc
+    if len(data) > max_bytes:
+        raise LoadError(f"file grew over the {max_bytes / 1e6:.0f} MB limit (max_file_mb) while being read")
     if not data.strip():
         raise LoadError("file is empty")
     return data
@@ -205,11 +266,40 @@ def load_captions(text: str, suffix: str) -> list[Section]:
 # ---------------------------------------------------------------- text and markdown
 
 
+#: A text longer than this is cut into windows of at most TEXT_WINDOW_CHARS, each chunked on its own, so
+#: memory and time stay linear (one 50 MB line took minutes and 3.4 GB in one piece).
+LARGE_TEXT_CHARS = 1_000_000
+TEXT_WINDOW_CHARS = 32_000
+_BREAKS = ("\n\n", "\n", ". ", " ", "\t")
+
+
+def text_windows(body: str, size: int = TEXT_WINDOW_CHARS) -> list[str]:
+    """``body`` cut into pieces of at most ``size`` characters, at a paragraph, line, sentence or word break
+    in the last fifth of each window when there is one."""
+    out, start, n = [], 0, len(body)
+    while start < n:
+        end = min(start + size, n)
+        if end < n:
+            floor = start + size * 4 // 5
+            for sep in _BREAKS:
+                cut = body.rfind(sep, floor, end)
+                if cut > 0:
+                    end = cut + len(sep)
+                    break
+        piece = body[start:end].strip()
+        if piece:
+            out.append(piece)
+        start = end
+    return out
+
+
 def load_text(text: str) -> list[Section]:
     body = text.strip()
     if not body:
         raise LoadError("file has no text")
-    return [Section(text=body)]
+    if len(body) <= LARGE_TEXT_CHARS:
+        return [Section(text=body)]
+    return [Section(text=piece, meta={"window": True}) for piece in text_windows(body)]
 
 
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
