@@ -161,6 +161,6 @@ def tutor_index(tmp_path_factory, real_embedder):
 
 @pytest.fixture(scope="session")
 def tutor(tutor_index, real_embedder):
-    from mathtutor.tutor.core import Tutor
+    from mathtutor.tutor import Tutor
 
     return Tutor.open(tutor_index.index_dir, embedder=real_embedder)

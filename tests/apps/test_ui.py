@@ -227,7 +227,7 @@ def test_serve_refuses_a_missing_index_and_bad_auth(tmp_path: Path, capsys) -> N
 def ui_server(tutor_index, real_embedder, tmp_path_factory):
     """A live server on loopback over a copy of the test index; Ollama pointed at a closed port."""
     from mathtutor.apps.ui.app import build_app, launch
-    from mathtutor.tutor.core import Tutor
+    from mathtutor.tutor import Tutor
 
     root = tmp_path_factory.mktemp("ui")
     index = root / "index"

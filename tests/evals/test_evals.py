@@ -393,19 +393,19 @@ def test_summarize_averages_each_metric_over_the_cases_it_applies_to():
     assert set(groups["by_kind"]) == {"concept", "out_of_scope"} and groups["by_kind"]["out_of_scope"]["cases"] == 2
 
 
-def test_run_config_survives_a_crashing_case_and_restores_the_switches(catalog):
+def test_run_config_survives_a_crashing_case_and_passes_the_ablation_as_arguments(catalog):
     class Stub:
-        retrieval_mode, use_graph, catalog = "hybrid", True, None
+        catalog = None
 
-        def ask(self, q, history=None, level=None, backend=None):
-            seen.append((self.retrieval_mode, self.use_graph))
+        def ask(self, q, history=None, *, level=None, backend=None, mode="hybrid", use_graph=True):
+            seen.append((mode, use_graph))
             raise RuntimeError("boom")
 
     seen: list = []
     stub = Stub()
     out = evals.run_config(stub, [_case()], evals.ABLATIONS[0])
     assert seen == [("bm25", False)]
-    assert (stub.retrieval_mode, stub.use_graph) == ("hybrid", True)
+    assert not hasattr(stub, "retrieval_mode") and not hasattr(stub, "use_graph")
     assert out[0].error == "RuntimeError: boom" and out[0].failures == ["error: RuntimeError: boom"]
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from llm_servers import LlamaCppServer, free_port
 from mathtutor import llm
-from mathtutor.tutor.core import Tutor
+from mathtutor.tutor import Tutor
 from mathtutor.tutor.generate import build_messages, check_citations
 
 pytestmark = pytest.mark.slow

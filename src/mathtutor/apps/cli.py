@@ -127,7 +127,7 @@ def _load_json_file(path: Path, what: str):
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:
-    from mathtutor.tutor.core import QuestionError, Tutor
+    from mathtutor.tutor import QuestionError, Tutor
 
     if (args.question is None) == (args.batch is None):
         print("error: give a QUESTION or --batch FILE.jsonl (not both)", file=sys.stderr)
@@ -189,7 +189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from pydantic import ValidationError
 
     from mathtutor.index.store import IndexError_
-    from mathtutor.tutor.core import QuestionError
+    from mathtutor.tutor import QuestionError
 
     try:
         if args.command == "ingest":

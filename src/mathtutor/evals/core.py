@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
     from mathtutor.knowledge.catalog import Catalog
     from mathtutor.knowledge.topics import TopicGraph
-    from mathtutor.tutor.core import Tutor
+    from mathtutor.tutor import Tutor
 
 DEFAULT_CASES = PROJECT_ROOT / "evals" / "cases.jsonl"
 DEFAULT_OUT = PROJECT_ROOT / "evals" / "reports"
@@ -619,9 +619,11 @@ def valid_url_set(tutor: Tutor) -> set[str]:
                 urls.update(([part.url] if part.url else []) + list(part.alias_urls))
     manifest = read_manifest(tutor.settings.index_dir) or {}
     urls.update(e["url"] for e in (manifest.get("files") or {}).values() if e.get("url"))
+    from mathtutor.tutor.compose import public_link
+
     for chunk in tutor.store.iter_chunks():
         if chunk.url:
-            urls.add(chunk.url)
+            urls.add(public_link(chunk, tutor.settings.public_url) or chunk.url)
     return {normalize_url(u) for u in urls}
 
 
@@ -629,9 +631,12 @@ class _PassageLookup:
     """Full text of the passage behind a citation (matched by link and locator), for the support metric."""
 
     def __init__(self, tutor: Tutor):
+        from mathtutor.tutor.compose import public_link
+
         self._by_key: dict[tuple[str, str], list[str]] = {}
         for chunk in tutor.store.iter_chunks():
-            self._by_key.setdefault((chunk.link() or "", chunk.locator()), []).append(chunk.text)
+            link = public_link(chunk, tutor.settings.public_url)  # as citations show it (study notes!)
+            self._by_key.setdefault((link or "", chunk.locator()), []).append(chunk.text)
 
     def texts(self, citation: dict[str, Any]) -> list[str]:
         found = self._by_key.get((citation.get("url") or "", citation.get("locator") or ""))
@@ -689,42 +694,42 @@ def run_config(
     answers: dict[str, dict[str, Any]] | None = None,
     retrieval: bool = True,
 ) -> list[CaseResult]:
-    """Ask every case with the tutor switched to ``config`` (switches restored afterwards).
+    """Ask every case with ``config``'s ablation (retrieval mode, topic graph) as arguments of each call.
 
     ``answers``, when given, receives each answer dict by case id (for the support calibration).
     With ``retrieval``, the passages the retriever finds for the question are scored too.
     """
-    saved = (tutor.retrieval_mode, tutor.use_graph)
-    tutor.retrieval_mode, tutor.use_graph = config.mode or "hybrid", config.use_graph
     results: list[CaseResult] = []
-    try:
-        for case in cases:
-            t0 = time.perf_counter()
-            try:
-                answer = tutor.ask(
-                    case.q, history=[t.model_dump() for t in case.history], level=case.level, backend=backend
-                ).to_dict()
-            except Exception as exc:  # one broken case must not hide the other results
-                r = CaseResult(case.id, case.kind, case.lang, config.name, case.expect_in_scope)
-                r.error = f"{type(exc).__name__}: {exc}"
-                r.latency_ms = (time.perf_counter() - t0) * 1000
-                r.failures = _failures(case, r)
-                results.append(r)
-            else:
-                if answers is not None:
-                    answers[case.id] = answer
-                r = score_answer(case, answer, config=config.name, catalog=tutor.catalog, valid_urls=valid_urls)
-                if retrieval and case.expected_ids:
-                    _score_retrieval(tutor, case, config, r)
-                if lookup is not None and backend != "extractive" and answer.get("in_scope"):
-                    own, anywhere = _sentence_similarities(tutor.embedder, answer, lookup)
-                    r.support, r.grounded = supported_share(own), supported_share(anywhere)
-                    r.support_sentences = len(own)
-                results.append(r)
-            if bar is not None:
-                bar.update(1)
-    finally:
-        tutor.retrieval_mode, tutor.use_graph = saved
+    for case in cases:
+        t0 = time.perf_counter()
+        try:
+            answer = tutor.ask(
+                case.q,
+                history=[t.model_dump() for t in case.history],
+                level=case.level,
+                backend=backend,
+                mode=config.mode or "hybrid",
+                use_graph=config.use_graph,
+            ).to_dict()
+        except Exception as exc:  # one broken case must not hide the other results
+            r = CaseResult(case.id, case.kind, case.lang, config.name, case.expect_in_scope)
+            r.error = f"{type(exc).__name__}: {exc}"
+            r.latency_ms = (time.perf_counter() - t0) * 1000
+            r.failures = _failures(case, r)
+            results.append(r)
+        else:
+            if answers is not None:
+                answers[case.id] = answer
+            r = score_answer(case, answer, config=config.name, catalog=tutor.catalog, valid_urls=valid_urls)
+            if retrieval and case.expected_ids:
+                _score_retrieval(tutor, case, config, r)
+            if lookup is not None and backend != "extractive" and answer.get("in_scope"):
+                own, anywhere = _sentence_similarities(tutor.embedder, answer, lookup)
+                r.support, r.grounded = supported_share(own), supported_share(anywhere)
+                r.support_sentences = len(own)
+            results.append(r)
+        if bar is not None:
+            bar.update(1)
     return results
 
 
@@ -1313,7 +1318,7 @@ def run_eval(args: argparse.Namespace) -> int:
             print("error: --limit must be at least 1", file=sys.stderr)
             return 2
         cases = cases[: args.limit]
-    from mathtutor.tutor.core import Tutor
+    from mathtutor.tutor import Tutor
 
     tutor = Tutor.open(settings.index_dir, backend=settings.backend)
     backend = settings.backend

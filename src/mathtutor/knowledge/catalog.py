@@ -350,6 +350,16 @@ class Catalog(BaseModel):
                 return CatalogMatch(rid, None, via="name")
         return None
 
+    def names_in(self, text: str) -> set[str]:
+        """Resources that free text (a learner's question) names by one of their titles."""
+        low = text.lower()
+        found = set()
+        for r in self.resources:
+            for title in (r.title, *r.alt_titles):
+                if len(title) >= 6 and title.lower() in low:
+                    found.add(r.id)
+        return found
+
     def match_name(self, name: str) -> str | None:
         """Resource id whose title (or an alt title) best fits a free-text name.
 
