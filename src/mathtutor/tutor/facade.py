@@ -18,7 +18,14 @@ from mathtutor.settings import Settings, get_settings
 from mathtutor.tutor import passages
 from mathtutor.tutor.compose import Composer
 from mathtutor.tutor.plan import IndexLookups
-from mathtutor.tutor.understand import QuestionError, check_history, check_level, check_question, understand
+from mathtutor.tutor.understand import (
+    QuestionError,
+    check_history,
+    check_level,
+    check_question,
+    common_names,
+    understand,
+)
 from mathtutor.types import Answer, Context, Filters, Hit
 
 if TYPE_CHECKING:
@@ -41,6 +48,7 @@ class Tutor:
         self.retriever = HybridRetriever(store, embedder, catalog, topics)
         self.lookups = IndexLookups.build(store, embedder, topics, settings.embedding_dim)
         self.composer = Composer(settings, catalog, topics, self.lookups)
+        self.common_names = common_names(topics)
         _ = embedder.model  # load the model now, not during the first question
 
     @classmethod
@@ -112,6 +120,7 @@ class Tutor:
             topics=self.topics if use_graph else None,
             catalog=self.catalog,
             default_level=self.settings.level,
+            common=self.common_names,
         )
         hits = self.retrieve(ctx, mode)
         t_retrieved = time.perf_counter()

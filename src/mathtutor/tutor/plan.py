@@ -71,9 +71,9 @@ class IndexLookups:
         ids = self.by_part.get(part.id, []) if part is not None else self.by_resource.get(res.id, [])
         vec = self.concept_vec.get(concept)
         if ids and vec is not None:
-            rows = [self.row[c] for c in ids if c in self.row]
-            if rows:
-                sims = self.vectors[rows] @ vec
+            ids = [c for c in ids if c in self.row]  # the same list the positions below refer to
+            if ids:
+                sims = self.vectors[[self.row[c] for c in ids]] @ vec
                 best = int(np.argmax(sims))
                 chunk = self.store.get_chunks([ids[best]])
                 if chunk and chunk[0].kind != "catalog":

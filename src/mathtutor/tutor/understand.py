@@ -14,6 +14,7 @@ from mathtutor.types import Context
 
 if TYPE_CHECKING:
     from mathtutor.knowledge.catalog import Catalog
+    from mathtutor.knowledge.names import CommonNames
     from mathtutor.knowledge.topics import TopicGraph
 
 LEVELS = ("beginner", "practitioner", "researcher")
@@ -99,14 +100,19 @@ def understand(
     topics: TopicGraph | None,
     catalog: Catalog | None,
     default_level: str | None = None,
+    common: CommonNames | None = None,
 ) -> Context:
-    """What ``q`` asks, read in the light of ``history``. ``topics`` None: no concepts (the no-graph ablation)."""
+    """What ``q`` asks, read in the light of ``history``. ``topics`` None: no concepts (the no-graph ablation).
+
+    ``common`` (see :func:`common_names`) keeps subject names that are also catalog titles from naming
+    a resource; without it every title does.
+    """
     concepts = topics.detect(q) if topics is not None else []
     plan = bool(PLAN.search(q))
     wanted = set(formats or ()) | {f for f, rx in FORMAT_HINTS.items() if rx.search(q)}
     if level is None:
         level = next((lv for lv, rx in LEVEL_HINTS.items() if rx.search(q)), None) or default_level
-    named = catalog.names_in(q) if catalog is not None else set()
+    named = catalog.names_in(q, common) if catalog is not None else set()
     ctx = Context(q, concepts, plan, wanted, level, named)
     previous_users = [m["content"] for m in history if m["role"] == "user"]
     previous_answer = next((m["content"] for m in reversed(history) if m["role"] == "assistant"), "")
@@ -124,6 +130,13 @@ def understand(
                 ctx.resources = {cited[0]}
                 ctx.followup = True
     return ctx
+
+
+def common_names(topics: TopicGraph | None) -> CommonNames | None:
+    """The topic graph's concept names and aliases: subjects, which no catalog title names on its own."""
+    from mathtutor.knowledge.names import CommonNames
+
+    return CommonNames.of(t for c in topics.concepts for t in c.terms) if topics is not None else None
 
 
 def resources_in(text: str, catalog: Catalog | None) -> list[str]:
