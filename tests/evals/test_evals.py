@@ -35,6 +35,7 @@ from mathtutor.evals.core import (
 from mathtutor.knowledge.catalog import load_catalog
 from mathtutor.knowledge.topics import load_topics
 from mathtutor.links import normalize_url
+from mathtutor.settings import Settings
 
 
 @pytest.fixture(scope="module")
@@ -310,7 +311,7 @@ def test_support_needs_the_cited_passage_grounding_any_cited_passage(fake_embedd
         def iter_chunks(self):
             return iter(chunks)
 
-    lookup = evals._PassageLookup(type("T", (), {"store": Store()})())
+    lookup = evals._PassageLookup(type("T", (), {"store": Store(), "settings": Settings()})())
     cites = [_cite(1, "file:///n0.md") | {"locator": "§ s"}, _cite(2, "file:///n1.md") | {"locator": "§ s"}]
     answer = {
         "answer": f"{passages[0]} [1]\n{passages[1]}\nBananas are a good source of potassium for runners. [2]",
