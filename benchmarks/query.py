@@ -55,7 +55,7 @@ def load_queries() -> list[str]:
 
 
 def bench_ask(index: Path, embedder, queries: list[str], rounds: int) -> dict:
-    from mathtutor.tutor.core import Tutor
+    from mathtutor.tutor import Tutor
 
     t = time.perf_counter()
     tutor = Tutor.open(index, embedder=embedder)

@@ -161,6 +161,17 @@ def tutor_index(tmp_path_factory, real_embedder):
 
 @pytest.fixture(scope="session")
 def tutor(tutor_index, real_embedder):
-    from mathtutor.tutor.core import Tutor
+    from mathtutor.tutor import Tutor
 
     return Tutor.open(tutor_index.index_dir, embedder=real_embedder)
+
+
+@pytest.fixture(scope="session")
+def notes_index(tmp_path_factory):
+    """corpus/notes only, embedded by words (fast): for tests about citations and calls, not ranking quality."""
+    from mathtutor.ingest.pipeline import ingest
+
+    settings = Settings(index_dir=tmp_path_factory.mktemp("notes") / "index", parse_workers=0)
+    report = ingest([PROJECT_ROOT / "corpus" / "notes"], settings, embedder=FakeEmbedder(), progress=False)
+    assert report.ok, report.errors
+    return settings.index_dir

@@ -365,7 +365,7 @@ def test_row8_a_tutor_keeps_answering_through_three_ingests(tmp_path):
     from conftest import FakeEmbedder
     from mathtutor.ingest.pipeline import ingest
     from mathtutor.settings import Settings
-    from mathtutor.tutor.core import Tutor
+    from mathtutor.tutor import Tutor
 
     src = _materials(tmp_path / "src")
     settings = Settings(index_dir=tmp_path / "index", parse_workers=0)

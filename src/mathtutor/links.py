@@ -6,7 +6,8 @@ agree on what a video URL or a PDF URL is.
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from pathlib import PurePath, PurePosixPath
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 
 def check_http_url(value: str) -> str:
@@ -99,3 +100,43 @@ def normalize_url(url: str) -> str:
     if query:
         out += "?" + urlencode(query)
     return out
+
+
+#: Where mathtutor's own study notes live in the repository, and where the web app serves them.
+NOTES_REPO_DIR = "corpus/notes"
+NOTES_WEB_PATH = "/notes/"
+
+
+def is_note_location(location: str | PurePath) -> bool:
+    """True for a path or ``file:`` URL of a study note: inside a ``corpus/notes`` folder."""
+    path = _local_path(location)
+    return path is not None and f"/{NOTES_REPO_DIR}/" in f"/{path.as_posix().lstrip('/')}"
+
+
+def note_url(location: str | PurePath, base_url: str | None = None) -> str:
+    """Where a study note is cited: ``<base_url>/notes/<slug>`` (slug = file stem) on the web app, else
+    its repository path ``corpus/notes/<folder>/<file>.md``. Never a ``file:`` URL or a server path.
+
+    ``location`` is the note's path (absolute, relative or a ``file:`` URL) or its repository path.
+    """
+    path = _local_path(location)
+    if path is None:
+        raise ValueError(f"not a file location: {location!r}")
+    posix = path.as_posix()
+    marker = f"{NOTES_REPO_DIR}/"
+    cut = posix.rfind(marker)
+    rel = posix[cut + len(marker) :] if cut >= 0 else path.name
+    if base_url:
+        return f"{base_url.rstrip('/')}{NOTES_WEB_PATH}{quote(PurePosixPath(rel).stem)}"
+    return f"{NOTES_REPO_DIR}/{rel}"
+
+
+def _local_path(location: str | PurePath) -> PurePosixPath | None:
+    if isinstance(location, PurePath):
+        return PurePosixPath(location.as_posix())
+    parts = urlsplit(location)
+    if parts.scheme == "file":
+        return PurePosixPath(unquote(parts.path))
+    if parts.scheme or parts.netloc:  # http(s) and other URLs are not files
+        return None
+    return PurePosixPath(location.split("#", 1)[0])

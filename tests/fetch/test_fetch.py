@@ -618,7 +618,7 @@ def test_tutor_cites_a_page_of_a_fetched_pdf(mirror, tmp_path, real_embedder):
     from pypdf import PdfReader
 
     from mathtutor.ingest.pipeline import ingest
-    from mathtutor.tutor.core import Tutor
+    from mathtutor.tutor import Tutor
 
     dest = tmp_path / "corpus"
     items = select(load_sources(REGISTRY, CATALOG), ["seeing-theory/basic-probability"], CATALOG)

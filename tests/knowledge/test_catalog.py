@@ -538,3 +538,55 @@ def test_18065_youtube_ids(catalog: Catalog, manifest_rows: list[dict]) -> None:
         m = catalog.match(url=f"https://youtu.be/{vid}")
         num = int(path.name.split("-")[1])
         assert m == CatalogMatch("mit-18-065", f"mit-18-065/lec{num:02d}"), path.name
+
+
+# ---------------------------------------------------------------- resources named in a question (bug 1)
+
+
+@pytest.fixture(scope="module")
+def shipped_names():
+    from mathtutor.knowledge.names import CommonNames
+    from mathtutor.knowledge.topics import load_topics
+
+    root = Path(__file__).resolve().parents[2] / "corpus"
+    topics = load_topics(root / "topics.yaml")
+    return load_catalog(root / "catalog.yaml"), CommonNames.of(t for c in topics.concepts for t in c.terms)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What should I study to understand neural networks?",
+        "How do probability distributions relate to Bayesian inference?",
+        "What is KL divergence in information theory?",
+        "What should I study for Bayesian inference?",
+        "Explain random processes for engineers in simple terms",
+    ],
+)
+def test_generic_titles_alone_name_no_resource(shipped_names, question):
+    catalog, common = shipped_names
+    assert catalog.names_in(question, common) == set()
+
+
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [
+        ("I'm looking for Simon Ward-Jones's post on probability distributions", {"swj-probability-distributions"}),
+        ("Is there a post on Bayesian inference I can read?", {"swj-bayesian-inference"}),
+        ("the 3Blue1Brown series on neural networks", {"3blue1brown", "3b1b-neural-networks"}),
+        ("Is MacKay's Information Theory book good for beginners?", {"mackay-itila"}),
+        ("Which chapter of Mathematics for Machine Learning covers PCA?", {"mml-book"}),
+        ("What does 18.065 teach about SVD?", {"mit-18-065"}),
+        ("Is Essence of linear algebra enough for PCA?", {"3b1b-essence-linear-algebra"}),
+        ("Information Theory, Inference, and Learning Algorithms: which chapter is on entropy?", {"mackay-itila"}),
+    ],
+)
+def test_distinctive_titles_or_a_creator_or_format_cue_name_a_resource(shipped_names, question, named):
+    catalog, common = shipped_names
+    assert catalog.names_in(question, common) == named
+
+
+def test_without_common_names_every_title_is_distinctive(shipped_names):
+    catalog, _ = shipped_names
+    assert catalog.names_in("What is KL divergence in information theory?") == {"mackay-itila"}
+    assert catalog.names_in("What is KL divergence?") == set()

@@ -193,7 +193,7 @@ def _cmd_ask(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if question is not None:
         tutor = _open_tutor(args)
-        from mathtutor.tutor.core import QuestionError
+        from mathtutor.tutor import QuestionError
 
         try:
             answer = tutor.ask(question, history=history, level=level, formats=formats)
@@ -244,7 +244,7 @@ def _index_error(exc: BaseException) -> bool:
 
 
 def _open_tutor(args: argparse.Namespace):
-    from mathtutor.tutor.core import Tutor
+    from mathtutor.tutor import Tutor
 
     return Tutor.open(args.index, backend=args.backend)
 

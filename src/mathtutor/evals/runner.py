@@ -56,8 +56,11 @@ class PassageLookup:
 
     def __init__(self, tutor: Tutor):
         self._by_key: dict[tuple[str, str], list[str]] = {}
+        from mathtutor.tutor.compose import public_link
+
         for chunk in tutor.store.iter_chunks():
-            self._by_key.setdefault((chunk.link() or "", chunk.locator()), []).append(chunk.text)
+            link = public_link(chunk, tutor.settings.public_url)  # as citations show it (study notes!)
+            self._by_key.setdefault((link or "", chunk.locator()), []).append(chunk.text)
 
     def texts(self, citation: dict[str, Any]) -> list[str]:
         found = self._by_key.get((citation.get("url") or "", citation.get("locator") or ""))

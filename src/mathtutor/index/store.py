@@ -304,9 +304,6 @@ class IndexStore:
         for row in self._db.execute(f"SELECT {', '.join(COLUMNS)} FROM chunks ORDER BY id"):
             yield _row_to_chunk(row)
 
-    def info(self) -> dict[str, Any]:
-        return index_info(self.gen_dir.parent)
-
 
 def _dir_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())

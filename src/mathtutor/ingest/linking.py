@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from mathtutor.links import is_pdf_url
+from mathtutor.links import is_note_location, is_pdf_url, note_url
 from mathtutor.types import Source
 
 if TYPE_CHECKING:
@@ -186,6 +186,10 @@ class SourceResolver:
             page_offset = int(part.page) - 1
         if not url:
             url = part_url or (resource.url if resource is not None else None)
+        if not url and (resource_id == NOTES_RESOURCE or is_note_location(path.resolve())):
+            # Our study notes: their repository path, portable across machines; the tutor cites the web
+            # app's /notes/<slug> from it (links.note_url). Never a file: URL showing the server's folders.
+            url = note_url(path.resolve())
         if not url:  # the file itself, so every citation has something to click (PDFs get #page=)
             url = path.resolve().as_uri()
         return Source(

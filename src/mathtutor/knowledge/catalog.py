@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,12 +24,14 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
+from mathtutor.knowledge.names import COURSE_CODE, CommonNames, is_cued, tokens
 from mathtutor.links import check_http_url, normalize_url
 
 __all__ = [
     "Catalog",
     "CatalogError",
     "CatalogMatch",
+    "CommonNames",
     "Format",
     "Level",
     "Part",
@@ -173,52 +174,6 @@ class CatalogMatch:
     via: str = field(default="", compare=False)
 
 
-# -------------------------------------------------------------------------- names
-
-_STOPWORDS = frozenset(
-    {
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "by",
-        "for",
-        "from",
-        "how",
-        "in",
-        "into",
-        "is",
-        "it",
-        "of",
-        "on",
-        "or",
-        "the",
-        "to",
-        "what",
-        "with",
-        "you",
-        "your",
-    }
-)
-_TOKEN_RE = re.compile(r"[a-z0-9]+(?:\.[a-z0-9]+)*")
-
-
-def _tokens(text: str) -> set[str]:
-    """Lower-case word tokens without stopwords; plural "s" is stripped so
-    "distribution" and "distributions" agree; "18.06" stays one token."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    out = set()
-    for tok in _TOKEN_RE.findall(text):
-        if tok in _STOPWORDS or (len(tok) == 1 and not tok.isdigit()):
-            continue
-        if len(tok) > 3 and tok.endswith("s") and not tok.endswith("ss"):
-            tok = tok[:-1]
-        out.add(tok)
-    return out
-
-
 # ------------------------------------------------------------------------ catalog
 
 
@@ -233,6 +188,7 @@ class Catalog(BaseModel):
     _owner: dict[str, Resource] = PrivateAttr(default_factory=dict)
     _part_by_url: dict[str, str] = PrivateAttr(default_factory=dict)
     _res_by_url: dict[str, str] = PrivateAttr(default_factory=dict)
+    _codes: dict[str, str] = PrivateAttr(default_factory=dict)
 
     def model_post_init(self, __context: object) -> None:
         by_id: dict[str, Resource | Part] = {}
@@ -275,6 +231,13 @@ class Catalog(BaseModel):
         self._owner = owner
         self._part_by_url = {k: next(iter(v)) for k, v in part_urls.items() if len(v) == 1}
         self._res_by_url = {k: next(iter(v)) for k, v in res_urls.items() if len(v) == 1}
+        codes: dict[str, set[str]] = {}
+        for r in self.resources:
+            for title in (r.title, *r.alt_titles):
+                for tok in tokens(title):
+                    if COURSE_CODE.fullmatch(tok):
+                        codes.setdefault(tok, set()).add(r.id)
+        self._codes = {k: next(iter(v)) for k, v in codes.items() if len(v) == 1}
 
     # -- lookups -------------------------------------------------------------
 
@@ -350,6 +313,30 @@ class Catalog(BaseModel):
                 return CatalogMatch(rid, None, via="name")
         return None
 
+    def names_in(self, text: str, common: CommonNames | None = None) -> set[str]:
+        """Resources that free text (a learner's question) names.
+
+        A resource is named by a title (or alt title) of six characters or more that occurs in the text,
+        when the title is distinctive, or when the text also gives a cue: a creator ("Ward-Jones's post
+        on probability distributions"), or a format word next to the title ("the series on neural
+        networks"). A title is not distinctive when it is an ordinary subject name: one of ``common``'s
+        phrases, or three words or fewer all used by them ("Bayesian Inference", "Information Theory").
+        A course number that occurs in the titles of one resource only ("18.065") names it as well.
+        """
+        low = text.lower()
+        words = tokens(text)
+        found = set()
+        for r in self.resources:
+            for title in (r.title, *r.alt_titles):
+                if len(title) < 6 or title.lower() not in low:
+                    continue
+                if common is None or not common.is_generic(title) or is_cued(r, title, low, words, common):
+                    found.add(r.id)
+                    break
+        for code in words & self._codes.keys():
+            found.add(self._codes[code])
+        return found
+
     def match_name(self, name: str) -> str | None:
         """Resource id whose title (or an alt title) best fits a free-text name.
 
@@ -358,7 +345,7 @@ class Catalog(BaseModel):
         Ties go to more shared tokens, then more shared creator tokens, then
         catalog order.  Below NAME_MATCH_THRESHOLD nothing matches.
         """
-        words = _tokens(name)
+        words = tokens(name)
         if not words:
             return None
         best: tuple[float, int, int, int] | None = None
@@ -366,14 +353,14 @@ class Catalog(BaseModel):
         for idx, r in enumerate(self.resources):
             cover, shared = 0.0, 0
             for title in (r.title, *r.alt_titles):
-                t = _tokens(title)
+                t = tokens(title)
                 if not t:
                     continue
                 n = len(words & t)
                 cand = (n / len(t), n)
                 if cand > (cover, shared):
                     cover, shared = cand
-            creators = set().union(*(_tokens(c) for c in r.creators)) if r.creators else set()
+            creators = set().union(*(tokens(c) for c in r.creators)) if r.creators else set()
             key = (cover, shared, len(words & creators), -idx)
             if best is None or key > best:
                 best, best_id = key, r.id

@@ -1,4 +1,4 @@
-"""The web UI: a Gradio chat over one shared :class:`~mathtutor.tutor.core.Tutor`.
+"""The web UI: a Gradio chat over one shared :class:`~mathtutor.tutor.Tutor`.
 
 A thin shell: every answer, citation and study path comes from the tutor; this module only draws
 them, stores feedback and uploads under the data directory, and swaps in a freshly opened tutor
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     import gradio as gr
 
     from mathtutor.llm import BackendStatus
-    from mathtutor.tutor.core import Tutor
+    from mathtutor.tutor import Tutor
 
 LEVEL_CHOICES = ("auto", "beginner", "practitioner", "researcher")
 FORMAT_CHOICES = ("video", "book", "course", "interactive")
@@ -563,13 +563,11 @@ def _upload_message(added: list[str], rejected: list[str], report: Any) -> str:
 
 def _reopen_tutor(current: Tutor) -> Tutor:
     """The same index, catalog and settings reopened at its newest generation, sharing the loaded model."""
-    from mathtutor.tutor.core import Tutor
+    from mathtutor.tutor import Tutor
 
     overrides = current.settings.model_dump(exclude_unset=True)
     index_dir = overrides.pop("index_dir", current.settings.index_dir)
-    fresh = Tutor.open(index_dir, embedder=current.embedder, **overrides)
-    fresh.retrieval_mode, fresh.use_graph = current.retrieval_mode, current.use_graph
-    return fresh
+    return Tutor.open(index_dir, embedder=current.embedder, **overrides)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -623,13 +621,15 @@ def stream_turn(
     backend: str | None,
 ) -> Iterator[tuple[str, dict[str, Any] | None]]:
     """Yield the answer text so far; the last item carries the finished turn (``Answer.to_dict()`` + extras)."""
-    from mathtutor.tutor.core import Answer
+    from mathtutor.tutor import Answer
 
     tutor = holder.tutor  # kept for the whole answer, even if an upload swaps in a new tutor meanwhile
     used, note = _pick_backend(holder, backend)
     text = f"{note}\n\n" if note else ""
     final: Answer | None = None
-    for piece in tutor.stream(question, _history(turns), _level_arg(level), backend=used, formats=set(formats or ())):
+    for piece in tutor.stream(
+        question, _history(turns), level=_level_arg(level), backend=used, formats=set(formats or ())
+    ):
         if isinstance(piece, Answer):
             final = piece
         else:
@@ -699,7 +699,7 @@ def build_app(
     """
     import gradio as gr
 
-    from mathtutor.tutor.core import QuestionError, Tutor
+    from mathtutor.tutor import QuestionError, Tutor
 
     if tutor_factory is None:
         settings = settings or get_settings()

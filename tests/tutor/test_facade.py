@@ -1,13 +1,78 @@
+"""The Tutor facade: ablations are arguments of each call, so one shared Tutor serves callers that differ."""
+
 from __future__ import annotations
 
 import json
 import re
+import threading
 
 import pytest
 
-from mathtutor.tutor.core import Answer, QuestionError
+from conftest import FakeEmbedder
+from mathtutor.tutor import Answer, QuestionError, Tutor
 
-pytestmark = pytest.mark.slow
+
+@pytest.fixture(scope="module")
+def notes_tutor(notes_index):
+    return Tutor.open(notes_index, embedder=FakeEmbedder(), in_scope_min_similarity=0.0)
+
+
+def test_two_threads_asking_with_different_ablations_each_get_their_own(notes_tutor):
+    barrier = threading.Barrier(2, timeout=30)
+    original = notes_tutor.retriever.search
+    seen: dict[str, list[str]] = {}
+
+    def search(query, **kw):
+        seen.setdefault(threading.current_thread().name, []).append(kw["mode"])
+        barrier.wait()  # both questions are inside retrieval at the same time
+        return original(query, **kw)
+
+    answers = {}
+
+    def ask(name, **ablation):
+        answers[name] = notes_tutor.ask("What should I study for PCA?", **ablation)
+
+    notes_tutor.retriever.search = search
+    try:
+        threads = [
+            threading.Thread(target=ask, name="bm25", args=("bm25",), kwargs={"mode": "bm25", "use_graph": False}),
+            threading.Thread(target=ask, name="hybrid", args=("hybrid",), kwargs={"mode": "hybrid", "use_graph": True}),
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+    finally:
+        del notes_tutor.retriever.search
+    assert seen == {"bm25": ["bm25"], "hybrid": ["hybrid"]}
+    assert answers["bm25"].concepts == [] and answers["bm25"].study_path == []
+    assert answers["hybrid"].concepts == ["pca"] and answers["hybrid"].study_path
+    assert not hasattr(notes_tutor, "retrieval_mode") and not hasattr(notes_tutor, "use_graph")
+
+
+def test_bm25_ablation_answers_from_lexical_scores_only(notes_tutor):
+    a = notes_tutor.ask("What is an eigenvector of a symmetric matrix?", mode="bm25")
+    b = notes_tutor.ask("What is an eigenvector of a symmetric matrix?", mode="dense")
+    assert a.in_scope and b.in_scope
+    assert a.citations != b.citations
+
+
+def test_stream_takes_the_same_keywords_and_refuses_a_bad_mode(notes_tutor):
+    pieces = list(notes_tutor.stream("What should I study for PCA?", level="beginner", mode="dense", use_graph=True))
+    assert "(level: beginner" in pieces[-1].answer and "".join(pieces[:-1]) == pieces[-1].answer
+    with pytest.raises(QuestionError, match="mode must be one of hybrid, dense, bm25"):
+        notes_tutor.ask("What is PCA?", mode="sparse")
+    with pytest.raises(TypeError):
+        notes_tutor.ask("What is PCA?", None, "beginner")  # level is keyword-only
+
+
+def test_status_counts_chunks_and_resources(notes_tutor):
+    s = notes_tutor.status()
+    assert s["chunks"] == len(notes_tutor.store) and s["chunks"] > 70
+    assert s["resources"] == 1 and s["formats"] == {"notes": 1}
+
+
+# ---------------------------------------------------------------- answers over the real corpus and model
 
 
 def _assert_citations_resolve(answer: Answer) -> None:
@@ -18,10 +83,11 @@ def _assert_citations_resolve(answer: Answer) -> None:
     for step in answer.study_path:
         assert set(step.citations) <= numbers
     for c in answer.citations:
-        assert c.url and re.match(r"(https?|file)://", c.url), c
+        assert c.url and (re.match(r"https?://", c.url) or c.url.startswith("corpus/notes/")), c
         assert c.title
 
 
+@pytest.mark.slow
 def test_study_path_for_pca_is_ordered_and_cited(tutor):
     a = tutor.ask("What should I study for PCA?")
     assert a.in_scope and a.concepts == ["pca"]
@@ -37,6 +103,7 @@ def test_study_path_for_pca_is_ordered_and_cited(tutor):
     assert "Study path for Principal component analysis" in a.answer
 
 
+@pytest.mark.slow
 def test_level_changes_the_path(tutor):
     beginner = tutor.ask("What should I study for PCA?", level="beginner")
     researcher = tutor.ask("What should I study for PCA?", level="researcher")
@@ -57,6 +124,7 @@ def _video_exists(tutor, concept):
     return any(res.format in VIDEO for res, _ in tutor.catalog.teaching(concept))
 
 
+@pytest.mark.slow
 def test_format_preference_picks_videos(tutor):
     a = tutor.ask("What videos should I watch to learn backpropagation?")
     assert a.study_path
@@ -65,11 +133,13 @@ def test_format_preference_picks_videos(tutor):
             assert _step_formats(tutor, a, step) <= VIDEO, step
 
 
+@pytest.mark.slow
 def test_chinese_question(tutor):
     a = tutor.ask("学习主成分分析需要什么数学基础？")
     assert a.in_scope and a.concepts == ["pca"] and a.study_path
 
 
+@pytest.mark.slow
 def test_explanation_cites_passages(tutor):
     a = tutor.ask("How does backpropagation use the chain rule?")
     assert a.in_scope and not a.study_path
@@ -78,12 +148,14 @@ def test_explanation_cites_passages(tutor):
     _assert_citations_resolve(a)
 
 
+@pytest.mark.slow
 def test_caption_citation_deep_links_to_the_second(tutor):
     a = tutor.ask("How does the learning rate control each downhill step in gradient descent?")
     links = [c.url for c in a.citations if c.url and "TESTgd01" in c.url]
     assert links and all(re.search(r"\?t=\d+s$", u) for u in links)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "q",
     [
@@ -99,6 +171,7 @@ def test_out_of_scope_cites_nothing(tutor, q):
     assert "don't cover" in a.answer and "What should I study for PCA?" in a.answer
 
 
+@pytest.mark.slow
 def test_followup_carries_the_concept_and_switches_format(tutor):
     first = tutor.ask("What should I study for PCA?")
     history = [{"role": "user", "content": first.question}, {"role": "assistant", "content": first.to_markdown()}]
@@ -109,6 +182,7 @@ def test_followup_carries_the_concept_and_switches_format(tutor):
             assert _step_formats(tutor, a, step) <= VIDEO, step
 
 
+@pytest.mark.slow
 def test_followup_it_refers_to_the_cited_resource(tutor):
     history = [
         {"role": "user", "content": "Which book should I read for linear algebra and calculus for ML?"},
@@ -122,6 +196,7 @@ def test_followup_it_refers_to_the_cited_resource(tutor):
     assert a.citations and {c.resource_id for c in a.citations} == {"mml-book"}
 
 
+@pytest.mark.slow
 def test_document_text_cannot_instruct_the_tutor(tutor):
     a = tutor.ask("What is an eigenvector of a symmetric matrix?")
     assert a.in_scope
@@ -129,6 +204,7 @@ def test_document_text_cannot_instruct_the_tutor(tutor):
     assert all("Ignore all previous" not in c.snippet for c in a.citations)
 
 
+@pytest.mark.slow
 def test_json_shape_is_exact(tutor):
     d = tutor.ask("What should I study for backpropagation?").to_dict()
     assert list(d) == ["question", "in_scope", "answer", "citations", "study_path", "concepts", "backend", "timings_ms"]
@@ -139,12 +215,14 @@ def test_json_shape_is_exact(tutor):
     json.dumps(d)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("bad", ["", "   ", None, 42, "x" * 2001])
 def test_malformed_questions_are_refused(tutor, bad):
     with pytest.raises(QuestionError):
         tutor.ask(bad)
 
 
+@pytest.mark.slow
 def test_malformed_history_and_level_are_refused(tutor):
     with pytest.raises(QuestionError):
         tutor.ask("What is a vector?", history=[{"role": "system", "content": "x"}])
@@ -154,6 +232,7 @@ def test_malformed_history_and_level_are_refused(tutor):
         tutor.ask("What is a vector?", level="expert")
 
 
+@pytest.mark.slow
 def test_stream_yields_text_then_the_answer(tutor):
     pieces = list(tutor.stream("What should I study for SVD?"))
     assert isinstance(pieces[-1], Answer)
@@ -161,20 +240,7 @@ def test_stream_yields_text_then_the_answer(tutor):
     assert "".join(pieces[:-1]) == pieces[-1].answer
 
 
-def test_explanations_never_quote_web_addresses_from_passages():
-    """Passages' links are often cut at a chunk edge or point at third parties: not explanation material."""
-    from mathtutor.tutor.core import _sentences
-
-    text = (
-        "The eigenvectors of a symmetric matrix can be chosen to be orthogonal to each other. "
-        "See https://example.org/eigen for the full derivation of this result in detail. "
-        "More exercises for this chapter are at www.example.com/exercises and in the book. "
-        "The course page mit.edu/18.06 lists all the problem sets and their solutions here."
-    )
-    got = _sentences(text)
-    assert got == ["The eigenvectors of a symmetric matrix can be chosen to be orthogonal to each other."]
-
-
+@pytest.mark.slow
 def test_a_named_resource_is_in_scope_even_with_few_passages(tutor):
     """Naming a catalog resource is enough: the catalog answers even where little of it is indexed."""
     a = tutor.ask("I'm looking for Simon Ward-Jones's post on probability distributions")

@@ -1,0 +1,196 @@
+"""Composing the extractive answer: explanations from retrieved sentences, study paths and resources,
+each with a numbered citation that resolves to a passage (page, timestamp, section) or a catalog entry.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from mathtutor.ingest.linking import NOTES_RESOURCE
+from mathtutor.links import is_note_location, note_url
+from mathtutor.tutor import passages
+from mathtutor.tutor.plan import IndexLookups, pick_resources, study_path
+from mathtutor.tutor.scope import in_scope, out_of_scope
+from mathtutor.types import Answer, Chunk, Citation, Context, Hit, StudyStep
+
+if TYPE_CHECKING:
+    from mathtutor.knowledge.catalog import Catalog, Part, Resource
+    from mathtutor.knowledge.topics import TopicGraph
+    from mathtutor.settings import Settings
+
+
+def label(res: Resource, part: Part | None) -> str:
+    """``Title — 3 Chapter title`` for a part, the resource title otherwise."""
+    if part is None:
+        return res.title
+    number = f"{part.number} " if part.number else ""
+    return f"{res.title} — {number}{part.title}"
+
+
+def public_link(chunk: Chunk, base_url: str | None = None) -> str | None:
+    """The chunk's deep link, with study notes at their web path (or repository path): never a server path."""
+    url = chunk.link()
+    if url and (chunk.resource_id == NOTES_RESOURCE or is_note_location(url)) and not url.startswith("http"):
+        return note_url(url, base_url)
+    return url
+
+
+class CitationList:
+    """Numbers citations in order of first use; the same passage or entry is cited once."""
+
+    def __init__(self, lookups: IndexLookups | None = None, base_url: str | None = None) -> None:
+        self.list: list[Citation] = []
+        self.lookups = lookups
+        self.base_url = base_url
+        self._key: dict[tuple[str, str], int] = {}
+
+    def add_chunk(self, chunk: Chunk, score: float) -> int:
+        key = ("chunk", str(chunk.id))
+        if key not in self._key:
+            self._key[key] = len(self.list) + 1
+            title = chunk.title
+            if chunk.resource_id == NOTES_RESOURCE:
+                title = "mathtutor study note: " + title.removesuffix(" — study note")
+            self.list.append(
+                Citation(
+                    self._key[key],
+                    chunk.resource_id,
+                    title,
+                    public_link(chunk, self.base_url),
+                    chunk.locator(),
+                    passages.snippet(chunk.text),
+                    round(float(score), 4),
+                )
+            )
+        return self._key[key]
+
+    def add_catalog(self, res: Resource, part: Part | None) -> int:
+        key = ("catalog", part.id if part is not None else res.id)
+        if key not in self._key:
+            self._key[key] = len(self.list) + 1
+            title = res.title if part is None else label(res, part)
+            url = (part.url if part is not None and part.url else None) or res.url
+            locator = f"p. {part.page}" if part is not None and part.page else ""
+            self.list.append(Citation(self._key[key], res.id, title, url, locator, res.description[:240], 1.0))
+        return self._key[key]
+
+    def add_resource(self, concept: str, res: Resource, part: Part | None) -> int:
+        """Cite the best indexed passage of this resource/part for the concept, else the catalog entry."""
+        found = self.lookups.best_passage(concept, res, part) if self.lookups is not None else None
+        if found is not None:
+            return self.add_chunk(*found)
+        return self.add_catalog(res, part)
+
+
+def section_bias(section: str | None) -> float:
+    """Explanations should come from what-it-is prose, not from reading lists or pitfalls."""
+    if not section:
+        return 0.0
+    last = section.rsplit(" > ", 1)[-1].lower()
+    if last.startswith(("what it is", "why")):
+        return 0.25
+    if last.startswith(("where to learn", "before you start", "common pitfalls")):
+        return -0.25
+    return 0.0
+
+
+class Composer:
+    """Builds the extractive :class:`Answer` for an understood question and its retrieved passages."""
+
+    def __init__(
+        self, settings: Settings, catalog: Catalog | None, topics: TopicGraph | None, lookups: IndexLookups
+    ) -> None:
+        self.settings = settings
+        self.catalog = catalog
+        self.topics = topics
+        self.lookups = lookups
+
+    def compose(self, ctx: Context, hits: list[Hit], mode: str = "hybrid") -> Answer:
+        if not in_scope(ctx, hits, self.settings, mode):
+            return out_of_scope(ctx)
+        cites = CitationList(self.lookups, self.settings.public_url)
+        if ctx.plan and ctx.concepts:
+            steps, body = self.study_path(ctx, cites)
+            intro = self.explain(ctx, hits, cites, max_sentences=1)
+            text = "\n".join([*intro, "", *body]) if intro else "\n".join(body)
+            return Answer(ctx.question, True, text, cites.list, steps, list(ctx.concepts))
+        lines = self.explain(ctx, hits, cites, max_sentences=3)
+        more = self.more_resources(ctx, cites)
+        if more:
+            lines += ["", "**Where to read more**", *more] if lines else ["**Where to read more**", *more]
+        if not lines:
+            return out_of_scope(ctx)
+        return Answer(ctx.question, True, "\n".join(lines), cites.list, [], list(ctx.concepts))
+
+    def explain(self, ctx: Context, hits: list[Hit], cites: CitationList, *, max_sentences: int) -> list[str]:
+        """The best-supported sentences of the retrieved passages, each with its citation."""
+        terms = passages.terms(ctx.question)
+        if self.topics is not None:
+            for c in ctx.concepts:
+                terms |= passages.terms(self.topics.get(c).name)
+        scored: list[tuple[float, int, str, Hit]] = []
+        for rank, hit in enumerate(hits[:6]):
+            if hit.chunk.kind == "catalog":
+                continue
+            for sent in passages.sentences(hit.chunk.text):
+                words = passages.terms(sent)
+                if not words:
+                    continue
+                overlap = len(words & terms) / (len(terms) or 1)
+                score = overlap + (hit.dense or 0.0) * 0.5 - rank * 0.02 + section_bias(hit.chunk.section)
+                scored.append((score, rank, sent, hit))
+        scored.sort(key=lambda t: (-t[0], t[1]))
+        chosen: list[str] = []
+        used_chunks: set[int | None] = set()
+        for score, _, sent, hit in scored:
+            if len(chosen) >= max_sentences or score <= 0:
+                break
+            if hit.chunk.id in used_chunks and len(scored) > max_sentences:
+                continue
+            n = cites.add_chunk(hit.chunk, hit.dense if hit.dense is not None else hit.score)
+            used_chunks.add(hit.chunk.id)
+            chosen.append(f"- {sent} [{n}]")
+        if not chosen:
+            return []
+        names = self.names(ctx.concepts)
+        head = f"Here is what the materials say about {names}:" if names else "Here is what the materials say:"
+        return [head, *chosen]
+
+    def names(self, concepts: list[str]) -> str:
+        if self.topics is None or not concepts:
+            return ""
+        return ", ".join(f"**{self.topics.get(c).name}**" for c in concepts[:3])
+
+    def more_resources(self, ctx: Context, cites: CitationList) -> list[str]:
+        lines = []
+        listed: set[int] = set()
+        for concept in ctx.concepts[:2]:
+            for res, part in pick_resources(concept, ctx, set(), 2, self.catalog, self.lookups):
+                n = cites.add_resource(concept, res, part)
+                if n not in listed:
+                    listed.add(n)
+                    lines.append(f"- {label(res, part)} [{n}]")
+        if not ctx.concepts and ctx.resources and self.catalog is not None:
+            for rid in sorted(ctx.resources):
+                res = self.catalog.resource_of(rid)
+                n = cites.add_catalog(res, None)
+                lines.append(f"- {res.title}: {res.description} [{n}]")
+        return lines
+
+    def study_path(self, ctx: Context, cites: CitationList) -> tuple[list[StudyStep], list[str]]:
+        assert self.topics is not None
+        level, targets, planned = study_path(ctx, self.topics, self.catalog, self.lookups)
+        names = self.names(targets).replace("**", "")
+        lines = [f"**Study path for {names}** (level: {level}; {len(planned)} steps, in order):", ""]
+        steps: list[StudyStep] = []
+        for i, step in enumerate(planned, start=1):
+            numbers = []
+            refs = []
+            for res, part in step.picks:
+                n = cites.add_resource(step.concept, res, part)
+                numbers.append(n)
+                refs.append(f"{label(res, part)} [{n}]")
+            steps.append(StudyStep(step.concept, step.why, numbers))
+            where = "; ".join(refs) if refs else "no resource in the catalog yet"
+            lines.append(f"{i}. **{self.topics.get(step.concept).name}** — {step.why}\n   Study: {where}")
+        return steps, lines

@@ -1,0 +1,157 @@
+"""The tutor: question (+ conversation) -> understanding -> retrieval -> a cited answer (-> an LLM's wording).
+
+"What should I study for X?" gets an ordered study path, each step with one to three specific
+resources; other questions get a short explanation from the best-supported retrieved sentences,
+then resources. Ablations (retrieval mode, the topic graph) are arguments of each call, so one
+shared Tutor serves concurrent callers with different settings.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mathtutor.retrieval import MODES, HybridRetriever
+from mathtutor.settings import Settings, get_settings
+from mathtutor.tutor import passages
+from mathtutor.tutor.compose import Composer
+from mathtutor.tutor.plan import IndexLookups
+from mathtutor.tutor.understand import (
+    QuestionError,
+    check_history,
+    check_level,
+    check_question,
+    common_names,
+    understand,
+)
+from mathtutor.types import Answer, Context, Filters, Hit
+
+if TYPE_CHECKING:
+    from mathtutor.index.store import IndexStore
+    from mathtutor.knowledge.catalog import Catalog
+    from mathtutor.knowledge.topics import TopicGraph
+
+
+class Tutor:
+    """Answers questions over one index with the catalog and topic graph. Thread-safe: no per-call state."""
+
+    def __init__(
+        self, settings: Settings, store: IndexStore, embedder: Any, catalog: Catalog | None, topics: TopicGraph | None
+    ):
+        self.settings = settings
+        self.store = store
+        self.embedder = embedder
+        self.catalog = catalog
+        self.topics = topics
+        self.retriever = HybridRetriever(store, embedder, catalog, topics)
+        self.lookups = IndexLookups.build(store, embedder, topics, settings.embedding_dim)
+        self.composer = Composer(settings, catalog, topics, self.lookups)
+        self.common_names = common_names(topics)
+        _ = embedder.model  # load the model now, not during the first question
+
+    @classmethod
+    def open(cls, index_dir: str | Path | None = None, *, embedder: Any = None, **overrides: Any) -> Tutor:
+        """Open the index (default: settings.index_dir) with the catalog and topic graph."""
+        from mathtutor.index.store import IndexStore
+        from mathtutor.knowledge.catalog import load_catalog
+        from mathtutor.knowledge.topics import load_topics
+
+        settings = get_settings(index_dir=Path(index_dir) if index_dir else None, **overrides)
+        store = IndexStore.open(settings.index_dir, model=settings.embedding_model, dim=settings.embedding_dim)
+        if embedder is None:
+            from mathtutor.ingest.embedding import Embedder
+
+            # One torch thread: a short query gains nothing from two, and two threads waiting on each other
+            # on a busy 2-core machine doubled query-embedding latency (benchmarks/README.md).
+            embedder = Embedder(settings.model_copy(update={"torch_threads": settings.torch_threads or 1}))
+        catalog = load_catalog(settings.corpus_dir / "catalog.yaml")
+        topics = load_topics(settings.corpus_dir / "topics.yaml")
+        return cls(settings, store, embedder, catalog, topics)
+
+    def ask(
+        self,
+        question: str,
+        history: list[dict[str, str]] | None = None,
+        *,
+        level: str | None = None,
+        formats: set[str] | None = None,
+        backend: str | None = None,
+        mode: str = "hybrid",
+        use_graph: bool = True,
+    ) -> Answer:
+        """Answer ``question`` in the context of ``history``; the keywords are those of :meth:`stream`."""
+        answer: Answer | None = None
+        options = {"level": level, "formats": formats, "backend": backend, "mode": mode, "use_graph": use_graph}
+        for piece in self.stream(question, history, **options):
+            if isinstance(piece, Answer):
+                answer = piece
+        assert answer is not None
+        return answer
+
+    def stream(
+        self,
+        question: str,
+        history: list[dict[str, str]] | None = None,
+        *,
+        level: str | None = None,
+        formats: set[str] | None = None,
+        backend: str | None = None,
+        mode: str = "hybrid",
+        use_graph: bool = True,
+    ) -> Iterator[str | Answer]:
+        """Yield answer text as it is produced, then the final :class:`Answer`.
+
+        ``mode`` ("hybrid", "dense", "bm25") and ``use_graph`` are ablations for evaluations.
+        """
+        t0 = time.perf_counter()
+        q = check_question(question)
+        hist = check_history(history)
+        check_level(level)
+        if mode not in MODES:
+            raise QuestionError(f"mode must be one of {', '.join(MODES)}")
+        backend = backend or self.settings.backend
+        ctx = understand(
+            q,
+            hist,
+            level=level,
+            formats=formats,
+            topics=self.topics if use_graph else None,
+            catalog=self.catalog,
+            default_level=self.settings.level,
+            common=self.common_names,
+        )
+        hits = self.retrieve(ctx, mode)
+        t_retrieved = time.perf_counter()
+        draft = self.composer.compose(ctx, hits, mode)
+        draft.timings_ms["retrieve"] = round((t_retrieved - t0) * 1000, 2)
+        if backend != "extractive" and draft.in_scope:
+            from mathtutor.tutor.generate import generate
+
+            final = yield from generate(self.settings, ctx, draft, backend)
+        else:
+            yield from draft.answer.splitlines(keepends=True)
+            final = draft
+        t1 = time.perf_counter()
+        final.timings_ms["generate"] = round((t1 - t_retrieved) * 1000, 2)
+        final.timings_ms["total"] = round((t1 - t0) * 1000, 2)
+        yield final
+
+    def retrieve(self, ctx: Context, mode: str = "hybrid") -> list[Hit]:
+        """Passages for the question (restricted to the resources it is about, when there are any)."""
+        # format preferences steer which resources are recommended, not which passages explain
+        filters = Filters(resources=set(ctx.resources))
+        k = self.settings.top_k
+        hits = self.retriever.search(ctx.question, k=k, concepts=ctx.concepts, filters=filters or None, mode=mode)
+        if not hits and filters:
+            hits = self.retriever.search(ctx.question, k=k, concepts=ctx.concepts, mode=mode)
+        return [h for h in hits if passages.usable(h.chunk.text)]
+
+    def status(self) -> dict[str, Any]:
+        """What the tutor searches: for status lines in the UI and `index info`-like summaries."""
+        formats: dict[str, int] = {}
+        for rid in self.lookups.by_resource:
+            fmt = self.retriever.format_of(rid) or "other"
+            formats[fmt] = formats.get(fmt, 0) + 1
+        return {"chunks": len(self.store), "resources": len(self.lookups.by_resource), "formats": formats}

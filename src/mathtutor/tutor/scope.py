@@ -1,0 +1,40 @@
+"""The scope policy: does the index cover a question, and what to say when it does not.
+
+The bars are Settings fields (``in_scope_min_similarity``, ``in_scope_min_similarity_with_concept``;
+env ``MATHTUTOR_IN_SCOPE_MIN_SIMILARITY``...); settings.py records how they were measured.
+"""
+
+from __future__ import annotations
+
+from mathtutor.settings import Settings
+from mathtutor.types import Answer, Context, Hit
+
+OUT_OF_SCOPE_EXAMPLES = (
+    "linear algebra (vectors, eigenvalues, SVD, PCA), calculus and matrix calculus, "
+    "probability and statistics, optimization, information theory and the maths of neural networks"
+)
+
+
+def in_scope(ctx: Context, hits: list[Hit], settings: Settings, mode: str = "hybrid") -> bool:
+    """True when the retrieved passages (or the conversation, or a named resource) cover the question."""
+    dense = [h.dense for h in hits if h.dense is not None]
+    if ctx.concepts:
+        # Concepts carried from earlier turns ("and for a beginner?", "videos for that?") keep the
+        # conversation's topic: such elliptical questions match few passages on their own. A question
+        # that names a catalog resource is answered from the catalog even if few passages are indexed.
+        if ctx.followup or ctx.resources:
+            return True
+        return not dense or max(dense) >= settings.in_scope_min_similarity_with_concept
+    if not dense:  # BM25-only ablation: its scores do not separate on- from off-topic, so any hit counts
+        return bool(hits) and mode == "bm25"
+    return max(dense) >= settings.in_scope_min_similarity
+
+
+def out_of_scope(ctx: Context) -> Answer:
+    """A refusal that cites nothing and says what the tutor can help with."""
+    text = (
+        "The materials I have don't cover that question, so I won't guess. "
+        f'I can help with {OUT_OF_SCOPE_EXAMPLES}: for example, ask "What should I study for PCA?" '
+        'or "What is the chain rule used for in backpropagation?"'
+    )
+    return Answer(ctx.question, False, text, [], [], [])

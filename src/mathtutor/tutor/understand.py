@@ -1,0 +1,151 @@
+"""Understanding a question in its conversation: concepts, study-path intent, level, formats, named resources.
+
+The result is a :class:`~mathtutor.types.Context`. Elliptical follow-ups ("and for a beginner?",
+"videos for that?") carry the concepts of earlier turns; "it"/"that book" refers to the resource the
+previous answer cited first.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from mathtutor.types import Context
+
+if TYPE_CHECKING:
+    from mathtutor.knowledge.catalog import Catalog
+    from mathtutor.knowledge.names import CommonNames
+    from mathtutor.knowledge.topics import TopicGraph
+
+LEVELS = ("beginner", "practitioner", "researcher")
+MAX_QUESTION_CHARS = 2000
+
+PLAN = re.compile(
+    r"\b(what|which)\b.*\b(study|learn|know|read|watch|cover|need)\b"
+    r"|\bstudy (path|plan|guide)|\broad ?map\b|\blearning (path|plan)\b|\bprereq|\bprerequisite"
+    r"|\bhow (do|can|should|would) (i|you|one) (learn|study|get (into|started)|prepare|master)"
+    r"|\bwhere (do|should|can) i (start|begin)\b|\bwhat .*\bbefore\b"
+    r"|学什么|学习路线|学习路径|学习计划|需要.*(基础|先学|知识|学)|怎么学|如何学|先修|前置",
+    re.IGNORECASE,
+)
+FORMAT_HINTS = {
+    "video": re.compile(r"\bvideos?\b|youtube|\bwatch\b|\blectures?\b|视频|讲座", re.IGNORECASE),
+    "book": re.compile(r"\bbooks?\b|\bchapters?\b|\btextbooks?\b|\bpdf\b|\bread(ing)?\b|书|教材|章节", re.IGNORECASE),
+    "course": re.compile(r"\bcourses?\b|\bmooc\b|课程", re.IGNORECASE),
+    "interactive": re.compile(r"\binteractive\b|\bexercises?\b|\bpractice\b|交互|练习", re.IGNORECASE),
+}
+LEVEL_HINTS = {
+    "beginner": re.compile(
+        r"\bbeginner\b|\bnew to\b|\bno background\b|\bfrom scratch\b|\bnovice\b|新手|入门|零基础", re.IGNORECASE
+    ),
+    "researcher": re.compile(r"\bresearch(er)?\b|\brigorous\b|\bproofs?\b|\bphd\b|\bgraduate\b|研究", re.IGNORECASE),
+    "practitioner": re.compile(
+        r"\bpractitioner\b|\bengineer\b|\bdeveloper\b|\bin practice\b|工程师|实践", re.IGNORECASE
+    ),
+}
+REFERS_BACK = re.compile(
+    r"\b(it|that|this|those|them|the same)\b|\b(that|this|the) (book|course|series|channel|video|lecture|one)\b"
+    r"|它|这本|那本|这个|那个|这门|那门",
+    re.IGNORECASE,
+)
+_URL = re.compile(r"https?://[^\s)\]>]+")
+
+
+class QuestionError(ValueError):
+    """The question is empty, too long or not text."""
+
+
+def check_question(question: Any) -> str:
+    """The question with its whitespace collapsed; QuestionError when it is not usable text."""
+    if not isinstance(question, str):
+        raise QuestionError("the question must be text")
+    q = " ".join(question.split())
+    if not q:
+        raise QuestionError("the question is empty")
+    if len(q) > MAX_QUESTION_CHARS:
+        raise QuestionError(f"the question is {len(q)} characters long; the limit is {MAX_QUESTION_CHARS}")
+    return q
+
+
+def check_history(history: Any) -> list[dict[str, str]]:
+    """Earlier turns as plain {'role', 'content'} dicts; QuestionError naming the first bad one."""
+    if history is None:
+        return []
+    if not isinstance(history, list):
+        raise QuestionError("history must be a list of {'role', 'content'} messages")
+    out = []
+    for i, msg in enumerate(history):
+        if (
+            not isinstance(msg, dict)
+            or msg.get("role") not in ("user", "assistant")
+            or not isinstance(msg.get("content"), str)
+        ):
+            raise QuestionError(f"history[{i}] must be {{'role': 'user'|'assistant', 'content': str}}")
+        out.append({"role": msg["role"], "content": msg["content"]})
+    return out
+
+
+def check_level(level: str | None) -> str | None:
+    if level is not None and level not in LEVELS:
+        raise QuestionError(f"level must be one of {', '.join(LEVELS)}")
+    return level
+
+
+def understand(
+    q: str,
+    history: list[dict[str, str]],
+    *,
+    level: str | None,
+    formats: set[str] | None,
+    topics: TopicGraph | None,
+    catalog: Catalog | None,
+    default_level: str | None = None,
+    common: CommonNames | None = None,
+) -> Context:
+    """What ``q`` asks, read in the light of ``history``. ``topics`` None: no concepts (the no-graph ablation).
+
+    ``common`` (see :func:`common_names`) keeps subject names that are also catalog titles from naming
+    a resource; without it every title does.
+    """
+    concepts = topics.detect(q) if topics is not None else []
+    plan = bool(PLAN.search(q))
+    wanted = set(formats or ()) | {f for f, rx in FORMAT_HINTS.items() if rx.search(q)}
+    if level is None:
+        level = next((lv for lv, rx in LEVEL_HINTS.items() if rx.search(q)), None) or default_level
+    named = catalog.names_in(q, common) if catalog is not None else set()
+    ctx = Context(q, concepts, plan, wanted, level, named)
+    previous_users = [m["content"] for m in history if m["role"] == "user"]
+    previous_answer = next((m["content"] for m in reversed(history) if m["role"] == "assistant"), "")
+    if history and topics is not None:
+        if not concepts:
+            for text in reversed(previous_users):
+                carried = topics.detect(text)
+                if carried:
+                    ctx.concepts, ctx.followup = carried, True
+                    ctx.plan = plan or bool(PLAN.search(text))
+                    break
+        if not named and REFERS_BACK.search(q):
+            cited = resources_in(previous_answer, catalog)
+            if cited:
+                ctx.resources = {cited[0]}
+                ctx.followup = True
+    return ctx
+
+
+def common_names(topics: TopicGraph | None) -> CommonNames | None:
+    """The topic graph's concept names and aliases: subjects, which no catalog title names on its own."""
+    from mathtutor.knowledge.names import CommonNames
+
+    return CommonNames.of(t for c in topics.concepts for t in c.terms) if topics is not None else None
+
+
+def resources_in(text: str, catalog: Catalog | None) -> list[str]:
+    """Catalog resources an earlier answer cited, in order of first mention (by URL)."""
+    if catalog is None or not text:
+        return []
+    out: list[str] = []
+    for url in _URL.findall(text):
+        m = catalog.match(url=url.rstrip(".,;"))
+        if m is not None and m.resource_id not in out:
+            out.append(m.resource_id)
+    return out

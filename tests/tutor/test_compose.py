@@ -1,0 +1,104 @@
+"""Composing answers: citation numbering, catalog citations, and study notes never cited by a server path."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import FakeEmbedder
+from mathtutor.knowledge.catalog import load_catalog
+from mathtutor.settings import PROJECT_ROOT
+from mathtutor.tutor.compose import CitationList, label, public_link, section_bias
+from mathtutor.types import Chunk
+
+NOTE = "file:///srv/app/corpus/notes/concepts/pca.md"
+
+
+def _chunk(url, resource_id="mathtutor-notes", id=1, **kw):
+    return Chunk("A passage about PCA. " * 3, "/srv/app/x.md", "markdown", "PCA — study note", 0, resource_id, url=url,
+                 id=id, **kw)  # fmt: skip
+
+
+def test_citations_are_numbered_once_per_passage_and_entry():
+    cites = CitationList()
+    catalog = load_catalog(PROJECT_ROOT / "corpus" / "catalog.yaml")
+    mml = catalog.resource_of("mml-book")
+    assert cites.add_chunk(_chunk("https://a.org/x", "mml-book", id=7), 0.51234) == 1
+    assert cites.add_catalog(mml, None) == 2
+    assert cites.add_chunk(_chunk("https://a.org/x", "mml-book", id=7), 0.9) == 1
+    assert cites.add_catalog(mml, None) == 2
+    first, second = cites.list
+    assert (first.n, first.score, first.url) == (1, 0.5123, "https://a.org/x")
+    assert (second.title, second.url, second.score) == ("Mathematics for Machine Learning", mml.url, 1.0)
+    part = mml.parts[1]
+    assert label(mml, part) == f"Mathematics for Machine Learning — {part.number} {part.title}"
+
+
+def test_section_bias_prefers_what_it_is_prose():
+    assert section_bias("PCA > What it is") == 0.25
+    assert section_bias("PCA > Where to learn it") == -0.25
+    assert section_bias("PCA > Worked example") == 0.0
+    assert section_bias(None) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("url", "base", "expected"),
+    [
+        (NOTE, None, "corpus/notes/concepts/pca.md"),  # an index built before notes had a web path
+        (NOTE, "http://127.0.0.1:7860", "http://127.0.0.1:7860/notes/pca"),
+        ("corpus/notes/concepts/pca.md", None, "corpus/notes/concepts/pca.md"),
+        ("corpus/notes/concepts/pca.md", "https://tutor.example.org/", "https://tutor.example.org/notes/pca"),
+    ],
+)
+def test_study_notes_are_cited_at_their_web_path_or_repository_path(url, base, expected):
+    cites = CitationList(base_url=base)
+    cites.add_chunk(_chunk(url), 0.5)
+    assert cites.list[0].url == expected
+    assert cites.list[0].title == "mathtutor study note: PCA"
+
+
+def test_guides_in_the_notes_folder_and_web_links_keep_their_kind():
+    guide = _chunk("file:///srv/app/corpus/notes/guides/learning-tracks.md", resource_id=None)
+    assert public_link(guide, "http://h:1") == "http://h:1/notes/learning-tracks"
+    web = _chunk("https://www.youtube.com/watch?v=x", "3b1b-neural-networks", start_s=65.0)
+    assert public_link(web, "http://h:1") == "https://www.youtube.com/watch?v=x&t=65s"
+    upload = _chunk("file:///srv/app/data/uploads/mine.md", resource_id=None)
+    assert public_link(upload) == "file:///srv/app/data/uploads/mine.md"  # not a note: the UI decides
+
+
+QUESTIONS = [
+    "What should I study for PCA?",
+    "What is an eigenvector of a symmetric matrix?",
+    "学习主成分分析需要什么数学基础？",
+    "How does backpropagation use the chain rule?",
+    "How should I use these resources, videos or books first?",
+    "What are the learning tracks for a beginner?",
+    "What is the capital of France?",
+]
+
+
+@pytest.mark.parametrize("public_url", [None, "http://127.0.0.1:7860"])
+def test_no_answer_shows_a_file_url_or_a_server_path(notes_index, public_url):
+    """Bug 2: notes were cited as file:///<server path>/corpus/notes/...; no answer may show a server path."""
+    from mathtutor.tutor import Tutor
+
+    tutor = Tutor.open(notes_index, embedder=FakeEmbedder(), public_url=public_url, in_scope_min_similarity=0.0)
+    stored = {c.url for c in tutor.store.iter_chunks()}
+    assert stored and all(u.startswith("corpus/notes/") for u in stored), stored  # portable: no path stored
+    roots = {str(PROJECT_ROOT), str(notes_index), str(Path.home()), "/tmp/", "file:"}
+    note_urls = []
+    for q in QUESTIONS:
+        for history in (None, [{"role": "user", "content": q}, {"role": "assistant", "content": "..."}]):
+            a = tutor.ask(q if history is None else "and for a beginner?", history)
+            text = json.dumps(a.to_dict(), ensure_ascii=False) + a.to_markdown()
+            assert not [r for r in roots if r in text], (q, [r for r in roots if r in text])
+            note_urls += [c.url for c in a.citations if c.resource_id == "mathtutor-notes" or "notes" in (c.url or "")]
+    assert note_urls
+    prefix = f"{public_url}/notes/" if public_url else "corpus/notes/"
+    assert all(u.startswith(prefix) for u in note_urls), note_urls
+    if public_url:
+        assert f"{public_url}/notes/pca" in note_urls and f"{public_url}/notes/learning-tracks" in note_urls
+    else:
+        assert "corpus/notes/concepts/pca.md" in note_urls

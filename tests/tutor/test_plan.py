@@ -1,0 +1,47 @@
+"""Study paths and resource picking: order, depth per level, formats, and the passage cited per step."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from mathtutor.tutor.plan import IndexLookups
+from mathtutor.types import Chunk
+
+
+class _Store:
+    def get_chunks(self, ids):
+        return [Chunk(f"passage {i}", "f.md", "markdown", "t", 0, resource_id="r", id=int(i)) for i in ids]
+
+
+def test_best_passage_takes_the_id_of_the_best_row_when_some_ids_have_no_vector():
+    """Bug 6: chunk 10 has no vector; the best of chunks 11 and 12 is 12, not the 2nd id of the unfiltered list."""
+    lookups = IndexLookups(
+        _Store(),
+        ids=np.array([11, 12]),
+        vectors=np.array([[0.0, 1.0], [1.0, 0.0]], dtype=np.float32),
+        row={11: 0, 12: 1},
+        by_resource={"r": [10, 11, 12]},
+        concept_vec={"c": np.array([1.0, 0.0], dtype=np.float32)},
+    )
+    chunk, score = lookups.best_passage("c", SimpleNamespace(id="r"), None)
+    assert chunk.id == 12 and score == pytest.approx(1.0)
+
+
+def test_best_passage_is_none_without_vectors_or_concept():
+    lookups = IndexLookups(_Store(), ids=np.zeros(0), vectors=np.zeros((0, 2)), by_resource={"r": [10]})
+    assert lookups.best_passage("c", SimpleNamespace(id="r"), None) is None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "q", ["What should I study for Bayesian inference?", "What should I study for neural networks?"]
+)
+def test_a_study_path_for_a_generic_title_cites_many_resources(tutor, q):
+    """Bug 1: a subject that is also a catalog title must not make every step cite that one resource."""
+    a = tutor.ask(q)
+    assert a.in_scope and len(a.study_path) >= 5
+    cited = {c.resource_id for c in a.citations}
+    assert len(cited) >= 4, cited

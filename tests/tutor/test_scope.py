@@ -1,0 +1,56 @@
+"""The scope gate: measured bars from Settings, concepts lower the bar, follow-ups and named resources pass."""
+
+from __future__ import annotations
+
+import pytest
+
+from mathtutor.settings import Settings
+from mathtutor.tutor.scope import in_scope, out_of_scope
+from mathtutor.types import Chunk, Context, Hit
+
+
+def _hit(dense: float | None) -> Hit:
+    return Hit(Chunk("text", "f", "markdown", "t", 0), 0.01, dense)
+
+
+def _ctx(concepts=(), followup=False, resources=()) -> Context:
+    return Context("q", list(concepts), False, set(), None, set(resources), followup)
+
+
+@pytest.mark.parametrize(
+    ("concepts", "best", "expected"),
+    [((), 0.41, True), ((), 0.39, False), (("svd",), 0.37, True), (("svd",), 0.35, False)],
+)
+def test_bars_with_and_without_a_concept(concepts, best, expected):
+    hits = [_hit(0.1), _hit(best)]
+    assert in_scope(_ctx(concepts), hits, Settings()) is expected
+
+
+def test_bars_come_from_settings_and_the_environment(monkeypatch):
+    monkeypatch.setenv("MATHTUTOR_IN_SCOPE_MIN_SIMILARITY", "0.5")
+    monkeypatch.setenv("MATHTUTOR_IN_SCOPE_MIN_SIMILARITY_WITH_CONCEPT", "0.45")
+    settings = Settings()
+    assert (settings.in_scope_min_similarity, settings.in_scope_min_similarity_with_concept) == (0.5, 0.45)
+    assert not in_scope(_ctx(), [_hit(0.45)], settings)
+    assert not in_scope(_ctx(["svd"]), [_hit(0.44)], settings)
+    assert in_scope(_ctx(["svd"]), [_hit(0.46)], settings)
+
+
+def test_followups_and_named_resources_with_a_concept_are_in_scope_without_passages():
+    assert in_scope(_ctx(["pca"], followup=True), [_hit(0.05)], Settings())
+    assert in_scope(_ctx(["pca"], resources=["mml-book"]), [_hit(0.05)], Settings())
+    assert not in_scope(_ctx([], resources=["mml-book"]), [_hit(0.05)], Settings())
+
+
+def test_bm25_only_hits_count_only_in_the_bm25_ablation():
+    hits = [_hit(None)]
+    assert in_scope(_ctx(), hits, Settings(), mode="bm25")
+    assert not in_scope(_ctx(), hits, Settings(), mode="hybrid")
+    assert not in_scope(_ctx(), [], Settings(), mode="bm25")
+
+
+def test_out_of_scope_answer_cites_nothing_and_suggests_questions():
+    a = out_of_scope(_ctx(["pca"]))
+    assert not a.in_scope and a.citations == [] and a.study_path == [] and a.concepts == []
+    assert a.answer.startswith("The materials I have don't cover that question, so I won't guess.")
+    assert '"What should I study for PCA?"' in a.answer
