@@ -85,7 +85,7 @@ def test_local_backend_streams_for_real_and_loads_the_model_once(base_settings: 
 
     again = llm.get_chat_model(base_settings, "local")
     assert_real_answer(collect(again))
-    assert len(llm._LLAMA_CACHE) == 1
+    assert len(llm.LLAMA_CACHE) == 1
     assert again._loaded is model._loaded
     assert model._loaded.n_ctx == 2048
 
@@ -109,13 +109,14 @@ def test_local_prompt_longer_than_the_context_is_a_readable_error(base_settings:
         list(llm.stream_chat(model, too_long, timeout_s=30))
 
 
-def test_missing_gguf_is_unavailable_and_names_the_path(tmp_path: Path) -> None:
+def test_missing_gguf_is_unavailable_and_names_the_file_but_not_the_server_folder(tmp_path: Path) -> None:
     missing = tmp_path / "no-such-model.gguf"
     settings = Settings(backend="local", llm_model_path=missing)
-    with pytest.raises(llm.BackendUnavailable, match=re.escape(str(missing))):
+    with pytest.raises(llm.BackendUnavailable, match=re.escape(missing.name)) as err:
         llm.get_chat_model(settings)
+    assert str(tmp_path) not in str(err.value)  # issue 15: no server path in anything a client sees
     status = llm.backend_status("local", settings)
-    assert not status.available and str(missing) in status.detail
+    assert not status.available and missing.name in status.detail and str(tmp_path) not in status.detail
 
 
 def test_corrupt_gguf_is_unavailable(tmp_path: Path) -> None:

@@ -76,7 +76,7 @@ class Settings(BaseSettings):
         description="sqlite:///... or postgresql+psycopg://...; default: sqlite at <data_dir>/learners.sqlite.",
     )
     secret_key: SecretStr | None = Field(
-        default=None, description="Signs practice states; default: a random key kept 0600 in data_dir."
+        default=None, repr=False, description="Signs practice states; default: a random key kept 0600 in data_dir."
     )
 
     # --- tutor

@@ -140,6 +140,9 @@ class Citation:
     locator: str
     snippet: str
     score: float
+    #: The cited passage's id in the index (None for a catalog-only citation): lets evals check the
+    #: page against the document without exposing where the file lives on the server.
+    chunk_id: int | None = None
 
 
 @dataclass(slots=True)

@@ -11,14 +11,15 @@ from __future__ import annotations
 import heapq
 import os
 import re
-import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from mathtutor.knowledge.aliases import SEP_CHARS, canonical, compile_detector, normalize
 
 __all__ = [
     "DEFAULT_TOPICS_PATH",
@@ -148,126 +149,10 @@ class Concept(BaseModel):
 
 
 # ---------------------------------------------------------------------------------------------
-# Text normalisation and the detection regex
+# Loading
 
 # The C loader is ~10x faster; fall back to the pure-Python one where libyaml is missing.
 _YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-_PUNCT_MAP = str.maketrans(
-    {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u02bc": "'",
-        "\u2010": "-",
-        "\u2011": "-",
-        "\u2012": "-",
-        "\u2013": "-",
-        "\u2014": "-",
-        "\u2212": "-",
-    }
-)
-_SEP_CHARS = re.compile(r"[\s\-_']+")
-_SEP_RE = r"[\s\-_']*"  # spaces, hyphens, underscores, apostrophes are interchangeable/optional
-_LATIN_BEFORE = r"(?<![a-z0-9])"
-_LATIN_AFTER = r"(?![a-z0-9])"
-_PLURAL = r"(?:e?s)?"
-_SEP = "\x00sep"  # trie key for an optional separator run
-_END = "\x00end"  # trie key marking the end of a term (value: the end-of-term pattern)
-
-
-def _normalize(text: str) -> str:
-    """Case-fold, fold full-width forms and strip accents, so "Naïve" and "naive" compare equal."""
-    if not text.isascii():
-        text = unicodedata.normalize("NFKD", text)
-        text = "".join(c for c in text if not unicodedata.combining(c))
-        text = unicodedata.normalize("NFKC", text).translate(_PUNCT_MAP)
-    return text.casefold()
-
-
-def _canonical(text: str) -> str:
-    """Identity key of an alias: normalised, separators removed ("Back-Prop" == "backprop")."""
-    return _SEP_CHARS.sub("", _normalize(text))
-
-
-def _is_cjk(char: str) -> bool:
-    code = ord(char)
-    return (
-        0x2E80 <= code <= 0x2FFF
-        or 0x3040 <= code <= 0x30FF
-        or 0x3400 <= code <= 0x4DBF
-        or 0x4E00 <= code <= 0x9FFF
-        or 0xF900 <= code <= 0xFAFF
-    )
-
-
-def _char_class(char: str) -> str:
-    if char.isascii() and char.isalnum():
-        return "word"
-    if _is_cjk(char):
-        return "cjk"
-    return "sym"
-
-
-def _units(term: str) -> list[str]:
-    """Split a normalised term into literal chars and optional-separator markers.
-
-    A separator slot goes wherever the term has a space/hyphen and wherever the script changes
-    (so "KL散度" also matches "KL 散度" and "Ax=b" matches "Ax = b").
-    """
-    units: list[str] = []
-    prev_class = ""
-    pending_sep = False
-    for char in term:
-        if _SEP_CHARS.fullmatch(char):
-            pending_sep = bool(units)
-            continue
-        cls = _char_class(char)
-        if units and (pending_sep or cls != prev_class or cls == "sym"):
-            units.append(_SEP)
-        units.append(char)
-        prev_class = cls
-        pending_sep = False
-    return units
-
-
-def _end_pattern(last_char: str) -> str:
-    """Latin terms end on a word boundary (plural s/es allowed); CJK terms match as substrings."""
-    if last_char.isascii() and last_char.isalpha():
-        return _PLURAL + _LATIN_AFTER
-    if last_char.isascii() and last_char.isdigit():
-        return _LATIN_AFTER
-    return ""
-
-
-def _trie_regex(node: Mapping[str, Any]) -> str:
-    """Render a trie as a regex whose greedy alternation prefers the longest term at a position."""
-    branches = [re.escape(key) + _trie_regex(child) for key, child in sorted(node.items()) if key not in (_SEP, _END)]
-    if _SEP in node:
-        branches.append(_SEP_RE + _trie_regex(node[_SEP]))
-    if _END in node:
-        branches.append(node[_END])  # last: only when nothing longer matches here
-    if len(branches) == 1:
-        return branches[0]
-    return "(?:" + "|".join(branches) + ")"
-
-
-def _compile_detector(terms: Iterable[str]) -> re.Pattern[str]:
-    latin: dict[str, Any] = {}
-    other: dict[str, Any] = {}
-    for term in terms:
-        units = _units(_normalize(term))
-        if not units:
-            continue
-        node = latin if _char_class(units[0]) == "word" else other
-        for unit in units:
-            node = node.setdefault(unit, {})
-        node[_END] = _end_pattern(units[-1])
-    parts = []
-    if latin:
-        parts.append(_LATIN_BEFORE + _trie_regex(latin))
-    if other:
-        parts.append(_trie_regex(other))
-    return re.compile("|".join(parts) if parts else r"(?!)")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -291,11 +176,11 @@ class TopicGraph:
         self._term_ids: dict[str, str | None] = {}
         for concept in self._concepts:
             for term in concept.terms:
-                self._term_ids.setdefault(_canonical(term), concept.id)
+                self._term_ids.setdefault(canonical(term), concept.id)
         for term in NON_CONCEPT_TERMS:
-            self._term_ids.setdefault(_canonical(term), None)
+            self._term_ids.setdefault(canonical(term), None)
         all_terms = [t for c in self._concepts for t in c.terms] + list(NON_CONCEPT_TERMS)
-        self._detector = _compile_detector(all_terms)
+        self._detector = compile_detector(all_terms)
 
     # -- basic access ---------------------------------------------------------------------------
 
@@ -332,7 +217,7 @@ class TopicGraph:
         """Map an exact id, name or alias (any case, spacing or hyphenation) to its concept id."""
         if term in self._by_id:
             return term
-        return self._term_ids.get(_canonical(term))
+        return self._term_ids.get(canonical(term))
 
     def dependents(self, concept_id: str) -> list[str]:
         """Concepts listing this one as a direct prerequisite, in file order (what it unlocks)."""
@@ -349,8 +234,8 @@ class TopicGraph:
         """
         found: list[str] = []
         seen: set[str] = set()
-        for match in self._detector.finditer(_normalize(text)):
-            cid = self._lookup(_SEP_CHARS.sub("", match.group()))
+        for match in self._detector.finditer(normalize(text)):
+            cid = self._lookup(SEP_CHARS.sub("", match.group()))
             if cid is not None and cid not in seen:
                 seen.add(cid)
                 found.append(cid)
@@ -466,7 +351,7 @@ def _validate(concepts: list[Concept], source: str) -> None:
     owner: dict[str, tuple[str, str]] = {}  # canonical term -> (concept id, term as written)
     for concept in concepts:
         for term in dict.fromkeys(concept.terms):
-            key = _canonical(term)
+            key = canonical(term)
             if not key:
                 errors.append(f"concept {concept.id!r} has an alias with no usable characters")
                 continue

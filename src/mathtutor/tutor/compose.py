@@ -60,6 +60,7 @@ class CitationList:
                     chunk.locator(),
                     passages.snippet(chunk.text),
                     round(float(score), 4),
+                    chunk.id,
                 )
             )
         return self._key[key]

