@@ -390,6 +390,7 @@ def build_app(
         end_session.__annotations__ = {"request": gr.Request, "return": None}
         demo.unload(end_session)
 
+    desk.uploaded = lambda: demo.upload_file_set  # what Gradio's upload route really received
     demo.queue(default_concurrency_limit=CHAT_CONCURRENCY, max_size=QUEUE_MAX_SIZE)
     demo.holder = holder  # type: ignore[attr-defined]
     demo.sessions = sessions  # type: ignore[attr-defined]

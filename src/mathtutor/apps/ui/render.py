@@ -24,7 +24,7 @@ from mathtutor.types import CITATION_MARKER
 if TYPE_CHECKING:
     from mathtutor.tutor.core import Tutor
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|!#~])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]|!#~])")
 _NOTE_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,120}$")
 NOTES_ROUTE = "/notes/"
 FILES_ROUTE = "/my-files/"
@@ -39,8 +39,8 @@ def escape_html(text: str) -> str:
 
 def md_text(text: str) -> str:
     """Untrusted text for markdown (labels, list items): HTML escaped, markdown syntax backslashed, one line."""
-    flat = " ".join(str(text).split())
-    return _MD_SPECIAL.sub(r"\\\1", flat.replace("&", "&amp;"))
+    flat = " ".join(str(text).split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", flat)
 
 
 def escape_answer(text: str) -> str:
@@ -161,7 +161,7 @@ def snippet_md(snippet: str) -> str:
     """A passage as quoted markdown: HTML and markdown syntax escaped, LaTeX left for the math renderer."""
     flat = " ".join(str(snippet).split())
     out = flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return re.sub(r"([\[\]`*_|!#])", r"\\\1", out)
+    return re.sub(r"([\[\]`*_|!#])", r"\\\1", out).replace("](", "]\\(")
 
 
 def render_sources(answer: Mapping[str, Any] | None, links: Links = NO_LINKS) -> str:

@@ -21,6 +21,7 @@ import threading
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,9 +49,13 @@ def upload_cache_dir() -> Path:
     return Path(get_upload_folder()).resolve()
 
 
-def check_origin(path: str | Path, cache_dir: Path) -> str | None:
-    """Why ``path`` is not a client's upload (None when it is): it must be a regular file at
-    ``<cache_dir>/<folder>/<name>`` after resolving symlinks, and not a symlink itself."""
+def check_origin(path: str | Path, cache_dir: Path, uploaded: AbstractSet[str] | None = None) -> str | None:
+    """Why ``path`` is not a client's upload (None when it is).
+
+    It must be a regular file at ``<cache_dir>/<folder>/<name>`` after resolving symlinks, not a symlink
+    itself, and (when ``uploaded`` is given: Gradio's ``Blocks.upload_file_set``, every path its upload
+    route handed out) one of the files a client really sent.
+    """
     p = Path(path)
     try:
         if p.is_symlink():
@@ -60,6 +65,8 @@ def check_origin(path: str | Path, cache_dir: Path) -> str | None:
         return "the upload could not be found; upload the file again"
     root = Path(cache_dir).resolve()
     if not real.is_relative_to(root) or len(real.relative_to(root).parts) != 2 or not real.is_file():
+        return NOT_UPLOADED
+    if uploaded is not None and str(p) not in uploaded and not any(Path(u).resolve() == real for u in uploaded):
         return NOT_UPLOADED
     return None
 
@@ -293,10 +300,17 @@ class UploadDesk:
     """The upload handler's work without Gradio: check each file's origin, type and size, then index it
     into the session's own collection."""
 
-    def __init__(self, holder: Any, sessions: Any, cache_dir: Callable[[], Path] = upload_cache_dir) -> None:
+    def __init__(
+        self,
+        holder: Any,
+        sessions: Any,
+        cache_dir: Callable[[], Path] = upload_cache_dir,
+        uploaded: Callable[[], AbstractSet[str]] | None = None,
+    ) -> None:
         self.holder = holder
         self.sessions = sessions
         self.cache_dir = cache_dir
+        self.uploaded = uploaded
 
     def add(self, key: str, files: Any, progress: Callable[[float, str], None] | None = None) -> UploadResult:
         report_progress = progress or (lambda fraction, desc: None)
@@ -309,13 +323,14 @@ class UploadDesk:
         budget = int(limits.upload_mb_per_session * 1e6) - col.size_bytes()
         room = limits.files_per_session - len(col.files())
         cache = self.cache_dir()
+        uploaded = self.uploaded() if self.uploaded is not None else None
         saved: list[tuple[str, Path]] = []
         rejected: list[str] = []
         existing = set(col.uploads_dir.glob("*/*"))
         for f in files:
             src = Path(f)
             shown = sanitize_filename(src.name)
-            reason = check_origin(src, cache) or check_upload(src, src.name, self.holder.max_upload_bytes)
+            reason = check_origin(src, cache, uploaded) or check_upload(src, src.name, self.holder.max_upload_bytes)
             if reason is None and src.stat().st_size > budget:
                 reason = f"your material would exceed {limits.upload_mb_per_session:g} MB; remove a file first"
             if reason is None and len(saved) >= room:
