@@ -331,7 +331,9 @@ def build_app(
                     upload_md = gr.Markdown("", elem_id="mt-upload-result", min_height=60)
                     mine_md = gr.Markdown(uploads_table([]), elem_id="mt-mine")
                     with gr.Row():
-                        mine_pick = gr.Dropdown([], label="Remove one of my files", elem_id="mt-mine-pick", scale=3)
+                        mine_pick = gr.Dropdown(
+                            [], label="Remove one of my files", elem_id="mt-mine-pick", scale=3, allow_custom_value=True
+                        )
                         remove_btn = gr.Button("Remove", elem_id="mt-remove", scale=1, min_width=90)
             with gr.Column(scale=2, min_width=320):
                 gr.Markdown("### Sources", elem_classes="mt-panel-title")
