@@ -168,11 +168,14 @@ def stream_turn(
             turn["answer"] = tidy_model_text(turn["answer"])
     if note:
         turn["answer"] = f"{note}\n\n{turn['answer']}"
-    own_text, own_cites = _own_material(collection, question, hist, lvl, fmts, len(turn["citations"]))
-    if own_cites:
+    shared_in_scope = turn["in_scope"]
+    offset = len(turn["citations"]) if shared_in_scope else 0
+    own_text, own_cites = _own_material(collection, question, hist, lvl, fmts, offset)
+    if own_cites and shared_in_scope:
         turn["answer"] = f"{turn['answer']}\n\n{own_text}"
         turn["citations"] = [*turn["citations"], *own_cites]
-        turn["in_scope"] = True
+    elif own_cites:  # only the learner's own material covers it: that alone is the answer
+        turn.update(answer=own_text, citations=own_cites, in_scope=True, study_path=[])
     turn["level"] = lvl or tutor.settings.level
     turn["display"] = render_answer(turn, links or Links(), fold_sources=True)
     yield turn["display"], turn
