@@ -82,7 +82,7 @@ def _ask(page, question: str) -> None:
     page.locator("#mt-input textarea").fill(question)
     page.locator("#mt-send").click()
     page.wait_for_function(
-        """n => {
+        r"""n => {
           const bots = document.querySelectorAll('#mt-chat .bot.message');
           const status = document.querySelector('#mt-status').innerText;
           return bots.length > n && /\d+ sources? ·/.test(status)
@@ -255,8 +255,9 @@ def _roman_pdf(path: Path) -> None:
     """Eight pages: front matter labelled i-iii, then 1-5; the phrase sits on physical page 6 (printed 3)."""
     import io
 
-    from conftest import make_pdf
     from pypdf import PdfReader, PdfWriter
+
+    from conftest import make_pdf
 
     pages = ["Title page", "Contents", "Preface", "Chapter one", "More of chapter one", ROMAN_PHRASE, "End", "Index"]
     writer = PdfWriter()

@@ -29,7 +29,7 @@ def _cite(n: int, url: str | None, title: str = "A book", locator: str = "p. 3",
 
 
 def _no_markup(out: str) -> None:
-    for raw in ("<img", "<a href=\"javascript", "<style", "](javascript", "onerror=alert(1)>"):
+    for raw in ("<img", '<a href="javascript', "<style", "](javascript", "onerror=alert(1)>"):
         assert raw not in out, (raw, out)
 
 
@@ -67,7 +67,7 @@ def test_study_path_html_and_export_escape_markup() -> None:
     }
     html_out = render_path_html([turn], None)
     _no_markup(html_out)
-    assert "href=\"javascript" not in html_out and "&lt;a href=&quot;javascript:alert(2)&quot;&gt;" in html_out
+    assert 'href="javascript' not in html_out and "&lt;a href=&quot;javascript:alert(2)&quot;&gt;" in html_out
     assert '<a href="https://ex.org/c" target="_blank" rel="noopener noreferrer">' in html_out
     assert "(whole resource)" in html_out  # a catalog citation says it opens the whole resource
     md = path_markdown([turn])

@@ -17,9 +17,9 @@ from types import SimpleNamespace
 
 import httpx
 import pytest
+
 from conftest import make_pdf, make_srt
 from llm_servers import free_port
-
 from mathtutor.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
