@@ -197,7 +197,7 @@ def test_learner_gets_a_study_path_with_sources_and_rates_it(server, browser, tm
 
     # the study path downloads as a markdown checklist
     with page.expect_download() as download:
-        page.locator("#mt-export").click()
+        page.locator("#mt-export a").click()
     exported = Path(download.value.path()).read_text(encoding="utf-8")
     assert download.value.suggested_filename.endswith(".md")
     assert "1. [ ] **" in exported and "Principal component analysis" in exported

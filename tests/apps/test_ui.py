@@ -194,16 +194,15 @@ def test_feedback_is_appended_as_jsonl(tmp_path: Path) -> None:
     assert rows[0]["question"] == "Q?" and rows[0]["citations"][0]["url"] == "https://x.org"
 
 
-def test_old_exports_are_pruned(tmp_path: Path) -> None:
-    from mathtutor.apps.ui.sessions import prune as _prune
+def test_exports_expire_and_cannot_be_guessed() -> None:
+    from mathtutor.apps.ui.sessions import Exports
 
-    old, new = tmp_path / "old", tmp_path / "new"
-    for folder in (old, new):
-        folder.mkdir()
-        (folder / "study-path.md").write_text("- [ ] x\n")
-    os.utime(old, (time.time() - 7200, time.time() - 7200))
-    _prune(tmp_path, max_age_s=3600)
-    assert not old.exists() and (new / "study-path.md").exists()
+    shelf = Exports(max_age_s=3600)
+    key = shelf.put("# My study path\n")
+    assert len(key) >= 24 and shelf.get(key) == "# My study path\n"
+    assert shelf.get("nope") is None
+    stale = Exports(max_age_s=0)
+    assert stale.get(stale.put("x")) is None
 
 
 def test_history_carries_the_sources_urls() -> None:

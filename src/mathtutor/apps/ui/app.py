@@ -10,9 +10,7 @@ only through the unguessable token in that session's answers). Gradio is importe
 from __future__ import annotations
 
 import os
-import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +21,7 @@ from mathtutor.apps.ui.render import (
     CSS,
     FILES_ROUTE,
     Links,
+    export_link,
     index_line,
     path_markdown,
     render_answer,
@@ -33,7 +32,7 @@ from mathtutor.apps.ui.render import (
     theme,
     uploads_table,
 )
-from mathtutor.apps.ui.sessions import Limits, Sessions, TutorHolder, default_data_dir, owner_key, prune
+from mathtutor.apps.ui.sessions import Exports, Limits, Sessions, TutorHolder, default_data_dir, owner_key
 from mathtutor.apps.ui.uploads import (
     ACCEPTED_TYPES,
     UploadDesk,
@@ -109,6 +108,7 @@ def build_app(
     def open_private(index_dir: Path) -> Tutor:
         return Tutor.open(index_dir, embedder=tutor.embedder, **base_overrides)
 
+    exports = Exports(EXPORT_MAX_AGE_S)
     sessions = Sessions(data / "private", tutor.settings, tutor.embedder, open_private)
     desk = UploadDesk(holder, sessions)
     base_links = Links(tutor.settings.corpus_dir / "notes")
@@ -173,16 +173,10 @@ def build_app(
             shown.append({"role": "assistant", "content": f"⚠️ {exc}"})
             yield shown, f"⚠️ {exc}", question, gr.skip(), gr.skip(), gr.skip(), turns
 
-    def export_button(turns: list[dict[str, Any]], links: Links) -> Any:
+    def export_button(turns: list[dict[str, Any]], links: Links) -> str:
         if not study_paths(turns):
-            return gr.DownloadButton(value=None, interactive=False)
-        root = Path(tempfile.gettempdir()) / "mathtutor-exports"
-        prune(root, max_age_s=EXPORT_MAX_AGE_S)
-        folder = root / uuid.uuid4().hex
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / "study-path.md"
-        path.write_text(path_markdown(turns, holder.tutor, links), encoding="utf-8")
-        return gr.DownloadButton(value=str(path), interactive=True)
+            return export_link(None)
+        return export_link(exports.put(path_markdown(turns, holder.tutor, links)))
 
     def on_like(turns: list[dict[str, Any]], data: gr.LikeData) -> str:
         index = data.index if isinstance(data.index, int) else data.index[0]
@@ -346,9 +340,7 @@ def build_app(
                 )
                 gr.Markdown("### Study path", elem_classes="mt-panel-title")
                 path_html = gr.HTML(render_path_html([], tutor), elem_id="mt-path", js_on_load=None, max_height=380)
-                export = gr.DownloadButton(
-                    "Export study path (.md)", value=None, interactive=False, size="sm", elem_id="mt-export"
-                )
+                export = gr.HTML(export_link(None), elem_id="mt-export")
 
         chat_outputs = [chatbot, status_md, msg, sources_md, path_html, export, turns_state]
         chat_inputs = [msg, turns_state, level, formats, backend_radio]
@@ -396,6 +388,7 @@ def build_app(
     demo.queue(default_concurrency_limit=CHAT_CONCURRENCY, max_size=QUEUE_MAX_SIZE)
     demo.holder = holder  # type: ignore[attr-defined]
     demo.sessions = sessions  # type: ignore[attr-defined]
+    demo.exports = exports  # type: ignore[attr-defined]
     demo.desk = desk  # type: ignore[attr-defined]
     return demo
 

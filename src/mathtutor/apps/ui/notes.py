@@ -94,6 +94,14 @@ def add_routes(demo: Any) -> None:
         media = "application/pdf" if path.suffix == ".pdf" else "text/plain; charset=utf-8"
         return FileResponse(path, media_type=media, headers={"X-Content-Type-Options": "nosniff"})
 
+    async def export(request: Any) -> Any:
+        text = demo.exports.get(request.path_params["key"])
+        if text is None:
+            return PlainTextResponse("This export has expired; export the study path again.", status_code=404)
+        headers = {"Content-Disposition": 'attachment; filename="study-path.md"'}
+        return PlainTextResponse(text, media_type="text/markdown; charset=utf-8", headers=headers)
+
     routes = demo.app.router.routes  # type: ignore[attr-defined]
     routes.insert(0, Route("/notes/{slug}", note, methods=["GET"]))
+    routes.insert(0, Route("/exports/{key}", export, methods=["GET"]))
     routes.insert(0, Route(FILES_ROUTE + "{token}/{rel:path}", my_file, methods=["GET"]))

@@ -293,6 +293,14 @@ def index_line(status: Mapping[str, Any]) -> str:
     return f"{status.get('chunks', 0):,} passages from {status.get('resources', 0)} resources ({', '.join(bits)})"
 
 
+def export_link(key: str | None) -> str:
+    """The export control: a download link to ``/exports/<key>``, or a greyed-out label before any study path."""
+    if key is None:
+        return '<span class="mt-export-off">Export study path (.md): ask for a study path first</span>'
+    href = f"/exports/{escape_html(key)}"
+    return f'<a class="mt-export-link" href="{href}" download="study-path.md">Export study path (.md)</a>'
+
+
 def uploads_table(names: list[str]) -> str:
     """The session's own uploads, listed for the learner (names escaped)."""
     if not names:
@@ -329,6 +337,8 @@ CSS = """
 .mt-path-q { font-weight: 600; margin: 0 0 0.3em 0; }
 .mt-empty { color: var(--body-text-color-subdued); }
 .mt-panel-title { font-weight: 600; margin: 0.2em 0; }
+.mt-export-off { color: var(--body-text-color-subdued); font-size: 0.9em; }
+.mt-export-link { font-weight: 600; }
 footer { display: none !important; }
 """
 

@@ -40,19 +40,6 @@ def default_data_dir() -> Path:
     return Path(env).expanduser() if env else PROJECT_ROOT / "data"
 
 
-def prune(root: Path, max_age_s: float) -> None:
-    """Remove the sub-folders of ``root`` older than ``max_age_s`` (exports nobody will download again)."""
-    if not root.is_dir():
-        return
-    cutoff = time.time() - max_age_s
-    for folder in root.iterdir():
-        try:
-            if folder.is_dir() and folder.stat().st_mtime < cutoff:
-                shutil.rmtree(folder, ignore_errors=True)
-        except OSError:
-            continue
-
-
 @dataclass(frozen=True)
 class Limits:
     """What one session may do; the server-wide cap on model generations (two cores: one at a time)."""
@@ -231,3 +218,30 @@ class TutorHolder:
             with open(self.feedback_file, "a", encoding="utf-8") as f:
                 f.write(line)
         return record
+
+
+class Exports:
+    """Exported study paths, kept in memory for a while under an unguessable id (served at /exports/<id>)."""
+
+    def __init__(self, max_age_s: float, max_items: int = 1000) -> None:
+        self.max_age_s = max_age_s
+        self.max_items = max_items
+        self._items: dict[str, tuple[float, str]] = {}
+        self._lock = threading.Lock()
+
+    def put(self, text: str) -> str:
+        key = secrets.token_urlsafe(18)
+        now = time.monotonic()
+        with self._lock:
+            self._items = {k: v for k, v in self._items.items() if now - v[0] < self.max_age_s}
+            while len(self._items) >= self.max_items:
+                self._items.pop(next(iter(self._items)))
+            self._items[key] = (now, text)
+        return key
+
+    def get(self, key: str) -> str | None:
+        with self._lock:
+            hit = self._items.get(key)
+        if hit is None or time.monotonic() - hit[0] >= self.max_age_s:
+            return None
+        return hit[1]

@@ -319,6 +319,7 @@ class UploadDesk:
         if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
             return UploadResult("❌ Not added: the request did not name uploaded files.", [], ["bad request"])
         limits = self.holder.limits
+        self.sessions.prune(limits.idle_session_s)
         col = self.sessions.get(key)
         budget = int(limits.upload_mb_per_session * 1e6) - col.size_bytes()
         room = limits.files_per_session - len(col.files())
