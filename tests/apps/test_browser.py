@@ -277,7 +277,9 @@ def test_links_land_where_they_say(server, browser, tmp_path: Path) -> None:
 
     def only_loopback(route) -> None:
         host = urlsplit(route.request.url).hostname or ""
-        if route.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
+        # chrome:// and chrome-extension:// are the browser's own PDF viewer, not the network
+        own = ("data:", "blob:", "chrome:", "chrome-extension:")
+        if route.request.url.startswith(own) or host in ("127.0.0.1", "localhost"):
             route.continue_()
         else:
             outside.append(route.request.url)
