@@ -58,7 +58,7 @@ PROGRESS_RECORDER = """
   window.__mtProgress = [];
   new MutationObserver(() => {
     const t = (document.querySelector('#mt-upload-result') || {}).innerText || '';
-    if (/Reading and embedding|Opening the updated index|Waiting for the index/.test(t)) window.__mtProgress.push(t);
+    if (/Reading and embedding/.test(t)) window.__mtProgress.push(t);
   }).observe(document.body, {subtree: true, childList: true, characterData: true});
 }
 """
@@ -82,10 +82,10 @@ def _ask(page, question: str) -> None:
     page.locator("#mt-input textarea").fill(question)
     page.locator("#mt-send").click()
     page.wait_for_function(
-        """n => {
+        r"""n => {
           const bots = document.querySelectorAll('#mt-chat .bot.message');
           const status = document.querySelector('#mt-status').innerText;
-          return bots.length > n && status.includes('sources ·')
+          return bots.length > n && /\d+ sources? ·/.test(status)
             && !bots[bots.length - 1].innerText.includes('Searching');
         }""",
         arg=before,
@@ -197,7 +197,7 @@ def test_learner_gets_a_study_path_with_sources_and_rates_it(server, browser, tm
 
     # the study path downloads as a markdown checklist
     with page.expect_download() as download:
-        page.locator("#mt-export").click()
+        page.locator("#mt-export a").click()
     exported = Path(download.value.path()).read_text(encoding="utf-8")
     assert download.value.suggested_filename.endswith(".md")
     assert "1. [ ] **" in exported and "Principal component analysis" in exported
@@ -229,13 +229,13 @@ def test_learner_gets_a_study_path_with_sources_and_rates_it(server, browser, tm
     page.locator("#mt-add-btn").click()
     page.wait_for_selector("#mt-upload-result:has-text('Added')", timeout=120_000)
     result = page.locator("#mt-upload-result").inner_text()
-    assert "Added Fourier_notes.md" in result
+    assert "Added Fourier_notes.md" in result and "Only you can see it" in result
     assert "Not added: setup.exe: .exe files are not accepted" in result
     assert page.evaluate("window.__mtProgress"), "no progress was shown while the file was added"
     _ask(page, "How does the fast Fourier transform work?")
     uploaded = page.locator("#mt-sources a", has_text="Fourier notes")
     uploaded.first.wait_for(timeout=15_000)
-    assert "/gradio_api/file=" in uploaded.first.get_attribute("href")  # served from the uploads folder
+    assert uploaded.first.get_attribute("href").startswith("/my-files/")  # this session's private link
 
     # a new chat starts from the examples again, with empty panels
     page.get_by_role("button", name="New chat").click()
@@ -245,4 +245,97 @@ def test_learner_gets_a_study_path_with_sources_and_rates_it(server, browser, tm
     assert page.locator("#mt-path ol.mt-checklist").count() == 0
 
     assert outside == [href], f"the page asked for outside resources: {outside}"
+    context.close()
+
+
+ROMAN_PHRASE = "The wobbleton identity says that a wobbleton matrix squared gives back the identity matrix."
+
+
+def _roman_pdf(path: Path) -> None:
+    """Eight pages: front matter labelled i-iii, then 1-5; the phrase sits on physical page 6 (printed 3)."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    from conftest import make_pdf
+
+    pages = ["Title page", "Contents", "Preface", "Chapter one", "More of chapter one", ROMAN_PHRASE, "End", "Index"]
+    writer = PdfWriter()
+    for page in PdfReader(io.BytesIO(make_pdf(pages))).pages:
+        writer.add_page(page)
+    writer.set_page_label(0, 2, style="/r")
+    writer.set_page_label(3, 7, style="/D")
+    with open(path, "wb") as f:
+        writer.write(f)
+    assert PdfReader(str(path)).page_labels == ["i", "ii", "iii", "1", "2", "3", "4", "5"]
+
+
+def test_links_land_where_they_say(server, browser, tmp_path: Path) -> None:
+    """A PDF page link opens its physical page (front matter numbered i-iii), a video its minute, a note renders."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    outside: list[str] = []
+
+    def only_loopback(route) -> None:
+        host = urlsplit(route.request.url).hostname or ""
+        # chrome:// and chrome-extension:// are the browser's own PDF viewer, not the network
+        own = ("data:", "blob:", "chrome:", "chrome-extension:")
+        if route.request.url.startswith(own) or host in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_loopback)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(server.url, wait_until="load")
+    page.wait_for_selector("#mt-chat")
+
+    pdf = tmp_path / "wobbleton.pdf"
+    _roman_pdf(pdf)
+    page.get_by_text("Add your own material").click()
+    page.locator("#mt-files input[type=file]").set_input_files([str(pdf)])
+    page.locator("#mt-files td.filename[aria-label='wobbleton.pdf']").wait_for()
+    page.locator("#mt-add-btn").click()
+    page.wait_for_selector("#mt-upload-result:has-text('Added')", timeout=120_000)
+    assert "wobbleton.pdf" in page.locator("#mt-mine").inner_text()
+
+    _ask(page, "What does the wobbleton identity say?")
+    answer = page.locator("#mt-chat .bot.message").last.inner_text()
+    assert answer.startswith("From your own material:") and "wobbleton matrix squared" in answer
+    link = page.locator("#mt-sources a", has_text="Wobbleton").first
+    link.wait_for(timeout=15_000)
+    href = link.get_attribute("href")
+    assert href.startswith("/my-files/") and href.endswith("/wobbleton.pdf#page=6"), href  # physical, not "3"
+    with context.expect_page() as new_tab:
+        link.click()
+    tab = new_tab.value
+    tab.wait_for_load_state()
+    assert urlsplit(tab.url).fragment == "page=6", tab.url
+    response = context.request.get(tab.url.split("#")[0])
+    assert response.status == 200 and response.headers["content-type"] == "application/pdf"
+    assert response.body().startswith(b"%PDF-")
+    tab.close()
+
+    # a video citation opens at its second; a catalog citation says it opens the whole resource
+    _ask(page, "In the talk on gradient descent, what does the learning rate control?")
+    video = page.locator("#mt-sources a[href*='youtu.be/TESTgd01']").first
+    video.wait_for(timeout=15_000)
+    assert "t=" in video.get_attribute("href") and video.get_attribute("href").endswith("s")
+    _ask(page, "What should I study for PCA?")
+    sources = page.locator("#mt-sources").inner_text()
+    assert "the whole resource" in sources
+
+    # a study note opens rendered, at /notes/<slug>
+    note = page.locator("#mt-sources a[href^='/notes/']").first
+    note.wait_for(timeout=15_000)
+    with context.expect_page() as new_tab:
+        note.click()
+    tab = new_tab.value
+    tab.wait_for_load_state()
+    assert urlsplit(tab.url).path.startswith("/notes/")
+    assert tab.locator("article.mt-note h1").count() == 1
+    assert "concept:" not in tab.locator("body").inner_text()
+    tab.close()
+    assert outside == [], outside
     context.close()

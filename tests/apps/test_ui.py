@@ -20,18 +20,17 @@ from types import SimpleNamespace
 
 import pytest
 
-from mathtutor.apps.ui.app import (
+from mathtutor.apps.ui.app import parse_auth
+from mathtutor.apps.ui.render import (
     Links,
-    TutorHolder,
-    check_upload,
     link_citations,
-    parse_auth,
     path_markdown,
     render_answer,
     render_sources,
-    sanitize_filename,
     search_status,
 )
+from mathtutor.apps.ui.sessions import TutorHolder
+from mathtutor.apps.ui.uploads import check_upload, sanitize_filename
 from mathtutor.settings import PROJECT_ROOT, Settings
 
 UPLOAD_DOC = """# Notes on the Vendrell trace rule
@@ -109,16 +108,21 @@ def test_check_upload_refuses_wrong_type_size_and_content(tmp_path: Path) -> Non
     assert "not UTF-8" in check_upload(latin1, latin1.name, 1_000_000)
 
 
-def test_links_serve_only_files_under_the_allowed_roots(tmp_path: Path) -> None:
-    uploads = tmp_path / "uploads"
-    links = Links([uploads])
+def test_links_never_show_a_server_path(tmp_path: Path) -> None:
+    uploads, notes = tmp_path / "uploads", tmp_path / "notes"
+    links = Links(notes, {uploads: "/my-files/TOKEN"})
     inside = (uploads / "ab" / "my notes.pdf").as_uri() + "#page=4"
-    assert links.href(inside) == f"/gradio_api/file={uploads / 'ab' / 'my%20notes.pdf'}#page=4"
+    assert links.href(inside) == "/my-files/TOKEN/ab/my%20notes.pdf#page=4"
+    assert links.href((uploads / "ab" / "x.pdf").as_uri() + "#page=4&evil=1") == "/my-files/TOKEN/ab/x.pdf"
+    assert links.href((notes / "concepts" / "pca.md").as_uri()) == "/notes/pca"
     assert links.href((tmp_path / "secret.txt").as_uri()) is None
     assert links.href((uploads / ".." / "secret.txt").as_uri()) is None  # no climbing out
     assert links.href("https://example.org/book.pdf#page=3") == "https://example.org/book.pdf#page=3"
+    assert links.href("/notes/pca") == "/notes/pca"
+    assert links.href("/notes/../etc") is None
     assert links.href("javascript:alert(1)") is None
-    assert Links().href("file:///anywhere/x.md") == "file:///anywhere/x.md"  # the API keeps URLs as they are
+    assert links.href("data:text/html,<b>x</b>") is None
+    assert Links().href("file:///anywhere/x.md") is None  # the API and exports get no server path either
 
 
 def test_citations_become_links_with_title_and_locator() -> None:
@@ -190,20 +194,19 @@ def test_feedback_is_appended_as_jsonl(tmp_path: Path) -> None:
     assert rows[0]["question"] == "Q?" and rows[0]["citations"][0]["url"] == "https://x.org"
 
 
-def test_old_exports_are_pruned(tmp_path: Path) -> None:
-    from mathtutor.apps.ui.app import _prune
+def test_exports_expire_and_cannot_be_guessed() -> None:
+    from mathtutor.apps.ui.sessions import Exports
 
-    old, new = tmp_path / "old", tmp_path / "new"
-    for folder in (old, new):
-        folder.mkdir()
-        (folder / "study-path.md").write_text("- [ ] x\n")
-    os.utime(old, (time.time() - 7200, time.time() - 7200))
-    _prune(tmp_path, max_age_s=3600)
-    assert not old.exists() and (new / "study-path.md").exists()
+    shelf = Exports(max_age_s=3600)
+    key = shelf.put("# My study path\n")
+    assert len(key) >= 24 and shelf.get(key) == "# My study path\n"
+    assert shelf.get("nope") is None
+    stale = Exports(max_age_s=0)
+    assert stale.get(stale.put("x")) is None
 
 
 def test_history_carries_the_sources_urls() -> None:
-    from mathtutor.apps.ui.app import _history
+    from mathtutor.apps.ui.chat import history as _history
 
     turn = {"question": "Q?", "answer": "See [1].", "citations": [_cite(1, "https://book.org/ch1.pdf#page=2")]}
     hist = _history([turn])
@@ -258,7 +261,8 @@ def test_chat_api_answers_with_citations(client) -> None:
     assert "**Sources**" in md
     links = re.findall(r"\[\\\[(\d+)\\\]\]\((\S+) \"([^\"]+)\"\)", md)  # [\[n\]](url "title, locator")
     assert len(links) >= 5
-    assert all(url.startswith(("https://", "http://", "corpus/notes/")) for _, url, _ in links)  # notes: links.note_url
+    assert all(url.startswith(("https://", "http://", "/notes/")) for _, url, _ in links), links
+    assert "file://" not in md and str(PROJECT_ROOT) not in md  # notes are linked at /notes/<slug>
     sources = re.findall(r"^- \*\*\\\[(\d+)\\\]\*\* \[", md, flags=re.M)
     assert sources and sources[0] == "1" and len(sources) >= len({n for n, _, _ in links})
     beginner = client.predict("What should I study for PCA?", "beginner", api_name="/chat")
@@ -283,55 +287,58 @@ def test_wrong_type_and_oversized_uploads_are_refused(client, ui_server, tmp_pat
     chunks = ui_server.holder.tutor.status()["chunks"]
     exe = tmp_path / "setup.exe"
     exe.write_bytes(b"MZ\x90\x00" * 100)
-    message, _ = client.predict([handle_file(str(exe))], api_name="/upload")
+    message, _, _ = client.predict([handle_file(str(exe))], api_name="/upload")
     assert "Not added: setup.exe: .exe files are not accepted" in message
 
     big = tmp_path / "huge notes.md"
     big.write_text("# Big\n\n" + "The gradient points uphill. " * 60_000, encoding="utf-8")  # ~1.7 MB
-    message, _ = client.predict([handle_file(str(big))], api_name="/upload")
+    message, _, _ = client.predict([handle_file(str(big))], api_name="/upload")
     assert "huge\\_notes.md: the file is 1.7 MB, over the 1 MB limit for uploads" in message
 
     fake = tmp_path / "paper.pdf"
     fake.write_text("not really a PDF")
-    message, _ = client.predict([handle_file(str(fake))], api_name="/upload")
+    message, _, _ = client.predict([handle_file(str(fake))], api_name="/upload")
     assert "paper.pdf: this is not a PDF" in message
 
     assert ui_server.holder.tutor.status()["chunks"] == chunks
-    assert not list((ui_server.data / "uploads").rglob("*.*"))  # nothing refused was kept
+    assert not list((ui_server.data / "private").rglob("*.*"))  # nothing refused was kept
 
 
 @pytest.mark.slow
-def test_good_upload_becomes_searchable_and_running_chats_keep_working(client, ui_server, tmp_path: Path) -> None:
-    from gradio_client import handle_file
+def test_good_upload_becomes_searchable_for_its_session_only(client, ui_server, tmp_path: Path) -> None:
+    from gradio_client import Client, handle_file
 
     question = "What is the Vendrell trace rule?"
     assert "Vendrell" not in client.predict(question, api_name="/chat")
 
     doc = tmp_path / "My notes (v2)!.md"
     doc.write_text(UPLOAD_DOC, encoding="utf-8")
-    before = ui_server.holder.tutor
-    chunks = before.status()["chunks"]
+    shared = ui_server.holder.tutor
+    chunks = shared.status()["chunks"]
     # a chat submitted together with the upload must finish normally
     chat_job = client.submit("What should I study for PCA?", api_name="/chat")
-    message, index_line = client.predict([handle_file(str(doc))], api_name="/upload")
+    message, mine, _ = client.predict([handle_file(str(doc))], api_name="/upload")
     assert "Added **My\\_notes\\_v2.md**" in message, message
+    assert "Only you can see it" in message and "My\\_notes\\_v2.md" in mine
     assert "Study path for Principal component analysis" in chat_job.result(timeout=120)
 
-    saved = list((ui_server.data / "uploads").glob("*/My_notes_v2.md"))
+    saved = list((ui_server.data / "private").glob("*/uploads/*/My_notes_v2.md"))
     assert len(saved) == 1 and saved[0].read_text(encoding="utf-8") == UPLOAD_DOC
-    after = ui_server.holder.tutor
-    assert after is not before and after.status()["chunks"] > chunks
-    assert f"{after.status()['chunks']:,} passages" in index_line
-    assert before.ask("What is a gradient?").citations  # the replaced tutor still answers
+    assert ui_server.holder.tutor is shared and shared.status()["chunks"] == chunks  # the shared index is untouched
 
     md = client.predict(question, api_name="/chat")
     assert "the trace of a square matrix equals the sum of its eigenvalues" in md
-    assert saved[0].resolve().as_uri() in md  # cited, with a link to the uploaded file
+    token = saved[0].parents[2].name
+    assert f"(/my-files/{token}/{saved[0].parent.name}/My_notes_v2.md" in md  # a link only this session holds
+    assert str(saved[0]) not in md and "file://" not in md
 
     # the same file again changes nothing
-    message, _ = client.predict([handle_file(str(doc))], api_name="/upload")
-    assert "already in the index" in message
-    assert ui_server.holder.tutor.status()["chunks"] == after.status()["chunks"]
+    message, _, _ = client.predict([handle_file(str(doc))], api_name="/upload")
+    assert "already in your material" in message
+
+    # another visitor never sees it
+    other = Client(ui_server.url, verbose=False, analytics_enabled=False, download_files=False)
+    assert "Vendrell" not in other.predict(question, api_name="/chat")
 
 
 @pytest.mark.slow

@@ -77,6 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--auth", metavar="USER:PASSWORD", help="require this username and password")
     p.add_argument("--backend", choices=["extractive", "local", "ollama", "openai"])
     p.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
+    p.add_argument(
+        "--insecure-public",
+        action="store_true",
+        help="allow a non-loopback --host without --auth (anyone on the network can use the tutor)",
+    )
 
     # --- eval (implemented in mathtutor.evals)
     p = sub.add_parser("eval", help="score the tutor on the offline eval set")
