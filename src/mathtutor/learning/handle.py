@@ -15,7 +15,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session as OrmSession
@@ -28,7 +28,20 @@ from mathtutor.learning.names import has_control
 from mathtutor.learning.portability import export_document, parse_export
 
 if TYPE_CHECKING:
-    from mathtutor.learning.store import LearnerStore
+    from contextlib import AbstractContextManager
+
+    from mathtutor.knowledge.topics import TopicGraph
+    from mathtutor.learning.bkt import BKTParams
+
+
+class StoreAccess(Protocol):
+    """What a handle needs from its store (the store creates handles, so it is not imported here)."""
+
+    graph: TopicGraph
+
+    def transaction(self, *, read: bool = False) -> AbstractContextManager[OrmSession]: ...
+
+    def params_for(self, concept: str) -> BKTParams: ...
 
 __all__ = ["ImportResult", "LearnerHandle", "RecordResult"]
 
@@ -64,7 +77,7 @@ class _Loaded(tracking.LearnerState):
 class LearnerHandle:
     """Read and change one learner's progress."""
 
-    def __init__(self, store: LearnerStore, learner_id: int, name: str) -> None:
+    def __init__(self, store: StoreAccess, learner_id: int, name: str) -> None:
         self._store = store
         self._id = learner_id
         self._name = name
