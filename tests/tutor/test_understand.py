@@ -4,18 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from mathtutor.inputs import check_history, check_level, check_question
 from mathtutor.knowledge.catalog import load_catalog
 from mathtutor.knowledge.topics import load_topics
 from mathtutor.settings import PROJECT_ROOT
-from mathtutor.tutor.understand import (
-    QuestionError,
-    check_history,
-    check_level,
-    check_question,
-    common_names,
-    resources_in,
-    understand,
-)
+from mathtutor.tutor.understand import QuestionError, common_names, resources_in, understand
 
 
 @pytest.fixture(scope="module")

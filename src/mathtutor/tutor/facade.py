@@ -13,19 +13,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mathtutor.inputs import check_history, check_level, check_question
 from mathtutor.retrieval import MODES, HybridRetriever
 from mathtutor.settings import Settings, get_settings
 from mathtutor.tutor import passages
 from mathtutor.tutor.compose import Composer
 from mathtutor.tutor.plan import IndexLookups
-from mathtutor.tutor.understand import (
-    QuestionError,
-    check_history,
-    check_level,
-    check_question,
-    common_names,
-    understand,
-)
+from mathtutor.tutor.understand import QuestionError, common_names, understand
 from mathtutor.types import Answer, Context, Filters, Hit
 
 if TYPE_CHECKING:

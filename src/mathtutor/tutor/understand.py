@@ -8,8 +8,9 @@ previous answer cited first.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from mathtutor.inputs import InputError
 from mathtutor.types import Context
 
 if TYPE_CHECKING:
@@ -51,44 +52,8 @@ REFERS_BACK = re.compile(
 _URL = re.compile(r"https?://[^\s)\]>]+")
 
 
-class QuestionError(ValueError):
-    """The question is empty, too long or not text."""
-
-
-def check_question(question: Any) -> str:
-    """The question with its whitespace collapsed; QuestionError when it is not usable text."""
-    if not isinstance(question, str):
-        raise QuestionError("the question must be text")
-    q = " ".join(question.split())
-    if not q:
-        raise QuestionError("the question is empty")
-    if len(q) > MAX_QUESTION_CHARS:
-        raise QuestionError(f"the question is {len(q)} characters long; the limit is {MAX_QUESTION_CHARS}")
-    return q
-
-
-def check_history(history: Any) -> list[dict[str, str]]:
-    """Earlier turns as plain {'role', 'content'} dicts; QuestionError naming the first bad one."""
-    if history is None:
-        return []
-    if not isinstance(history, list):
-        raise QuestionError("history must be a list of {'role', 'content'} messages")
-    out = []
-    for i, msg in enumerate(history):
-        if (
-            not isinstance(msg, dict)
-            or msg.get("role") not in ("user", "assistant")
-            or not isinstance(msg.get("content"), str)
-        ):
-            raise QuestionError(f"history[{i}] must be {{'role': 'user'|'assistant', 'content': str}}")
-        out.append({"role": msg["role"], "content": msg["content"]})
-    return out
-
-
-def check_level(level: str | None) -> str | None:
-    if level is not None and level not in LEVELS:
-        raise QuestionError(f"level must be one of {', '.join(LEVELS)}")
-    return level
+#: The tutor's name for a question it cannot take (the one check lives in :mod:`mathtutor.inputs`).
+QuestionError = InputError
 
 
 def understand(
