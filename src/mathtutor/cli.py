@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .settings import get_settings
+
+if TYPE_CHECKING:
+    from .ingest import IngestReport
 
 EXIT_OK, EXIT_FILES_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -92,31 +99,37 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         index_dir=args.index, chunk_tokens=args.chunk_tokens, chunk_overlap_tokens=args.overlap_tokens
     )
     report = ingest(args.paths, settings, prune=args.prune, progress=False if args.no_progress else None)
-    if args.json:
-        print(json.dumps(report.to_dict(), ensure_ascii=False))
-    else:
-        if report.noop:
-            print(f"Nothing to do: {report.files_unchanged} files unchanged ({report.chunks_total} chunks).")
-        else:
-            print(
-                f"Files: {report.files_seen} seen, {report.files_new} new, {report.files_changed} changed, "
-                f"{report.files_unchanged} unchanged, {report.files_removed} removed; {report.pages} pages.\n"
-                f"Chunks: +{report.chunks_added} -{report.chunks_removed}, {report.chunks_total} in the index "
-                f"({report.duplicates_dropped} duplicate passages dropped).\n"
-                f"Time: {report.seconds:.1f} s ({report.embed_seconds:.1f} s embedding, "
-                f"{report.chunks_per_second:.0f} chunks/s"
-                + (f", {report.embed_precision}" if report.embed_precision else "")
-                + ")."
-            )
-        if report.skipped:
-            print(f"Skipped {len(report.skipped)}:")
-            for issue in report.skipped:
-                print(f"  {issue.file}: {issue.reason}")
-        if report.errors:
-            print(f"Failed {len(report.errors)} (nothing already indexed was lost):", file=sys.stderr)
-            for issue in report.errors:
-                print(f"  {issue.file}: {issue.reason}", file=sys.stderr)
+    _print_ingest_report(report, args.json)
     return EXIT_OK if report.ok else EXIT_FILES_FAILED
+
+
+def _print_ingest_report(report: IngestReport, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False))
+        return
+    if report.noop:
+        print(f"Nothing to do: {report.files_unchanged} files unchanged ({report.chunks_total} chunks).")
+    else:
+        print(
+            f"Files: {report.files_seen} seen, {report.files_new} new, {report.files_changed} changed, "
+            f"{report.files_unchanged} unchanged, {report.files_removed} removed; {report.pages} pages.\n"
+            f"Chunks: +{report.chunks_added} -{report.chunks_removed}, {report.chunks_total} in the index "
+            f"({report.duplicates_dropped} duplicate passages dropped).\n"
+            f"Time: {report.seconds:.1f} s ({report.embed_seconds:.1f} s embedding, "
+            f"{report.chunks_per_second:.0f} chunks/s"
+            + (f", {report.embed_precision}" if report.embed_precision else "")
+            + ")."
+        )
+        if report.embed_summary:
+            print(f"Embedding: {report.embed_summary}.")
+    if report.skipped:
+        print(f"Skipped {len(report.skipped)}:")
+        for issue in report.skipped:
+            print(f"  {issue.file}: {issue.reason}")
+    if report.errors:
+        print(f"Failed {len(report.errors)} (nothing already indexed was lost):", file=sys.stderr)
+        for issue in report.errors:
+            print(f"  {issue.file}: {issue.reason}", file=sys.stderr)
 
 
 def _load_json_file(path: Path, what: str):
@@ -183,6 +196,19 @@ def _cmd_index_info(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a service stop, ``kill``) ends an ingest the way Ctrl-C does: cleanly, index untouched."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -193,7 +219,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         if args.command == "ingest":
-            return _cmd_ingest(args)
+            with _sigterm_as_interrupt():
+                return _cmd_ingest(args)
         if args.command == "index":
             return _cmd_index_info(args)
         if args.command == "ask":
