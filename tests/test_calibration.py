@@ -43,11 +43,13 @@ class FakeProbe:
     def _vecs(self, precision: str) -> np.ndarray:
         return self.int8_vectors if precision == "int8" else self.ref
 
-    def throughput(self, precision, threads):
+    def throughput(self, precision, threads, max_seconds):
+        assert max_seconds > 0
         self.calls.append(("throughput", precision, threads))
         return self.rates.get((precision, threads), 10.0), self._vecs(precision)
 
-    def latency_ms(self, precision, threads):
+    def latency_ms(self, precision, threads, max_seconds, give_up_ms):
+        assert max_seconds > 0
         self.calls.append(("latency", precision, threads))
         return self.latencies.get((precision, threads), 20.0)
 
@@ -112,6 +114,37 @@ def test_int8_is_kept_when_its_neighbours_stay_and_it_is_fastest():
     choice = calibrate_ingest(FakeProbe(rates), Constraints(), cores=2)
     assert (choice.precision, choice.processes, choice.threads) == ("int8", 1, 2)
     assert choice.notes["int8"].startswith("top-10 overlap with float32 1.000 (kept")
+
+
+class SlowProbe(FakeProbe):
+    """Every timing costs 4 s on a fake clock."""
+
+    def __init__(self):
+        super().__init__()
+        self.now = 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    def throughput(self, precision, threads, max_seconds):
+        self.now += 4.0
+        return super().throughput(precision, threads, max_seconds)
+
+    def latency_ms(self, precision, threads, max_seconds, give_up_ms):
+        self.now += 4.0
+        return super().latency_ms(precision, threads, max_seconds, give_up_ms)
+
+
+def test_calibration_stops_timing_when_its_budget_is_spent():
+    probe = SlowProbe()
+    choice = calibrate_ingest(probe, Constraints(), cores=2, timer=probe.clock, budget_s=6.0)
+    assert [c[1:] for c in probe.calls] == [("float32", 2), ("bfloat16", 2)]  # 0 s, 4 s; then 8 s > 6 s
+    assert choice.notes["int8 1x2"] == "skipped: calibration time budget spent"
+    assert choice.calibration_seconds == 8.0 and choice.precision == "float32"
+    probe = SlowProbe()
+    q = calibrate_query(probe, Constraints(processes=1), cores=2, timer=probe.clock, budget_s=3.0)
+    assert [c for c in probe.calls if c[0] == "latency"] == [("latency", "float32", 1)]
+    assert len(q.measured) == 1 and q.notes["float32 1x2"].startswith("skipped")
 
 
 def test_top_k_overlap_is_exact():

@@ -43,9 +43,15 @@ INT8_MIN_OVERLAP = 0.95
 NEIGHBOURS = 10
 #: N processes hold the model N times: they must be measured this much faster than one process.
 PROCESS_MARGIN = 1.15
-#: Ingest probes this many of the chunks being ingested (fewer: no calibration, nothing cached).
-INGEST_PROBE_TEXTS = 32
+#: Ingest probes this many of the chunks being ingested (fewer: no calibration, nothing cached),
+#: embedded in steps of INGEST_PROBE_STEP so a slow candidate can be cut short.
+INGEST_PROBE_TEXTS = 24
 MIN_INGEST_PROBE_TEXTS = 16
+INGEST_PROBE_STEP = 8
+#: Seconds of timing at most (plus one step of the slowest candidate): the whole calibration, ingest and
+#: queries, stays within 10 s on a quiet machine.
+INGEST_BUDGET_S = 6.0
+QUERY_BUDGET_S = 3.0
 #: Query latency: p50 of this many one-sentence encodes, after a few untimed ones.
 QUERY_TIMED = 20
 QUERY_WARMUP = 3
@@ -208,12 +214,14 @@ class Constraints:
 class Probe(Protocol):
     """Times the model under one candidate (tests inject fakes)."""
 
-    def throughput(self, precision: str, threads: int) -> tuple[float, np.ndarray]:
-        """Texts per second embedding the probe batch in this process, and the vectors it gave."""
+    def throughput(self, precision: str, threads: int, max_seconds: float) -> tuple[float, np.ndarray]:
+        """Texts per second embedding probe texts in this process (stopping after about ``max_seconds``,
+        at least one batch), and the vectors of the texts it embedded."""
         ...
 
-    def latency_ms(self, precision: str, threads: int) -> float:
-        """p50 milliseconds to embed one short query."""
+    def latency_ms(self, precision: str, threads: int, max_seconds: float, give_up_ms: float | None) -> float:
+        """p50 milliseconds to embed one short query (fewer samples once ``max_seconds`` or, after five,
+        a p50 above ``give_up_ms`` shows it cannot win)."""
         ...
 
     def vectors(self, precision: str) -> np.ndarray:
@@ -244,7 +252,12 @@ def top_k_overlap(ref: np.ndarray, test: np.ndarray, k: int = NEIGHBOURS, agains
 
 
 def _gate_int8(ref: np.ndarray, int8: np.ndarray, notes: dict[str, str], against: np.ndarray | None = None) -> bool:
-    overlap = top_k_overlap(ref, int8, against=against)
+    """Whether int8 keeps float32's neighbours (on the rows both embedded; a cut-short probe has fewer)."""
+    n = min(len(ref), len(int8))
+    if against is None and n < 8:
+        notes["int8"] = f"rejected: only {n} probe vectors to compare neighbours on"
+        return False
+    overlap = top_k_overlap(ref[:n], int8[:n], against=against)
     ok = overlap >= INT8_MIN_OVERLAP
     verdict = "kept" if ok else "rejected"
     notes["int8"] = f"top-{NEIGHBOURS} overlap with float32 {overlap:.3f} ({verdict}; needs >= {INT8_MIN_OVERLAP})"
@@ -262,27 +275,59 @@ def _ingest_layouts(c: Constraints, cores: int) -> list[tuple[int, int]]:
     return [(1, cores)] + ([(cores, 1)] if cores > 1 else [])
 
 
+class _Budget:
+    """Splits a time budget over the candidates still to time (each gets at least ``floor`` seconds)."""
+
+    def __init__(self, seconds: float, timer: Callable[[], float], floor: float = 0.25):
+        self.timer = timer
+        self.deadline = timer() + seconds
+        self.floor = floor
+
+    def share(self, candidates_left: int) -> float:
+        return max(self.floor, (self.deadline - self.timer()) / max(candidates_left, 1))
+
+    def spent(self) -> bool:
+        return self.timer() >= self.deadline
+
+
 def calibrate_ingest(
-    probe: Probe, c: Constraints, cores: int, timer: Callable[[], float] = time.perf_counter
+    probe: Probe,
+    c: Constraints,
+    cores: int,
+    timer: Callable[[], float] = time.perf_counter,
+    budget_s: float = INGEST_BUDGET_S,
 ) -> EmbedChoice:
-    """Fastest (precision, processes, threads) for bulk embedding, by chunks/s on the probe batch."""
+    """Fastest (precision, processes, threads) for bulk embedding, by chunks/s on the probe batch.
+
+    Precisions are compared in the first layout (in-process, N threads); only the winner is timed in
+    the others. Each candidate gets a share of ``budget_s``; float32 always runs, the rest are skipped
+    (and noted) once the budget is spent.
+    """
     t0 = timer()
+    budget = _Budget(budget_s, timer)
     layouts = _ingest_layouts(c, cores)
     precisions = [c.precision] if c.precision else list(PRECISIONS)
-    measured: dict[str, float] = {}
     notes: dict[str, str] = {}
     rate: dict[tuple[str, int], float] = {}  # (precision, threads) -> texts/s of one process
+    vecs: dict[tuple[str, int], np.ndarray] = {}
+    left = len(precisions) + len(layouts) - 1
 
     def one(p: str, threads: int) -> float | None:
+        nonlocal left
         if (p, threads) not in rate:
+            if rate and budget.spent():
+                notes[f"{p} 1x{threads}"] = "skipped: calibration time budget spent"
+                left -= 1
+                return None
             try:
-                rate[(p, threads)], vecs[(p, threads)] = probe.throughput(p, threads)
+                rate[(p, threads)], vecs[(p, threads)] = probe.throughput(p, threads, budget.share(left))
             except Exception as exc:  # e.g. no quantised engine for int8 on this CPU
                 notes[p] = f"failed: {type(exc).__name__}: {exc}"
                 return None
+            finally:
+                left -= 1
         return rate[(p, threads)]
 
-    vecs: dict[tuple[str, int], np.ndarray] = {}
     procs0, threads0 = layouts[0]
     for p in precisions:
         one(p, threads0)
@@ -292,17 +337,16 @@ def calibrate_ingest(
         ok.remove("int8")
     if not ok:
         raise RuntimeError(f"no embedding configuration ran: {notes}")
-    scores: dict[tuple[str, int, int], float] = {}
-    for p in ok:
-        scores[(p, procs0, threads0)] = procs0 * rate[(p, threads0)]
+    scores: dict[tuple[str, int, int], float] = {(p, procs0, threads0): procs0 * rate[(p, threads0)] for p in ok}
     best_p = max(ok, key=lambda p: scores[(p, procs0, threads0)])
     for procs, threads in layouts[1:]:
         r = one(best_p, threads)
         if r is not None:
             scores[(best_p, procs, threads)] = procs * r
-    for (p, procs, threads), s in scores.items():
+    measured: dict[str, float] = {}
+    for (p, procs, threads), score in scores.items():
         label = f"{p} {procs}x{threads}"
-        measured[label] = round(s, 1)
+        measured[label] = round(score, 1)
         if procs > 1 and c.processes is None:
             notes[label] = f"estimate: {procs} x the single-thread rate measured in one process"
 
@@ -320,12 +364,15 @@ def calibrate_query(
     cores: int,
     reference: np.ndarray | None = None,
     timer: Callable[[], float] = time.perf_counter,
+    budget_s: float = QUERY_BUDGET_S,
 ) -> EmbedChoice:
     """Lowest p50 latency for one short query over precision x {1, N} threads.
 
-    ``reference`` (an index's vectors) is where the int8 gate looks for neighbours, if given.
+    ``reference`` (an index's vectors) is where the int8 gate looks for neighbours, if given. A candidate
+    already 3x slower than the best so far stops being timed (its p50 cannot win).
     """
     t0 = timer()
+    budget = _Budget(budget_s, timer, floor=0.15)
     precisions = [c.precision] if c.precision else list(PRECISIONS)
     thread_options = [c.threads] if c.threads else sorted({1, cores})
     notes: dict[str, str] = {}
@@ -338,19 +385,25 @@ def calibrate_query(
             notes["int8"] = f"failed: {type(exc).__name__}: {exc}"
             precisions.remove("int8")
     measured: dict[str, float] = {}
-    for p in precisions:
-        for t in thread_options:
-            try:
-                measured[f"{p} 1x{t}"] = round(probe.latency_ms(p, t), 2)
-            except Exception as exc:
-                notes[p] = f"failed: {type(exc).__name__}: {exc}"
+    todo = [(p, t) for p in precisions for t in thread_options]
+    for i, (p, t) in enumerate(todo):
+        label = f"{p} 1x{t}"
+        if measured and budget.spent():
+            notes[label] = "skipped: calibration time budget spent"
+            continue
+        best = min(measured.values(), default=None)
+        try:
+            ms = probe.latency_ms(p, t, budget.share(len(todo) - i), None if best is None else 3 * best)
+        except Exception as exc:
+            notes[p] = f"failed: {type(exc).__name__}: {exc}"
+            continue
+        measured[label] = round(ms, 2)
     if not measured:
         raise RuntimeError(f"no embedding configuration ran: {notes}")
-    best = min(measured, key=lambda label: measured[label])
-    p, layout = best.split(" ")
-    return EmbedChoice(
-        "query", p, 1, int(layout.split("x")[1]), "measured", "ms", measured, notes, round(timer() - t0, 2)
-    )
+    best_label = min(measured, key=lambda label: measured[label])
+    p, layout = best_label.split(" ")
+    threads = int(layout.split("x")[1])
+    return EmbedChoice("query", p, 1, threads, "measured", "ms", measured, notes, round(timer() - t0, 2))
 
 
 class ModelProbe:
@@ -396,20 +449,28 @@ class ModelProbe:
         set_torch_threads(threads)
         return before
 
-    def throughput(self, precision: str, threads: int) -> tuple[float, np.ndarray]:
+    def throughput(self, precision: str, threads: int, max_seconds: float = 60.0) -> tuple[float, np.ndarray]:
         import torch
 
         before = self._with_threads(threads)
         try:
-            model = self._model_for(precision)
+            model = self._model_for(precision)  # int8: quantised here, before the clock starts
             encode(model, self.texts[:2], precision, self.batch_size)  # warm-up: kernels, thread pool
-            t = self.timer()
-            vectors = encode(model, self.texts, precision, self.batch_size)
-            return len(self.texts) / max(self.timer() - t, 1e-9), vectors
+            step = max(1, INGEST_PROBE_STEP)
+            parts, t = [], self.timer()
+            for at in range(0, len(self.texts), step):
+                parts.append(encode(model, self.texts[at : at + step], precision, self.batch_size))
+                if self.timer() - t > max_seconds:
+                    break
+            elapsed = max(self.timer() - t, 1e-9)
+            vectors = np.concatenate(parts)
+            return len(vectors) / elapsed, vectors
         finally:
             torch.set_num_threads(before)
 
-    def latency_ms(self, precision: str, threads: int) -> float:
+    def latency_ms(
+        self, precision: str, threads: int, max_seconds: float = 60.0, give_up_ms: float | None = None
+    ) -> float:
         import torch
 
         before = self._with_threads(threads)
@@ -417,11 +478,17 @@ class ModelProbe:
             model = self._model_for(precision)
             for q in self.queries[:QUERY_WARMUP]:
                 encode(model, [q], precision, 1)
-            times = []
+            times: list[float] = []
+            start = self.timer()
             for q in (self.queries * 2)[:QUERY_TIMED]:
                 t = self.timer()
                 encode(model, [q], precision, 1)
                 times.append((self.timer() - t) * 1000)
+                if len(times) >= 5 and (
+                    self.timer() - start > max_seconds
+                    or (give_up_ms is not None and statistics.median(times) > give_up_ms)
+                ):
+                    break
             return statistics.median(times)
         finally:
             torch.set_num_threads(before)
