@@ -47,7 +47,7 @@ PROCESS_MARGIN = 1.15
 #: embedded in steps of INGEST_PROBE_STEP so a slow candidate can be cut short.
 INGEST_PROBE_TEXTS = 24
 MIN_INGEST_PROBE_TEXTS = 16
-INGEST_PROBE_STEP = 8
+INGEST_PROBE_STEP = 4
 #: Seconds of timing at most (plus one step of the slowest candidate): the whole calibration, ingest and
 #: queries, stays within 10 s on a quiet machine.
 INGEST_BUDGET_S = 6.0
@@ -55,6 +55,9 @@ QUERY_BUDGET_S = 3.0
 #: Query latency: p50 of this many one-sentence encodes, after a few untimed ones.
 QUERY_TIMED = 20
 QUERY_WARMUP = 3
+#: Above this 1-minute load average per usable core, timings say more about the neighbours than about
+#: the candidates: the choice is used for this run but not cached (measured again next time).
+BUSY_LOAD_PER_CORE = 1.0
 #: CPU features that bear on the choice (recorded, never used to decide).
 RELEVANT_FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_tile", "amx_bf16", "amx_int8")
 
@@ -112,6 +115,14 @@ def cpu_info() -> dict[str, Any]:
     return {"cpu": model, "flags": [f for f in RELEVANT_FLAGS if f in flags]}
 
 
+def current_load() -> float | None:
+    """The 1-minute load average (None where the OS has none)."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):
+        return None
+
+
 def _version(dist: str) -> str:
     try:
         return metadata.version(dist)
@@ -147,13 +158,15 @@ class EmbedChoice:
     measured: dict[str, float] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
     calibration_seconds: float = 0.0
+    load_avg: float | None = None  # 1-minute load average when measuring started
 
     def describe(self) -> str:
         """One line for summaries, e.g. ``float32, 1 process x 2 threads (measured in 6.1 s)``."""
         procs = f"{self.processes} process{'es' if self.processes > 1 else ''}"
         threads = f"{self.threads} thread{'s' if self.threads > 1 else ''}"
+        busy = " on a busy machine, not cached" if "cache" in self.notes else ""
         how = {
-            "measured": f"measured in {self.calibration_seconds:.1f} s",
+            "measured": f"measured in {self.calibration_seconds:.1f} s{busy}",
             "cache": "measured earlier on this machine",
             "settings": "fixed by settings",
         }.get(self.source, self.notes.get("default", "not measured"))
@@ -178,6 +191,7 @@ class EmbedChoice:
                 measured={str(k): float(v) for k, v in dict(data.get("measured", {})).items()},
                 notes={str(k): str(v) for k, v in dict(data.get("notes", {})).items()},
                 calibration_seconds=float(data.get("calibration_seconds", 0.0)),
+                load_avg=None if data.get("load_avg") is None else float(data["load_avg"]),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"bad choice record ({exc})") from None
@@ -455,7 +469,7 @@ class ModelProbe:
         before = self._with_threads(threads)
         try:
             model = self._model_for(precision)  # int8: quantised here, before the clock starts
-            encode(model, self.texts[:2], precision, self.batch_size)  # warm-up: kernels, thread pool
+            encode(model, self.texts[:1], precision, self.batch_size)  # warm-up: kernels, thread pool
             step = max(1, INGEST_PROBE_STEP)
             parts, t = [], self.timer()
             for at in range(0, len(self.texts), step):
@@ -494,7 +508,13 @@ class ModelProbe:
             torch.set_num_threads(before)
 
     def vectors(self, precision: str) -> np.ndarray:
-        return encode(self._model_for(precision), self.queries, precision, self.batch_size)
+        import torch
+
+        before = self._with_threads(1)  # one thread: never slowed by waiting for a busy core
+        try:
+            return encode(self._model_for(precision), self.queries, precision, self.batch_size)
+        finally:
+            torch.set_num_threads(before)
 
     def close(self) -> None:
         self._int8 = None
@@ -610,12 +630,19 @@ class Tuner:
         )
 
     def measure(self, probe: Probe, reference: np.ndarray | None = None) -> EmbedChoice:
-        """Time the candidates with ``probe``, cache the winner and return it."""
+        """Time the candidates with ``probe`` and return the winner; cached unless the machine was busy."""
+        load = current_load()
         if self.purpose == "ingest":
             choice = calibrate_ingest(probe, self.constraints, self.cores)
         else:
             choice = calibrate_query(probe, self.constraints, self.cores, reference)
-        self.cache.put(self.slot, choice)
+        choice.load_avg = load
+        if load is not None and load > BUSY_LOAD_PER_CORE * self.cores:
+            choice.notes["cache"] = (
+                f"not cached: load average {load} on {self.cores} cores when measured; measured again next time"
+            )
+        else:
+            self.cache.put(self.slot, choice)
         return choice
 
 
