@@ -411,3 +411,49 @@ def test_first_ingest_measures_and_the_next_reuses(tmp_path, monkeypatch, capsys
     (folder / "extra.md").write_text("# Extra\n\nOne more note about the trace of a matrix.\n")
     assert main(["ingest", str(folder), "--index", str(index), "--no-progress"]) == 0
     assert "(measured earlier on this machine)" in capsys.readouterr().out
+
+
+_ORPHAN_SCRIPT = """
+import os, sys, time
+from concurrent.futures import ProcessPoolExecutor
+from mathtutor.workers import die_with_parent, safe_context
+
+if __name__ == "__main__":
+    import threading
+    threading.Thread(target=time.sleep, args=(60,), daemon=True).start()  # a threaded parent: no fork
+    pool = ProcessPoolExecutor(1, mp_context=safe_context(), initializer=die_with_parent, initargs=(os.getpid(),))
+    print(pool.submit(os.getpid).result(), flush=True)
+    time.sleep(60)
+"""
+
+
+def test_workers_die_with_their_parent(tmp_path):
+    """Without die_with_parent the worker outlives a SIGKILLed parent (checked: this test then fails)."""
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "parent.py"
+    script.write_text(_ORPHAN_SCRIPT)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[1] / "src"), *sys.path])}
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        worker = int(parent.stdout.readline())
+        os.kill(worker, 0)  # alive
+        parent.kill()  # SIGKILL: the parent runs no clean-up at all
+        parent.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                os.kill(worker, 0)
+            except ProcessLookupError:
+                break
+            with open(f"/proc/{worker}/stat") as fh:  # a zombie awaiting its reaper counts as gone
+                if fh.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    break
+            time.sleep(0.1)
+        else:
+            pytest.fail(f"worker {worker} outlived its parent")
+    finally:
+        if parent.poll() is None:
+            parent.kill()
