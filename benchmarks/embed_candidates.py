@@ -73,7 +73,7 @@ def main() -> int:
     vectors = {}
     for p in ("float32", "bfloat16", "int8"):
         for t in sorted({n, 1}, reverse=True):
-            rate, vectors[(p, t)] = probe.throughput(p, t)
+            rate, vectors[(p, t)] = probe.throughput(p, t, float("inf"))
             ingest[f"{p} 1 process x {t} threads"] = round(rate, 1)
             print(f"ingest {p} 1x{t}: {rate:.1f} chunks/s", flush=True)
     overlap_int8 = top_k_overlap(vectors[("float32", n)], vectors[("int8", n)])
@@ -92,7 +92,7 @@ def main() -> int:
     query: dict[str, float] = {}
     for p in ("float32", "bfloat16", "int8"):
         for t in sorted({1, n}):
-            query[f"{p} {t} thread(s)"] = round(probe.latency_ms(p, t), 2)
+            query[f"{p} {t} thread(s)"] = round(probe.latency_ms(p, t, float("inf")), 2)
             print(f"query {p} 1x{t}: p50 {query[f'{p} {t} thread(s)']} ms", flush=True)
     q32 = encode(probe._model_for("float32"), QUERY_PROBES, "float32", 64)
     q8 = encode(probe._model_for("int8"), QUERY_PROBES, "int8", 64)

@@ -352,14 +352,14 @@ def ingest(
         own_embedder = embedder is None
         parsed_iter = _ParseStream(todo, settings, resolver)  # parsing starts before torch loads
         tuner = choice = None
-        if own_embedder:
-            from .calibration import Tuner
-
-            tuner = Tuner(settings, "ingest")
-            choice = tuner.known()  # None: measured on the first batch of real chunks
-            embedder = _embedder_for(choice, settings)
-        t_load = time.perf_counter()
         try:
+            if own_embedder:
+                from .calibration import Tuner
+
+                tuner = Tuner(settings, "ingest")
+                choice = tuner.known()  # None: measured on the first batch of real chunks
+                embedder = _embedder_for(choice, settings)
+            t_load = time.perf_counter()
             _ = embedder.model  # load now (the parse worker is already running) so embed timings are pure
         except BaseException:
             parsed_iter.close()
