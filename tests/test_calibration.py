@@ -96,6 +96,24 @@ def test_processes_need_a_clear_margin_because_they_hold_the_model_twice():
     assert (above.precision, above.processes, above.threads) == ("float32", 2, 1)
 
 
+def test_on_a_busy_machine_one_thread_wins_and_precisions_are_timed_there():
+    rates = {("float32", 2): 2.5, ("float32", 1): 5.1, ("bfloat16", 1): 16.7, ("int8", 1): 15.1}
+    probe = FakeProbe(rates)
+    choice = calibrate_ingest(probe, Constraints(), cores=2)
+    assert [c[1:] for c in probe.calls] == [("float32", 2), ("float32", 1), ("bfloat16", 1), ("int8", 1)]
+    assert (choice.precision, choice.processes, choice.threads) == ("bfloat16", 2, 1)
+    assert choice.measured == {"float32 1x2": 2.5, "float32 2x1": 10.2, "bfloat16 2x1": 33.4, "int8 2x1": 30.2}
+
+
+def test_queries_time_thread_counts_first_then_precisions_at_the_better_one():
+    lat = {("float32", 1): 28.0, ("float32", 2): 373.0, ("bfloat16", 1): 22.0, ("int8", 1): 15.5}
+    probe = FakeProbe(latencies=lat)
+    choice = calibrate_query(probe, Constraints(processes=1), cores=2)
+    order = [c[1:] for c in probe.calls if c[0] == "latency"]
+    assert order[:4] == [("float32", 1), ("float32", 2), ("bfloat16", 1), ("int8", 1)]
+    assert (choice.precision, choice.threads) == ("int8", 1)
+
+
 def test_one_core_has_one_layout():
     probe = FakeProbe({("float32", 1): 9.0, ("bfloat16", 1): 12.0, ("int8", 1): 3.0})
     choice = calibrate_ingest(probe, Constraints(), cores=1)
@@ -144,7 +162,8 @@ class SlowProbe(FakeProbe):
 def test_calibration_stops_timing_when_its_budget_is_spent():
     probe = SlowProbe()
     choice = calibrate_ingest(probe, Constraints(), cores=2, timer=probe.clock, budget_s=6.0)
-    assert [c[1:] for c in probe.calls] == [("float32", 2), ("bfloat16", 2)]  # 0 s, 4 s; then 8 s > 6 s
+    assert [c[1:] for c in probe.calls] == [("float32", 2), ("float32", 1)]  # 0 s, 4 s; then 8 s > 6 s
+    assert choice.notes["bfloat16 1x2"] == "skipped: calibration time budget spent"
     assert choice.notes["int8 1x2"] == "skipped: calibration time budget spent"
     assert choice.calibration_seconds == 8.0 and choice.precision == "float32"
     probe = SlowProbe()

@@ -234,8 +234,8 @@ class Probe(Protocol):
         ...
 
     def latency_ms(self, precision: str, threads: int, max_seconds: float, give_up_ms: float | None) -> float:
-        """p50 milliseconds to embed one short query (fewer samples once ``max_seconds`` or, after five,
-        a p50 above ``give_up_ms`` shows it cannot win)."""
+        """p50 milliseconds to embed one short query (fewer samples once ``max_seconds`` are spent, or
+        once even the fastest run is above ``give_up_ms``: it cannot win)."""
         ...
 
     def vectors(self, precision: str) -> np.ndarray:
@@ -313,9 +313,9 @@ def calibrate_ingest(
 ) -> EmbedChoice:
     """Fastest (precision, processes, threads) for bulk embedding, by chunks/s on the probe batch.
 
-    Precisions are compared in the first layout (in-process, N threads); only the winner is timed in
-    the others. Each candidate gets a share of ``budget_s``; float32 always runs, the rest are skipped
-    (and noted) once the budget is spent.
+    The layouts are compared first, with float32 (or the fixed precision); the other precisions are
+    timed in the winning layout. Each candidate gets a share of ``budget_s``; the first always runs,
+    the rest are skipped (and noted) once the budget is spent.
     """
     t0 = timer()
     budget = _Budget(budget_s, timer)
@@ -342,31 +342,37 @@ def calibrate_ingest(
                 left -= 1
         return rate[(p, threads)]
 
-    procs0, threads0 = layouts[0]
-    for p in precisions:
-        one(p, threads0)
-    ok = [p for p in precisions if (p, threads0) in rate]
-    gate = "int8" in ok and "float32" in ok
-    if gate and not _gate_int8(vecs[("float32", threads0)], vecs[("int8", threads0)], notes):
-        ok.remove("int8")
-    if not ok:
+    # 1. the layout, with the first precision (float32 unless fixed): on a busy machine N threads wait for
+    #    each other and lose badly, so this comes first and the other precisions are timed in the winner
+    first = precisions[0]
+    for _, threads in layouts:
+        one(first, threads)
+    scores: dict[tuple[str, int, int], float] = {}
+    for procs, threads in layouts:
+        if (first, threads) in rate:
+            scores[(first, procs, threads)] = procs * rate[(first, threads)]
+    if not scores:
         raise RuntimeError(f"no embedding configuration ran: {notes}")
-    scores: dict[tuple[str, int, int], float] = {(p, procs0, threads0): procs0 * rate[(p, threads0)] for p in ok}
-    best_p = max(ok, key=lambda p: scores[(p, procs0, threads0)])
-    for procs, threads in layouts[1:]:
-        r = one(best_p, threads)
+
+    def merit(key: tuple[str, int, int]) -> float:
+        procs = key[1]
+        return scores[key] / (PROCESS_MARGIN if procs > 1 and c.processes is None else 1.0)
+
+    _, best_procs, best_threads = max(scores, key=merit)
+    # 2. the other precisions, in that layout
+    for p in precisions[1:]:
+        r = one(p, best_threads)
         if r is not None:
-            scores[(best_p, procs, threads)] = procs * r
+            scores[(p, best_procs, best_threads)] = best_procs * r
+    gate = first == "float32" and ("int8", best_threads) in rate
+    if gate and not _gate_int8(vecs[("float32", best_threads)], vecs[("int8", best_threads)], notes):
+        del scores[("int8", best_procs, best_threads)]
     measured: dict[str, float] = {}
     for (p, procs, threads), score in scores.items():
         label = f"{p} {procs}x{threads}"
         measured[label] = round(score, 1)
         if procs > 1 and c.processes is None:
             notes[label] = f"estimate: {procs} x the single-thread rate measured in one process"
-
-    def merit(key: tuple[str, int, int]) -> float:
-        procs = key[1]
-        return scores[key] / (PROCESS_MARGIN if procs > 1 and c.processes is None else 1.0)
 
     p, procs, threads = max(scores, key=merit)
     return EmbedChoice("ingest", p, procs, threads, "measured", "chunks/s", measured, notes, round(timer() - t0, 2))
@@ -399,19 +405,30 @@ def calibrate_query(
             notes["int8"] = f"failed: {type(exc).__name__}: {exc}"
             precisions.remove("int8")
     measured: dict[str, float] = {}
-    todo = [(p, t) for p in precisions for t in thread_options]
-    for i, (p, t) in enumerate(todo):
+    total = len(precisions) * len(thread_options)
+
+    def time_one(p: str, t: int) -> None:
         label = f"{p} 1x{t}"
+        if label in measured or label in notes:
+            return
         if measured and budget.spent():
             notes[label] = "skipped: calibration time budget spent"
-            continue
+            return
         best = min(measured.values(), default=None)
         try:
-            ms = probe.latency_ms(p, t, budget.share(len(todo) - i), None if best is None else 3 * best)
+            ms = probe.latency_ms(p, t, budget.share(total - len(measured)), None if best is None else 3 * best)
         except Exception as exc:
             notes[p] = f"failed: {type(exc).__name__}: {exc}"
-            continue
+            return
         measured[label] = round(ms, 2)
+
+    # thread counts first (with the first precision), then every precision at the better count, then the rest
+    for t in thread_options:
+        time_one(precisions[0], t)
+    by_threads = sorted(thread_options, key=lambda t: measured.get(f"{precisions[0]} 1x{t}", float("inf")))
+    for t in by_threads:
+        for p in precisions[1:]:
+            time_one(p, t)
     if not measured:
         raise RuntimeError(f"no embedding configuration ran: {notes}")
     best_label = min(measured, key=lambda label: measured[label])
@@ -498,10 +515,9 @@ class ModelProbe:
                 t = self.timer()
                 encode(model, [q], precision, 1)
                 times.append((self.timer() - t) * 1000)
-                if len(times) >= 5 and (
-                    self.timer() - start > max_seconds
-                    or (give_up_ms is not None and statistics.median(times) > give_up_ms)
-                ):
+                if give_up_ms is not None and len(times) >= 2 and min(times) > give_up_ms:
+                    break  # even its fastest run is far behind the best p50: it cannot win
+                if len(times) >= 5 and self.timer() - start > max_seconds:
                     break
             return statistics.median(times)
         finally:
