@@ -15,7 +15,10 @@
 ``--limit N`` runs both pipelines on the first N files of ``manifest.jsonl`` only (a quick check; our CLI
 is given those files explicitly) and keeps only the queries with a relevant file in that subset.
 
-The full run takes about 15 minutes and wants a quiet machine: every figure is wall-clock.
+The full run takes about 15 minutes and wants a quiet machine: every figure is wall-clock. The result
+records the CPU model and the flags that bear on the embedding choice, the usable cores, the load average
+at start and end, and the configuration calibration chose; a run starting above load 0.5 is labelled
+"loaded" (benchmarks/machine.py), never "quiet".
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from machine import finish_machine_info, machine_info, machine_line  # benchmarks/machine.py
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus-real"
@@ -298,6 +303,7 @@ def _rel(path: str, corpus: Path) -> str:
 
 def run_ours(corpus: Path, paths: list[Path], work: Path, queries: list[dict[str, Any]], env: dict[str, str]):
     from mathtutor.index.store import IndexStore, live_generation
+    from mathtutor.ingest.calibration import tune_query_embedder
     from mathtutor.ingest.chunking import embedding_text, load_token_counter
     from mathtutor.ingest.embedding import Embedder
     from mathtutor.settings import get_settings
@@ -326,9 +332,11 @@ def run_ours(corpus: Path, paths: list[Path], work: Path, queries: list[dict[str
 
         retrieved: list[list[str]] = []
         query_seconds = 0.0
+        query_choice = None
         if queries:
             embedder = Embedder(settings)
             _ = embedder.model  # load outside the query timing
+            query_choice = tune_query_embedder(embedder, settings)  # as Tutor.open configures it
             t = time.perf_counter()
             vectors = embedder.embed([c["q"] for c in queries])
             _, ids = store.search(vectors, K)
@@ -368,6 +376,9 @@ def run_ours(corpus: Path, paths: list[Path], work: Path, queries: list[dict[str
         "noop_within_target": bool(noop.get("noop")) and second.wall_seconds < NOOP_TARGET_SECONDS,
         "noop_peak_rss_mb": second.peak_rss_mb,
         "query_seconds": round(query_seconds, 3),
+        "embed_config": report.get("embed_config"),
+        "calibration_seconds": report.get("calibration_seconds"),
+        "query_embed_config": query_choice.to_dict() if query_choice is not None else None,
         "ingest_report": report,
     }
     return result, retrieved
@@ -433,6 +444,14 @@ def _fmt(v: Any, digits: int = 1) -> str:
     return str(v)
 
 
+def _describe(cfg: dict[str, Any]) -> str:
+    from mathtutor.ingest.calibration import EmbedChoice
+
+    choice = EmbedChoice.from_dict(cfg)
+    figures = "; ".join(f"{k} {v:g} {choice.unit}" for k, v in choice.measured.items())
+    return choice.describe() + (f" [{figures}]" if figures else "")
+
+
 def markdown(result: dict[str, Any]) -> str:
     ours, base = result["ours"], result.get("baseline")
     rows: list[tuple[str, Any, Any, Any]] = []
@@ -463,7 +482,11 @@ def markdown(result: dict[str, Any]) -> str:
     if q["queries"]:
         for m in ("hit@1", "hit@5", f"mrr@{K}"):
             row(f"{m} ({q['queries']} queries)", o=q["ours"][m], b=(q.get("baseline") or {}).get(m), digits=3)
-    lines = ["| | mathtutor | LangChain tutorial | baseline / ours |", "|---|---:|---:|---:|"]
+    lines = [machine_line(result["machine"]), ""]
+    cfg = ours.get("embed_config")
+    if cfg:
+        lines += [f"Embedding configuration chosen: {_describe(cfg)}.", ""]
+    lines += ["| | mathtutor | LangChain tutorial | baseline / ours |", "|---|---:|---:|---:|"]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
     if base:
         lines.append("")
@@ -477,26 +500,6 @@ def markdown(result: dict[str, Any]) -> str:
         lines += ["| query | ours | baseline |", "|---|---:|---:|"]
         lines += [f"| {p['q']} | {_fmt(p['ours_rank'])} | {_fmt(p['baseline_rank'])} |" for p in diff]
     return "\n".join(lines)
-
-
-def machine_info() -> dict[str, Any]:
-    import platform
-
-    info: dict[str, Any] = {"python": platform.python_version(), "platform": platform.platform()}
-    info["cpus"] = os.cpu_count()
-    with contextlib.suppress(OSError):
-        info["load_avg_at_start"] = [round(x, 2) for x in os.getloadavg()]
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                info["cpu"] = line.split(":", 1)[1].strip()
-                break
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                info["mem_gb"] = round(int(line.split()[1]) / 1024 / 1024, 1)
-    except OSError:
-        pass
-    return info
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -540,7 +543,7 @@ def main(argv: list[str] | None = None) -> int:
                 except BenchmarkError as exc:  # keep our figures: they took minutes to get
                     baseline_error = str(exc)
                     print(f"error: baseline failed, writing our figures only: {exc}", file=sys.stderr)
-            machine["load_avg_at_end"] = [round(x, 2) for x in os.getloadavg()]
+            finish_machine_info(machine)
         finally:
             shutil.rmtree(work, ignore_errors=True)
     except BenchmarkError as exc:

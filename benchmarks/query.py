@@ -2,14 +2,17 @@
 
     python benchmarks/query.py --index indexes/default --index /tmp/idx-real [--sizes 10000,100000,1000000]
 
-Figures are per-call wall times inside one warm process (the model is loaded once), p50/p95 over the
-query set (benchmarks/queries.jsonl plus study-plan questions). The synthetic part measures the whole
+Figures are per-call wall times inside one warm process (the model is loaded once, and configured for
+queries the way Tutor.open does it: calibration's cached choice), p50/p95 over the query set
+(benchmarks/queries.jsonl plus study-plan questions). The synthetic part measures the whole
 hybrid path a question takes: query embedding with the real model, FAISS search, BM25 search and rank
 fusion. FAISS index type by size, as the store chooses it: exact IndexFlatIP below
 ``settings.DEFAULT_ANN_MIN_CHUNKS`` (200k; a brute-force scan of 100k x 384 floats takes ~10 ms, needs no training
 and is exact); from there on the IVF index ``store.build_ann`` writes (IndexIVFFlat, nlist ~4·sqrt(n),
 nprobe 16), since a flat scan of 1M vectors alone costs ~100 ms. Its recall@10 against exact search is
 reported. Synthetic vectors are scattered around the real index's vectors, so they cluster like real ones.
+The result records the machine (CPU, relevant flags, cores, load at start and end; "quiet" only at load
+<= 0.5 at start, see benchmarks/machine.py) and the query embedding configuration.
 """
 
 from __future__ import annotations
@@ -209,12 +212,20 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "query.json")
     args = ap.parse_args()
 
+    from machine import finish_machine_info, machine_info, machine_line  # benchmarks/machine.py
+
+    from mathtutor.ingest.calibration import tune_query_embedder
     from mathtutor.ingest.embedding import Embedder
 
-    embedder = Embedder(Settings(torch_threads=1))  # as Tutor.open uses it for queries
+    machine = machine_info()
+    settings = Settings()
+    embedder = Embedder(settings)
     _ = embedder.model
+    choice = tune_query_embedder(embedder, settings)  # as Tutor.open configures it (cached per machine)
+    print(f"query embedding: {choice.describe()} {choice.measured}", flush=True)
     queries = load_queries()
-    result: dict = {"queries": len(queries), "ask": [], "synthetic": []}
+    result: dict = {"machine": machine, "query_embed_config": choice.to_dict(), "queries": len(queries),
+                    "ask": [], "synthetic": []}
     for index in args.index:
         r = bench_ask(index, embedder, queries, args.rounds)
         result["ask"].append(r)
@@ -231,6 +242,8 @@ def main() -> int:
             result["synthetic"].append(r)
             print(f"hybrid retrieval at {n} chunks ({r['faiss_index']}): p50 {r['hybrid']['p50_ms']} ms, "
                   f"p95 {r['hybrid']['p95_ms']} ms; FAISS recall@10 {r['faiss_recall_at_10']}", flush=True)
+    finish_machine_info(machine)
+    print(machine_line(machine), flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1))
     return 0

@@ -50,10 +50,16 @@ class Settings(BaseSettings):
     chunk_overlap_tokens: int = Field(default=8, ge=0, le=128)
     max_file_mb: float = Field(default=200.0, gt=0, description="Larger files are refused at ingest.")
     parse_workers: int = Field(default=1, ge=0, le=8, description="Processes parsing files while embedding runs.")
-    embed_workers: int = Field(
-        default=2, ge=1, le=16, description="Ingest embeds with this many single-threaded processes (1: in-process)."
+    embed_workers: int | None = Field(
+        default=None,
+        ge=1,
+        le=16,
+        description="Processes embedding at ingest (1: in-process); unset: measured once per machine (calibration).",
     )
-    torch_threads: int | None = Field(default=None, ge=1, le=64)
+    embed_threads: int | None = Field(
+        default=None, ge=1, le=64, description="Torch threads per embedding process; unset: measured (calibration)."
+    )
+    torch_threads: int | None = Field(default=None, ge=1, le=64, description="Older name of embed_threads.")
     ann_min_chunks: int = Field(
         default=DEFAULT_ANN_MIN_CHUNKS,
         ge=1,
@@ -61,8 +67,11 @@ class Settings(BaseSettings):
     )
     embed_precision: str = Field(
         default="auto",
-        pattern="^(auto|float32|bfloat16)$",
-        description="bfloat16 halves embedding time on CPUs with native bf16 (AVX512-BF16/AMX); auto uses it there.",
+        pattern="^(auto|float32|bfloat16|int8)$",
+        description="auto: whichever of float32, bfloat16 autocast and dynamic int8 is measured fastest here.",
+    )
+    data_dir: Path = Field(
+        default=PROJECT_ROOT / "data", description="Per-machine state: calibration cache, uploads, feedback."
     )
 
     # --- learner progress (mathtutor.learning)

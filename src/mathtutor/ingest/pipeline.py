@@ -8,7 +8,6 @@ process embeds, and every failure is per file: the batch goes on and nothing ind
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import re
 import sys
@@ -70,7 +69,10 @@ class IngestReport:
     seconds: float = 0.0
     embed_seconds: float = 0.0
     model_load_seconds: float = 0.0
-    embed_precision: str | None = None  # float32 or bfloat16, as the embedder resolved "auto"
+    embed_precision: str | None = None  # float32, bfloat16 or int8, as calibration or the settings chose
+    embed_config: dict[str, Any] | None = None  # the calibration choice: layout, source, what each candidate measured
+    embed_summary: str | None = None  # that choice in one line, for the CLI summary
+    calibration_seconds: float = 0.0
     chunks_per_second: float = 0.0
     noop: bool = False
 
@@ -196,7 +198,13 @@ def file_sha256(path: Path) -> str:
 _worker: dict[str, Any] = {}
 
 
-def _init_worker(settings: Settings, resolver: SourceResolver, progress: bool | None = None) -> None:
+def _init_worker(
+    settings: Settings, resolver: SourceResolver, progress: bool | None = None, parent_pid: int | None = None
+) -> None:
+    if parent_pid is not None:
+        from mathtutor.ingest.workers import die_with_parent
+
+        die_with_parent(parent_pid)
     model = settings.resolved_model_path()
     _worker["chunker"] = Chunker(
         load_token_counter(model),
@@ -262,24 +270,46 @@ def _chunk_with_progress(cand: Candidate, source: Source, sections: list) -> lis
     return chunks
 
 
-def _parse_all(
-    cands: list[Candidate], settings: Settings, resolver: SourceResolver, progress: bool | None = None
-) -> Iterator[Parsed]:
-    """Parse in order; with parse_workers > 0 a forked pool parses ahead while the caller embeds."""
-    if settings.parse_workers == 0 or len(cands) < 2:
-        _init_worker(settings, resolver, progress)
-        yield from (parse_file(c) for c in cands)
-        return
-    # fork before torch is imported in this process: cheap, and the worker inherits the catalog
-    ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(
-        settings.parse_workers, mp_context=ctx, initializer=_init_worker, initargs=(settings, resolver, progress)
-    ) as pool:
-        try:
-            yield from pool.map(parse_file, cands, chunksize=1)
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+class _ParseStream:
+    """Parsed files in input order; with parse_workers > 0 a worker pool parses ahead from creation on.
+
+    Create it before the model loads: the pool then forks from a process without torch threads (see
+    :mod:`mathtutor.ingest.workers`, which falls back to spawn otherwise).
+    """
+
+    def __init__(
+        self, cands: list[Candidate], settings: Settings, resolver: SourceResolver, progress: bool | None = None
+    ):
+        self.cands = cands
+        self.pool: ProcessPoolExecutor | None = None
+        self.futures: list[Any] = []
+        if settings.parse_workers == 0 or len(cands) < 2:
+            _init_worker(settings, resolver, progress)
+            return
+        from mathtutor.ingest.workers import safe_context
+
+        self.pool = ProcessPoolExecutor(
+            settings.parse_workers,
+            mp_context=safe_context(),
+            initializer=_init_worker,
+            initargs=(settings, resolver, progress, os.getpid()),
+        )
+        self.futures = [self.pool.submit(parse_file, c) for c in cands]  # workers start now
+
+    def __iter__(self) -> Iterator[Parsed]:
+        if self.pool is None:
+            yield from (parse_file(c) for c in self.cands)
+            return
+        for fut in self.futures:
+            yield fut.result()
+        self.pool.shutdown(wait=True)
+        self.pool = None
+
+    def close(self) -> None:
+        """Stop parsing (on error or interrupt): queued files are dropped, workers exit."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = None
 
 
 # ---------------------------------------------------------------- the pipeline
@@ -390,27 +420,48 @@ def ingest(
             report.chunks_removed += w.remove_file(key)
             report.files_removed += 1
         own_embedder = embedder is None
-        if own_embedder:
-            from mathtutor.ingest.embedding import Embedder, ProcessEmbedder
+        parsed_iter = _ParseStream(todo, settings, resolver, progress)  # parsing starts before torch loads
+        tuner = choice = None
+        try:
+            if own_embedder:
+                from mathtutor.ingest.calibration import Tuner
 
-            workers = settings.embed_workers
-            embedder = ProcessEmbedder(settings, workers) if workers > 1 else Embedder(settings)
-        parsed_iter = _parse_all(todo, settings, resolver, progress)
-        t_load = time.perf_counter()
-        _ = embedder.model  # load now (the parse worker is already running) so embed timings are pure
+                tuner = Tuner(settings, "ingest")
+                choice = tuner.known()  # None: measured on the first batch of real chunks
+                embedder = _embedder_for(choice, settings)
+            t_load = time.perf_counter()
+            _ = embedder.model  # load now (the parse worker is already running) so embed timings are pure
+        except BaseException:
+            parsed_iter.close()
+            raise
         report.model_load_seconds = round(time.perf_counter() - t_load, 3)
-        report.embed_precision = getattr(embedder, "precision", None)
-        if report.embed_precision:
-            w.manifest["embed_precision"] = report.embed_precision
+
+        def record_choice() -> None:
+            report.embed_precision = getattr(embedder, "precision", None)
+            if report.embed_precision:
+                w.manifest["embed_precision"] = report.embed_precision
+            if choice is not None:
+                report.embed_config = choice.to_dict()
+                report.embed_summary = choice.describe()
+                w.manifest["embed_config"] = report.embed_config
+
+        record_choice()
         bar = _progress_bar(len(todo), progress)
         pending: list[tuple[Parsed, list[Chunk], list[str], set[str]]] = []
         run_hashes: dict[str, str] = {}
         done = 0
 
         def flush() -> None:
+            nonlocal embedder, choice
             chunks = [c for _, cs, _, _ in pending for c in cs]
+            texts = [embedding_text(c) for c in chunks]
+            if tuner is not None and choice is None:
+                t = time.perf_counter()
+                embedder, choice = _calibrate(tuner, embedder, texts, settings)
+                report.calibration_seconds = round(time.perf_counter() - t, 3)
+                record_choice()
             t = time.perf_counter()
-            vectors = embedder.embed([embedding_text(c) for c in chunks])
+            vectors = embedder.embed(texts)
             report.embed_seconds += time.perf_counter() - t
             at = 0
             for parsed, cs, hashes, dup_of in pending:
@@ -475,6 +526,7 @@ def ingest(
             if pending:
                 flush()
         finally:
+            parsed_iter.close()
             if bar is not None:
                 bar.close()
             if own_embedder and hasattr(embedder, "close"):
@@ -487,6 +539,43 @@ def ingest(
     if report.embed_seconds > 0:
         report.chunks_per_second = round(report.chunks_added / report.embed_seconds, 1)
     return report
+
+
+def _embedder_for(choice: Any, settings: Settings, current: Any = None) -> Any:
+    """An embedder running ``choice`` (None: in-process at the defaults), reusing ``current`` if it can."""
+    from mathtutor.ingest.embedding import Embedder, ProcessEmbedder
+
+    if choice is not None and choice.processes > 1:
+        if isinstance(current, Embedder):
+            current.release()  # the workers hold their own copies
+        return ProcessEmbedder(settings, choice.processes, threads=choice.threads, precision=choice.precision)
+    embedder = current if isinstance(current, Embedder) else Embedder(settings)
+    if choice is not None:
+        embedder.configure(choice.precision, choice.threads)
+    return embedder
+
+
+def _calibrate(tuner: Any, embedder: Any, texts: list[str], settings: Settings) -> tuple[Any, Any]:
+    """Time the candidates on a sample of the chunks about to be embedded; the embedder that runs the winner."""
+    from mathtutor.ingest.calibration import MIN_INGEST_PROBE_TEXTS, ModelProbe, choose, probe_sample
+
+    sample = probe_sample(texts)
+    if len(sample) < MIN_INGEST_PROBE_TEXTS:
+        choice = tuner.default(f"not measured: {len(sample)} chunks are too few to time")
+    else:
+        model = embedder.float_model()
+        choice = choose(
+            tuner,
+            lambda: ModelProbe(
+                model if model is not None else embedder.model,
+                sample,
+                batch_size=settings.embed_batch_size,
+                quantized=model is None,
+            ),
+        )
+    embedder = _embedder_for(choice, settings, embedder)
+    _ = embedder.model
+    return embedder, choice
 
 
 def _progress_bar(total: int, progress: bool | None):

@@ -43,6 +43,8 @@ class Tutor:
         self.lookups = IndexLookups.build(store, embedder, topics, settings.embedding_dim)
         self.composer = Composer(settings, catalog, topics, self.lookups)
         self.common_names = common_names(topics)
+        #: How queries are embedded (calibration.EmbedChoice) when :meth:`open` made the embedder.
+        self.embed_choice: Any = None
         _ = embedder.model  # load the model now, not during the first question
 
     @classmethod
@@ -54,15 +56,21 @@ class Tutor:
 
         settings = get_settings(index_dir=Path(index_dir) if index_dir else None, **overrides)
         store = IndexStore.open(settings.index_dir, model=settings.embedding_model, dim=settings.embedding_dim)
-        if embedder is None:
+        own_embedder = embedder is None
+        if own_embedder:
             from mathtutor.ingest.embedding import Embedder
 
-            # One torch thread: a short query gains nothing from two, and two threads waiting on each other
-            # on a busy 2-core machine doubled query-embedding latency (benchmarks/README.md).
-            embedder = Embedder(settings.model_copy(update={"torch_threads": settings.torch_threads or 1}))
+            embedder = Embedder(settings)
         catalog = load_catalog(settings.corpus_dir / "catalog.yaml")
         topics = load_topics(settings.corpus_dir / "topics.yaml")
-        return cls(settings, store, embedder, catalog, topics)
+        tutor = cls(settings, store, embedder, catalog, topics)
+        if own_embedder:
+            from mathtutor.ingest.calibration import tune_query_embedder
+
+            # precision and threads for one short query, measured once per machine (cached in data_dir);
+            # the int8 gate looks for each probe's neighbours among this index's vectors
+            tutor.embed_choice = tune_query_embedder(embedder, settings, reference=tutor.lookups.vectors)
+        return tutor
 
     def ask(
         self,
