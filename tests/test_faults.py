@@ -27,15 +27,23 @@ import sys
 sys.path[:0] = [{str(SRC)!r}, {str(TESTS)!r}]
 from conftest import FakeEmbedder
 import mathtutor.ingest.embedding as emb
-emb.Embedder = lambda *a, **k: FakeEmbedder()
-emb.ProcessEmbedder = lambda *a, **k: FakeEmbedder()
+class PatchedEmbedder(FakeEmbedder):
+    def __init__(self, *a, **k):
+        super().__init__()
+    def configure(self, *a, **k):
+        pass
+    def release(self):
+        pass
+emb.Embedder = emb.ProcessEmbedder = PatchedEmbedder
 from mathtutor.apps.cli import main
 sys.exit(main(sys.argv[1:]))
 """
 
 
 def _env() -> dict[str, str]:
-    return {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONPATH": str(SRC)}
+    # precision and layout fixed: the stand-in embedder is not worth calibrating (ingest/calibration.py)
+    fixed = {"MATHTUTOR_EMBED_PRECISION": "float32", "MATHTUTOR_EMBED_WORKERS": "1", "MATHTUTOR_EMBED_THREADS": "1"}
+    return {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONPATH": str(SRC), **fixed}
 
 
 def cli(*args: str | bytes, timeout: float = 120) -> subprocess.CompletedProcess:
