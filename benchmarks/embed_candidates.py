@@ -26,8 +26,9 @@ REPO = Path(__file__).resolve().parents[1]
 def real_chunks(corpus: Path, n: int) -> list[str]:
     """Embedding texts of the first ``n`` chunks of the corpus, parsed as ingest parses them."""
     from mathtutor.ingest.chunking import embedding_text
+    from mathtutor.ingest.discovery import discover
     from mathtutor.ingest.linking import ManifestCache, SourceResolver
-    from mathtutor.ingest.pipeline import _init_worker, discover, parse_file
+    from mathtutor.ingest.parsing import _init_worker, parse_file
     from mathtutor.settings import get_settings
 
     settings = get_settings()
@@ -55,11 +56,11 @@ def main() -> int:
         ModelProbe,
         calibrate_ingest,
         calibrate_query,
-        probe_sample,
         top_k_overlap,
-        usable_cores,
     )
     from mathtutor.ingest.embedding import Embedder, ProcessEmbedder, encode
+    from mathtutor.ingest.machine import usable_cores
+    from mathtutor.ingest.tuning import probe_sample
     from mathtutor.settings import Settings
 
     machine = machine_info()

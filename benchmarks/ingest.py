@@ -303,9 +303,9 @@ def _rel(path: str, corpus: Path) -> str:
 
 def run_ours(corpus: Path, paths: list[Path], work: Path, queries: list[dict[str, Any]], env: dict[str, str]):
     from mathtutor.index.store import IndexStore, live_generation
-    from mathtutor.ingest.calibration import tune_query_embedder
     from mathtutor.ingest.chunking import embedding_text, load_token_counter
     from mathtutor.ingest.embedding import Embedder
+    from mathtutor.ingest.tuning import tune_query_embedder
     from mathtutor.settings import get_settings
 
     settings = get_settings()

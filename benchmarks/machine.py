@@ -19,7 +19,7 @@ QUIET_LOAD = 0.5
 
 def machine_info() -> dict[str, Any]:
     """Call at the start of a run (records the load average then and labels the run)."""
-    from mathtutor.ingest.calibration import cpu_info, usable_cores
+    from mathtutor.ingest.machine import cpu_info, usable_cores
 
     info: dict[str, Any] = {"python": platform.python_version(), "platform": platform.platform()}
     info.update(cpu_info())  # "cpu" and "flags" (avx512_bf16, amx_*, avx512_vnni, ...)

@@ -214,8 +214,8 @@ def main() -> int:
 
     from machine import finish_machine_info, machine_info, machine_line  # benchmarks/machine.py
 
-    from mathtutor.ingest.calibration import tune_query_embedder
     from mathtutor.ingest.embedding import Embedder
+    from mathtutor.ingest.tuning import tune_query_embedder
 
     machine = machine_info()
     settings = Settings()

@@ -610,7 +610,8 @@ import json, resource, sys, time
 sys.path[:0] = [{str(SRC)!r}]
 from pathlib import Path
 from mathtutor.ingest.linking import SourceResolver
-from mathtutor.ingest.pipeline import Candidate, _init_worker, parse_file
+from mathtutor.ingest.discovery import Candidate
+from mathtutor.ingest.parsing import _init_worker, parse_file
 from mathtutor.settings import Settings
 t = time.perf_counter()
 _init_worker(Settings(), SourceResolver(None), True)

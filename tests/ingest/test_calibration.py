@@ -12,14 +12,12 @@ from mathtutor.ingest.calibration import (
     CACHE_NAME,
     Constraints,
     EmbedChoice,
-    Tuner,
     calibrate_ingest,
     calibrate_query,
-    choose,
-    probe_sample,
     top_k_overlap,
-    usable_cores,
 )
+from mathtutor.ingest.machine import usable_cores
+from mathtutor.ingest.tuning import Tuner, choose, probe_sample
 from mathtutor.settings import Settings
 
 KEY = {"cpu": "Test CPU", "cores": 2, "torch": "1", "sentence_transformers": "2", "transformers": "3", "model": "m"}
@@ -66,7 +64,7 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture(autouse=True)
 def quiet_machine(monkeypatch):
     """Calibration caches only what it measured on a quiet machine; tests say how busy it is."""
-    monkeypatch.setattr("mathtutor.ingest.calibration.current_load", lambda: 0.25)
+    monkeypatch.setattr("mathtutor.ingest.tuning.current_load", lambda: 0.25)
 
 
 def _clear_env(monkeypatch) -> None:
@@ -298,13 +296,13 @@ def test_a_bad_cached_entry_is_ignored_with_a_warning(settings, monkeypatch, cap
 
 def test_a_choice_measured_on_a_busy_machine_is_used_but_not_cached(settings, monkeypatch):
     _clear_env(monkeypatch)
-    monkeypatch.setattr("mathtutor.ingest.calibration.current_load", lambda: 4.5)
+    monkeypatch.setattr("mathtutor.ingest.tuning.current_load", lambda: 4.5)
     choice = choose(Tuner(settings, "ingest", key=KEY, cores=2), FakeProbe)
     assert choice.precision == "float32" and choice.load_avg == 4.5
     assert "not cached: load average 4.5 on 2 cores" in choice.notes["cache"]
     assert choice.describe().endswith("(measured in 0.0 s on a busy machine, not cached)")
     assert not (settings.data_dir / CACHE_NAME).exists()
-    monkeypatch.setattr("mathtutor.ingest.calibration.current_load", lambda: 1.9)
+    monkeypatch.setattr("mathtutor.ingest.tuning.current_load", lambda: 1.9)
     again = choose(Tuner(settings, "ingest", key=KEY, cores=2), FakeProbe)
     assert again.source == "measured" and again.load_avg == 1.9
     assert (settings.data_dir / CACHE_NAME).exists()

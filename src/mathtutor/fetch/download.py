@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from mathtutor.ingest.pipeline import file_sha256
+from mathtutor.ingest.discovery import file_sha256
 from mathtutor.settings import PROJECT_ROOT
 
 if TYPE_CHECKING:

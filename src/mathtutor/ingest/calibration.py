@@ -20,15 +20,10 @@ environment (``MATHTUTOR_EMBED_PRECISION`` / ``_EMBED_WORKERS`` / ``_EMBED_THREA
 
 from __future__ import annotations
 
-import json
-import os
 import statistics
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from importlib import metadata
-from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -59,7 +54,6 @@ QUERY_WARMUP = 3
 #: the candidates: the choice is used for this run but not cached (measured again next time).
 BUSY_LOAD_PER_CORE = 1.0
 #: CPU features that bear on the choice (recorded, never used to decide).
-RELEVANT_FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_tile", "amx_bf16", "amx_int8")
 
 #: One-sentence questions for query calibration (our own wording; they stand in for learners' questions).
 QUERY_PROBES = (
@@ -88,58 +82,6 @@ QUERY_PROBES = (
     "What is cross-entropy loss?",
     "What are basis vectors of a vector space?",
 )
-
-
-# ---------------------------------------------------------------- the machine
-
-
-def usable_cores() -> int:
-    """Cores this process may run on (its affinity mask, which containers and taskset narrow)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
-
-
-def cpu_info() -> dict[str, Any]:
-    """CPU model and the flags in :data:`RELEVANT_FLAGS` it has, from /proc/cpuinfo (empty elsewhere)."""
-    model, flags = "unknown", set()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name") and model == "unknown":
-                model = line.split(":", 1)[1].strip()
-            elif line.startswith("flags") and not flags:
-                flags = set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return {"cpu": model, "flags": [f for f in RELEVANT_FLAGS if f in flags]}
-
-
-def current_load() -> float | None:
-    """The 1-minute load average (None where the OS has none)."""
-    try:
-        return round(os.getloadavg()[0], 2)
-    except (AttributeError, OSError):
-        return None
-
-
-def _version(dist: str) -> str:
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return "missing"
-
-
-def machine_key(model_name: str) -> dict[str, Any]:
-    """What a cached choice depends on; any change means measuring again."""
-    return {
-        "cpu": cpu_info()["cpu"],
-        "cores": usable_cores(),
-        "torch": _version("torch"),
-        "sentence_transformers": _version("sentence-transformers"),
-        "transformers": _version("transformers"),
-        "model": model_name,
-    }
 
 
 # ---------------------------------------------------------------- the choice
@@ -278,7 +220,7 @@ def _gate_int8(ref: np.ndarray, int8: np.ndarray, notes: dict[str, str], against
     return ok
 
 
-def _ingest_layouts(c: Constraints, cores: int) -> list[tuple[int, int]]:
+def ingest_layouts(c: Constraints, cores: int) -> list[tuple[int, int]]:
     """(processes, threads) candidates, the in-process one first."""
     if c.processes and c.threads:
         return [(c.processes, c.threads)]
@@ -319,7 +261,7 @@ def calibrate_ingest(
     """
     t0 = timer()
     budget = _Budget(budget_s, timer)
-    layouts = _ingest_layouts(c, cores)
+    layouts = ingest_layouts(c, cores)
     precisions = [c.precision] if c.precision else list(PRECISIONS)
     notes: dict[str, str] = {}
     rate: dict[tuple[str, int], float] = {}  # (precision, threads) -> texts/s of one process
@@ -535,168 +477,3 @@ class ModelProbe:
 
     def close(self) -> None:
         self._int8 = None
-
-
-# ---------------------------------------------------------------- the cache
-
-
-def _warn(msg: str) -> None:
-    print(f"warning: {msg}", file=sys.stderr)
-
-
-class CalibrationCache:
-    """Choices per constraint slot, in one JSON file per data folder, valid for one machine key."""
-
-    def __init__(self, path: Path, key: dict[str, Any]):
-        self.path = path
-        self.key = key
-        self._slots: dict[str, Any] = {}
-        self._load()
-
-    def _load(self) -> None:
-        try:
-            raw = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return
-        except OSError as exc:
-            _warn(f"cannot read the calibration cache {self.path} ({exc.strerror or exc}); measuring again")
-            return
-        try:
-            data = json.loads(raw)
-            if not isinstance(data, dict) or not isinstance(data.get("choices"), dict):
-                raise ValueError("not a calibration cache")
-        except ValueError as exc:
-            _warn(f"ignoring the unreadable calibration cache {self.path} ({exc}); it will be rewritten")
-            return
-        if data.get("version") != CACHE_VERSION or data.get("key") != self.key:
-            return  # another machine, library or model: measure again
-        self._slots = data["choices"]
-
-    def get(self, slot: str) -> EmbedChoice | None:
-        record = self._slots.get(slot)
-        if record is None:
-            return None
-        try:
-            choice = EmbedChoice.from_dict(record)
-        except ValueError as exc:
-            _warn(f"ignoring a bad entry in the calibration cache {self.path} ({exc}); it will be rewritten")
-            self._slots.pop(slot, None)
-            return None
-        choice.source = "cache"
-        return choice
-
-    def put(self, slot: str, choice: EmbedChoice) -> None:
-        """Record ``choice`` and rewrite the file atomically (a failure to write is a warning only)."""
-        self._slots[slot] = choice.to_dict()
-        data = {"version": CACHE_VERSION, "key": self.key, "choices": self._slots}
-        tmp = self.path.with_name(self.path.name + f".{os.getpid()}.tmp")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-            os.replace(tmp, self.path)
-        except OSError as exc:
-            _warn(f"cannot write the calibration cache {self.path} ({exc.strerror or exc}); will measure again")
-            tmp.unlink(missing_ok=True)
-
-
-# ---------------------------------------------------------------- what ingest and the tutor call
-
-
-class Tuner:
-    """The choice for one purpose ("ingest" or "query"): from settings, the cache, or a measurement."""
-
-    def __init__(
-        self,
-        settings: Settings,
-        purpose: str,
-        *,
-        key: dict[str, Any] | None = None,
-        cores: int | None = None,
-    ):
-        if purpose not in ("ingest", "query"):
-            raise ValueError(f"unknown purpose {purpose!r}")
-        self.settings = settings
-        self.purpose = purpose
-        self.cores = cores or usable_cores()
-        self.constraints = Constraints.from_settings(settings, purpose)
-        self.slot = self.constraints.slot(purpose)
-        self.cache = CalibrationCache(settings.data_dir / CACHE_NAME, key or machine_key(settings.embedding_model))
-
-    def fixed(self) -> EmbedChoice | None:
-        """The choice when the settings fix everything (nothing to measure)."""
-        c = self.constraints
-        if self.purpose == "ingest":
-            layouts = _ingest_layouts(c, self.cores)
-            if c.precision and len(layouts) == 1:
-                return EmbedChoice("ingest", c.precision, *layouts[0], source="settings")
-        elif c.precision and c.threads:
-            return EmbedChoice("query", c.precision, 1, c.threads, source="settings")
-        return None
-
-    def known(self) -> EmbedChoice | None:
-        """Fixed by settings or cached for this machine: no timing needed."""
-        return self.fixed() or self.cache.get(self.slot)
-
-    def default(self, why: str) -> EmbedChoice:
-        """What to run when nothing could be measured (not cached): float32, one process, all cores."""
-        c = self.constraints
-        threads = c.threads or (self.cores if self.purpose == "ingest" else 1)
-        processes = c.processes or 1
-        return EmbedChoice(
-            self.purpose, c.precision or "float32", processes, threads, "default", notes={"default": why}
-        )
-
-    def measure(self, probe: Probe, reference: np.ndarray | None = None) -> EmbedChoice:
-        """Time the candidates with ``probe`` and return the winner; cached unless the machine was busy."""
-        load = current_load()
-        if self.purpose == "ingest":
-            choice = calibrate_ingest(probe, self.constraints, self.cores)
-        else:
-            choice = calibrate_query(probe, self.constraints, self.cores, reference)
-        choice.load_avg = load
-        if load is not None and load > BUSY_LOAD_PER_CORE * self.cores:
-            choice.notes["cache"] = (
-                f"not cached: load average {load} on {self.cores} cores when measured; measured again next time"
-            )
-        else:
-            self.cache.put(self.slot, choice)
-        return choice
-
-
-def choose(tuner: Tuner, make_probe: Callable[[], Probe], reference: np.ndarray | None = None) -> EmbedChoice:
-    """The known choice, else a measured (and cached) one; ``make_probe`` is only called to measure."""
-    known = tuner.known()
-    if known is not None:
-        return known
-    probe = make_probe()
-    try:
-        return tuner.measure(probe, reference)
-    finally:
-        close = getattr(probe, "close", None)
-        if close is not None:
-            close()
-
-
-def probe_sample(texts: Sequence[str], n: int = INGEST_PROBE_TEXTS) -> list[str]:
-    """``n`` texts spread evenly over ``texts`` (so one long file does not make the whole probe)."""
-    if len(texts) <= n:
-        return list(texts)
-    step = len(texts) / n
-    return [texts[int(i * step)] for i in range(n)]
-
-
-def tune_query_embedder(embedder, settings: Settings, reference: np.ndarray | None = None) -> EmbedChoice:
-    """Configure an in-process :class:`~mathtutor.ingest.embedding.Embedder` for single queries; returns the choice."""
-    tuner = Tuner(settings, "query")
-
-    def make_probe() -> ModelProbe:
-        model = embedder.float_model()  # None: quantised because the settings fix int8
-        return ModelProbe(
-            model if model is not None else embedder.model,
-            batch_size=settings.embed_batch_size,
-            quantized=model is None,
-        )
-
-    choice = choose(tuner, make_probe, reference)
-    embedder.configure(choice.precision, choice.threads)
-    return choice

@@ -7,13 +7,9 @@ process embeds, and every failure is per file: the batch goes on and nothing ind
 
 from __future__ import annotations
 
-import hashlib
-import os
-import re
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,31 +17,19 @@ from typing import Any
 from mathtutor.index.generations import ensure_healthy
 from mathtutor.index.store import check_compatible, check_same_chunking, read_manifest
 from mathtutor.index.writer import IndexWriter
-from mathtutor.ingest.chunking import Chunker, embedding_text, load_token_counter, load_token_offsets, text_hash
-from mathtutor.ingest.linking import HOUSEKEEPING, MANIFEST_NAME, ManifestCache, ManifestEntry, SourceResolver
+from mathtutor.ingest.chunking import embedding_text, text_hash
+from mathtutor.ingest.discovery import Candidate, FileIssue, discover, file_sha256
+from mathtutor.ingest.linking import ManifestCache, SourceResolver
+from mathtutor.ingest.parsing import Parsed, ParseStream
 from mathtutor.ingest.readers import (
-    SOURCES_FILENAME,
-    TOPICS_FILENAME,
     LoadError,
-    file_problem,
-    kind_for,
-    load_sections,
-    open_regular,
 )
 from mathtutor.ingest.relink import catalog_sha, link_fingerprint, relink_all
-from mathtutor.links import is_video_url
 from mathtutor.settings import Settings, get_settings
-from mathtutor.types import Chunk, Source
+from mathtutor.types import Chunk
 
 #: Embed this many chunks per model call: the model sorts a call by length, so big calls pad little.
 EMBED_GROUP = 1024
-_STEM_SUFFIXES = re.compile(r"(\.(captions|transcript|subtitles|subs|en|english))+$", re.IGNORECASE)
-
-
-@dataclass(slots=True)
-class FileIssue:
-    file: str
-    reason: str
 
 
 @dataclass(slots=True)
@@ -82,234 +66,6 @@ class IngestReport:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-@dataclass(slots=True)
-class Candidate:
-    path: Path
-    kind: str
-    entry: ManifestEntry | None
-
-    @property
-    def key(self) -> str:
-        return str(self.path.resolve())
-
-
-# ---------------------------------------------------------------- discovery
-
-
-def discover(
-    paths: Iterable[Path], manifests: ManifestCache
-) -> tuple[list[Candidate], list[FileIssue], list[FileIssue]]:
-    """Files to ingest under ``paths``; plus skipped files and errors, each with a reason.
-
-    A file named explicitly that mathtutor cannot read is an error; one met while walking a
-    folder is skipped with its reason.
-    """
-    found: dict[str, Candidate] = {}
-    skipped: list[FileIssue] = []
-    errors: list[FileIssue] = []
-
-    def consider(path: Path, explicit: bool) -> None:
-        if path.name in (MANIFEST_NAME, TOPICS_FILENAME, SOURCES_FILENAME) and not explicit:
-            return  # read as the folder's sources manifest / by the catalog reader, not content
-        if HOUSEKEEPING.match(path.name):
-            if explicit:
-                errors.append(
-                    FileIssue(str(path), "a folder description (manifest, README or licence), not course material")
-                )
-            else:
-                skipped.append(FileIssue(str(path), "folder description (manifest, README or licence)"))
-            return
-        kind = kind_for(path)
-        if kind is None:
-            reason = f"unsupported file type {path.suffix or '(no extension)'}; mathtutor reads .pdf .srt .vtt .txt .md"
-            (errors if explicit else skipped).append(FileIssue(str(path), reason))
-            return
-        problem = file_problem(path)
-        if problem is not None:  # FIFO, socket, device, symlink loop: never opened
-            is_error = explicit or "symlink" in problem
-            (errors if is_error else skipped).append(FileIssue(str(path), problem))
-            return
-        entry = manifests.entry_for(path)
-        if entry is not None and entry.is_license_text:
-            skipped.append(FileIssue(str(path), "licence text"))
-            return
-        cand = Candidate(path, kind, entry)
-        found.setdefault(cand.key, cand)
-
-    for raw in paths:
-        path = Path(raw).expanduser()
-        if path.is_file() or (os.path.islink(path) and not path.exists()):  # a loop or dangling link: reported
-            consider(path, explicit=True)
-        elif path.is_dir():
-            for folder, dirs, files in os.walk(
-                path, onerror=lambda e: errors.append(FileIssue(e.filename, e.strerror))
-            ):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in sorted(files):
-                    if not name.startswith("."):
-                        consider(Path(folder) / name, explicit=False)
-        elif path.exists():
-            errors.append(FileIssue(str(path), file_problem(path) or "not a regular file or folder"))
-        else:
-            errors.append(FileIssue(str(path), "no such file or folder"))
-    for where, reason in manifests.errors:
-        errors.append(FileIssue(where, reason))
-    kept, dropped = drop_untimed_duplicates(list(found.values()))
-    skipped.extend(dropped)
-    return kept, skipped, errors
-
-
-def _video_identity(c: Candidate) -> tuple[str, str]:
-    if c.entry is not None and is_video_url(c.entry.canonical_url):
-        from mathtutor.links import normalize_url
-
-        return ("url", normalize_url(c.entry.canonical_url or ""))
-    return ("stem", str(c.path.parent / _STEM_SUFFIXES.sub("", c.path.name.rsplit(".", 1)[0])))
-
-
-def drop_untimed_duplicates(cands: Sequence[Candidate]) -> tuple[list[Candidate], list[FileIssue]]:
-    """Same video as both captions and plain transcript: keep the timed one (it deep-links to ?t=)."""
-    timed: dict[tuple[str, str], Candidate] = {}
-    for c in cands:
-        if c.kind == "captions":
-            timed.setdefault(_video_identity(c), c)
-    kept, dropped = [], []
-    for c in cands:
-        twin = timed.get(_video_identity(c)) if c.kind == "text" else None
-        if twin is not None:
-            dropped.append(FileIssue(str(c.path), f"same video as {twin.path.name}; kept the timed captions"))
-        else:
-            kept.append(c)
-    return kept, dropped
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open_regular(path) as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-# ---------------------------------------------------------------- parsing (runs in a worker process)
-
-_worker: dict[str, Any] = {}
-
-
-def _init_worker(
-    settings: Settings, resolver: SourceResolver, progress: bool | None = None, parent_pid: int | None = None
-) -> None:
-    if parent_pid is not None:
-        from mathtutor.ingest.workers import die_with_parent
-
-        die_with_parent(parent_pid)
-    model = settings.resolved_model_path()
-    _worker["chunker"] = Chunker(
-        load_token_counter(model),
-        settings.chunk_tokens,
-        settings.chunk_overlap_tokens,
-        token_offsets=load_token_offsets(model),
-    )
-    _worker["resolver"] = resolver
-    _worker["max_bytes"] = int(settings.max_file_mb * 1e6)
-    _worker["progress"] = progress
-
-
-@dataclass(slots=True)
-class Parsed:
-    candidate: Candidate
-    sha256: str = ""
-    source: Source | None = None
-    chunks: list[Chunk] = field(default_factory=list)
-    pages: int = 0
-    error: str | None = None
-
-
-def parse_file(cand: Candidate) -> Parsed:
-    """Load and chunk one file; any failure becomes ``Parsed.error`` (never an exception)."""
-    out = Parsed(cand)
-    try:
-        out.sha256 = file_sha256(cand.path)
-        sections, front = load_sections(cand.path, cand.kind, max_bytes=_worker["max_bytes"])
-        out.source = _worker["resolver"].resolve(cand.path, cand.kind, cand.entry, front)
-        if front.get("concept"):
-            for sec in sections:
-                sec.meta.setdefault("concept", str(front["concept"]))
-        out.chunks = _chunk_with_progress(cand, out.source, sections)
-        out.pages = max((s.page or 0 for s in sections), default=0)
-        if not out.chunks:
-            out.error = "no text to index"
-    except LoadError as exc:
-        out.error = str(exc)
-    except OSError as exc:
-        out.error = f"cannot read file: {exc.strerror or exc}"
-    except Exception as exc:  # a reader bug must not sink the batch; report it with its type
-        out.error = f"unexpected error while reading ({type(exc).__name__}: {exc})"
-    return out
-
-
-def _chunk_with_progress(cand: Candidate, source: Source, sections: list) -> list[Chunk]:
-    """Chunk a file; a huge text (read in windows) shows its own progress bar, window by window."""
-    chunker = _worker["chunker"]
-    if len(sections) < 8 or not sections[0].meta.get("window") or _worker.get("progress") is False:
-        return chunker.chunk(source, sections)
-    from tqdm.auto import tqdm
-
-    chunks: list[Chunk] = []
-    disable = None if _worker.get("progress") is None else False
-    with tqdm(
-        total=len(sections), unit="window", desc=f"parse {cand.path.name}", file=sys.stderr, disable=disable
-    ) as bar:
-        for sec in sections:
-            chunks.extend(chunker.chunk(source, [sec]))
-            bar.update(1)
-    for i, c in enumerate(chunks):
-        c.ordinal = i
-    return chunks
-
-
-class _ParseStream:
-    """Parsed files in input order; with parse_workers > 0 a worker pool parses ahead from creation on.
-
-    Create it before the model loads: the pool then forks from a process without torch threads (see
-    :mod:`mathtutor.ingest.workers`, which falls back to spawn otherwise).
-    """
-
-    def __init__(
-        self, cands: list[Candidate], settings: Settings, resolver: SourceResolver, progress: bool | None = None
-    ):
-        self.cands = cands
-        self.pool: ProcessPoolExecutor | None = None
-        self.futures: list[Any] = []
-        if settings.parse_workers == 0 or len(cands) < 2:
-            _init_worker(settings, resolver, progress)
-            return
-        from mathtutor.ingest.workers import safe_context
-
-        self.pool = ProcessPoolExecutor(
-            settings.parse_workers,
-            mp_context=safe_context(),
-            initializer=_init_worker,
-            initargs=(settings, resolver, progress, os.getpid()),
-        )
-        self.futures = [self.pool.submit(parse_file, c) for c in cands]  # workers start now
-
-    def __iter__(self) -> Iterator[Parsed]:
-        if self.pool is None:
-            yield from (parse_file(c) for c in self.cands)
-            return
-        for fut in self.futures:
-            yield fut.result()
-        self.pool.shutdown(wait=True)
-        self.pool = None
-
-    def close(self) -> None:
-        """Stop parsing (on error or interrupt): queued files are dropped, workers exit."""
-        if self.pool is not None:
-            self.pool.shutdown(wait=False, cancel_futures=True)
-            self.pool = None
 
 
 # ---------------------------------------------------------------- the pipeline
@@ -420,11 +176,11 @@ def ingest(
             report.chunks_removed += w.remove_file(key)
             report.files_removed += 1
         own_embedder = embedder is None
-        parsed_iter = _ParseStream(todo, settings, resolver, progress)  # parsing starts before torch loads
+        parsed_iter = ParseStream(todo, settings, resolver, progress)  # parsing starts before torch loads
         tuner = choice = None
         try:
             if own_embedder:
-                from mathtutor.ingest.calibration import Tuner
+                from mathtutor.ingest.tuning import Tuner
 
                 tuner = Tuner(settings, "ingest")
                 choice = tuner.known()  # None: measured on the first batch of real chunks
@@ -557,7 +313,8 @@ def _embedder_for(choice: Any, settings: Settings, current: Any = None) -> Any:
 
 def _calibrate(tuner: Any, embedder: Any, texts: list[str], settings: Settings) -> tuple[Any, Any]:
     """Time the candidates on a sample of the chunks about to be embedded; the embedder that runs the winner."""
-    from mathtutor.ingest.calibration import MIN_INGEST_PROBE_TEXTS, ModelProbe, choose, probe_sample
+    from mathtutor.ingest.calibration import MIN_INGEST_PROBE_TEXTS, ModelProbe
+    from mathtutor.ingest.tuning import choose, probe_sample
 
     sample = probe_sample(texts)
     if len(sample) < MIN_INGEST_PROBE_TEXTS:

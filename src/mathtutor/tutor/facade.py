@@ -65,7 +65,7 @@ class Tutor:
         topics = load_topics(settings.corpus_dir / "topics.yaml")
         tutor = cls(settings, store, embedder, catalog, topics)
         if own_embedder:
-            from mathtutor.ingest.calibration import tune_query_embedder
+            from mathtutor.ingest.tuning import tune_query_embedder
 
             # precision and threads for one short query, measured once per machine (cached in data_dir);
             # the int8 gate looks for each probe's neighbours among this index's vectors

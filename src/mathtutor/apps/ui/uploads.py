@@ -114,7 +114,7 @@ def check_upload(path: Path, display_name: str, max_bytes: int) -> str | None:
 
 def save_upload(src: Path, name: str, uploads_dir: Path) -> Path:
     """Copy an upload to ``uploads/<content hash>/<name>``: the same file twice is stored once."""
-    from mathtutor.ingest.pipeline import file_sha256
+    from mathtutor.ingest.discovery import file_sha256
 
     folder = uploads_dir / file_sha256(src)[:16]
     folder.mkdir(parents=True, exist_ok=True)
