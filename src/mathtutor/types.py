@@ -166,6 +166,8 @@ class Answer:
     concepts: list[str] = field(default_factory=list)
     backend: str = "extractive"
     timings_ms: dict[str, float] = field(default_factory=dict)
+    #: A practice move (problem, hint, feedback, solution) with its signed state; never the answer.
+    practice: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Exactly the JSON of ``mathtutor ask --json``."""
@@ -178,6 +180,7 @@ class Answer:
             "concepts": list(self.concepts),
             "backend": self.backend,
             "timings_ms": dict(self.timings_ms),
+            **({"practice": self.practice} if self.practice is not None else {}),
         }
 
     def to_markdown(self) -> str:

@@ -72,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="prefer this format (repeatable)",
     )
     p.add_argument("--batch", type=Path, metavar="FILE.jsonl", help='one {"q": ..., "history": [...]} per line')
+    p.add_argument("--learner", metavar="NAME", help='answer "what should I study next?" from NAME\'s progress')
 
     # --- practice, check, progress, users (implemented in mathtutor.apps.study)
     study.add_commands(sub)
@@ -196,6 +197,17 @@ def _json_line(obj) -> str:
     return _C1_OR_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(obj, ensure_ascii=False))
 
 
+def _learner_handle(name: str):
+    """The learner's progress for "what should I study next?"; None (with a warning) if it cannot be read."""
+    from mathtutor.learning import LearnerStore, LearningError
+
+    try:
+        return LearnerStore().for_learner(name)
+    except LearningError as exc:
+        print(f"warning: progress is not available: {exc}", file=sys.stderr)
+        return None
+
+
 def _cmd_ask(args: argparse.Namespace) -> int:
     from mathtutor.inputs import InputError, check_history, check_level, check_question
 
@@ -215,7 +227,8 @@ def _cmd_ask(args: argparse.Namespace) -> int:
         from mathtutor.tutor import QuestionError
 
         try:
-            answer = tutor.ask(question, history=history, level=level, formats=formats)
+            learner = _learner_handle(args.learner) if getattr(args, "learner", None) else None
+            answer = tutor.ask(question, history=history, level=level, formats=formats, learner=learner)
         except QuestionError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE

@@ -12,6 +12,7 @@ from pathlib import Path
 from mathtutor.ingest.linking import HOUSEKEEPING, MANIFEST_NAME, ManifestCache, ManifestEntry
 from mathtutor.ingest.readers import (
     SOURCES_FILENAME,
+    TERMS_FILENAME,
     TOPICS_FILENAME,
     file_problem,
     kind_for,
@@ -52,7 +53,7 @@ def discover(
     errors: list[FileIssue] = []
 
     def consider(path: Path, explicit: bool) -> None:
-        if path.name in (MANIFEST_NAME, TOPICS_FILENAME, SOURCES_FILENAME) and not explicit:
+        if path.name in (MANIFEST_NAME, TOPICS_FILENAME, SOURCES_FILENAME, TERMS_FILENAME) and not explicit:
             return  # read as the folder's sources manifest / by the catalog reader, not content
         if HOUSEKEEPING.match(path.name):
             if explicit:

@@ -33,6 +33,7 @@ SUFFIX_KINDS = {
 CATALOG_FILENAME = "catalog.yaml"
 TOPICS_FILENAME = "topics.yaml"  # read with the catalog (concept names), not indexed itself
 SOURCES_FILENAME = "sources.yaml"  # the download registry of `mathtutor corpus fetch`, not content
+TERMS_FILENAME = "terms_zh.yaml"  # the Chinese term table of the query rewrite (knowledge/zh.py), not content
 
 
 class LoadError(Exception):

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from mathtutor.ingest.linking import NOTES_RESOURCE
 from mathtutor.links import is_note_location, note_url
 from mathtutor.tutor import passages
+from mathtutor.tutor.coach import wants_explanation
+from mathtutor.tutor.lesson import lesson_lines
 from mathtutor.tutor.plan import IndexLookups, pick_resources, study_path
 from mathtutor.tutor.scope import in_scope, out_of_scope
 from mathtutor.types import Answer, Chunk, Citation, Context, Hit, StudyStep
@@ -99,12 +101,18 @@ class Composer:
     """Builds the extractive :class:`Answer` for an understood question and its retrieved passages."""
 
     def __init__(
-        self, settings: Settings, catalog: Catalog | None, topics: TopicGraph | None, lookups: IndexLookups
+        self,
+        settings: Settings,
+        catalog: Catalog | None,
+        topics: TopicGraph | None,
+        lookups: IndexLookups,
+        notes: dict[str, dict[str, Chunk]] | None = None,
     ) -> None:
         self.settings = settings
         self.catalog = catalog
         self.topics = topics
         self.lookups = lookups
+        self.notes = notes or {}
 
     def compose(self, ctx: Context, hits: list[Hit], mode: str = "hybrid") -> Answer:
         if not in_scope(ctx, hits, self.settings, mode):
@@ -115,6 +123,10 @@ class Composer:
             intro = self.explain(ctx, hits, cites, max_sentences=1)
             text = "\n".join([*intro, "", *body]) if intro else "\n".join(body)
             return Answer(ctx.question, True, text, cites.list, steps, list(ctx.concepts))
+        if not ctx.plan and len(ctx.concepts) == 1 and self.topics is not None and wants_explanation(ctx.question):
+            lesson = self.lesson(ctx, hits, cites)
+            if lesson is not None:
+                return lesson
         lines = self.explain(ctx, hits, cites, max_sentences=3)
         more = self.more_resources(ctx, cites)
         if more:
@@ -122,6 +134,23 @@ class Composer:
         if not lines:
             return out_of_scope(ctx)
         return Answer(ctx.question, True, "\n".join(lines), cites.list, [], list(ctx.concepts))
+
+    def lesson(self, ctx: Context, hits: list[Hit], cites: CitationList) -> Answer | None:
+        """'Explain X' as a short lesson (tutor/lesson.py): notes, one material sentence, an example, a check."""
+        assert self.topics is not None
+        material = self.explain(ctx, [h for h in hits if h.chunk.resource_id != NOTES_RESOURCE], cites, max_sentences=1)
+        built = lesson_lines(ctx, ctx.concepts[0], self.notes, material[1:], [], cites, self.topics)
+        if built is None:
+            return None
+        lines, state = built
+        more = self.more_resources(ctx, cites)
+        if more:
+            lines += ["", "**Where to read or watch more**", *more]
+        text = "\n".join(lines) + (f"\n\n<!-- practice-state: {state} -->" if state else "")
+        answer = Answer(ctx.question, True, text, cites.list, [], list(ctx.concepts))
+        if state:
+            answer.practice = {"intent": "check", "state": state}
+        return answer
 
     def explain(self, ctx: Context, hits: list[Hit], cites: CitationList, *, max_sentences: int) -> list[str]:
         """The best-supported sentences of the retrieved passages, each with its citation."""

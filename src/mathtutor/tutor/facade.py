@@ -9,18 +9,19 @@ shared Tutor serves concurrent callers with different settings.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mathtutor.inputs import check_history, check_level, check_question
 from mathtutor.retrieval import MODES, HybridRetriever
 from mathtutor.settings import Settings, get_settings
-from mathtutor.tutor import passages
-from mathtutor.tutor.compose import Composer
-from mathtutor.tutor.plan import IndexLookups
+from mathtutor.tutor import coach, passages
+from mathtutor.tutor.compose import CitationList, Composer
+from mathtutor.tutor.lesson import note_sections
+from mathtutor.tutor.plan import IndexLookups, pick_resources
 from mathtutor.tutor.understand import QuestionError, common_names, understand
-from mathtutor.types import Answer, Context, Filters, Hit
+from mathtutor.types import Answer, Citation, Context, Filters, Hit
 
 if TYPE_CHECKING:
     from mathtutor.index.store import IndexStore
@@ -41,7 +42,8 @@ class Tutor:
         self.topics = topics
         self.retriever = HybridRetriever(store, embedder, catalog, topics)
         self.lookups = IndexLookups.build(store, embedder, topics, settings.embedding_dim)
-        self.composer = Composer(settings, catalog, topics, self.lookups)
+        self.notes = note_sections(store.iter_chunks())
+        self.composer = Composer(settings, catalog, topics, self.lookups, self.notes)
         self.common_names = common_names(topics)
         #: How queries are embedded (calibration.EmbedChoice) when :meth:`open` made the embedder.
         self.embed_choice: Any = None
@@ -82,10 +84,12 @@ class Tutor:
         backend: str | None = None,
         mode: str = "hybrid",
         use_graph: bool = True,
+        learner: Any = None,
     ) -> Answer:
         """Answer ``question`` in the context of ``history``; the keywords are those of :meth:`stream`."""
         answer: Answer | None = None
         options = {"level": level, "formats": formats, "backend": backend, "mode": mode, "use_graph": use_graph}
+        options["learner"] = learner
         for piece in self.stream(question, history, **options):
             if isinstance(piece, Answer):
                 answer = piece
@@ -102,10 +106,13 @@ class Tutor:
         backend: str | None = None,
         mode: str = "hybrid",
         use_graph: bool = True,
+        learner: Any = None,
     ) -> Iterator[str | Answer]:
         """Yield answer text as it is produced, then the final :class:`Answer`.
 
-        ``mode`` ("hybrid", "dense", "bm25") and ``use_graph`` are ablations for evaluations.
+        ``mode`` ("hybrid", "dense", "bm25") and ``use_graph`` are ablations for evaluations. ``learner`` (a
+        ``mathtutor.learning.LearnerHandle``) answers "what should I study next?" from that learner's progress.
+        Practice moves (a problem, a hint, an answer to check) are answered exactly, before retrieval.
         """
         t0 = time.perf_counter()
         q = check_question(question)
@@ -124,6 +131,12 @@ class Tutor:
             default_level=self.settings.level,
             common=self.common_names,
         )
+        direct = self._coach(ctx, hist, learner)
+        if direct is not None:
+            direct.timings_ms["total"] = round((time.perf_counter() - t0) * 1000, 2)
+            yield from direct.answer.splitlines(keepends=True)
+            yield direct
+            return
         hits = self.retrieve(ctx, mode)
         t_retrieved = time.perf_counter()
         draft = self.composer.compose(ctx, hits, mode)
@@ -139,6 +152,35 @@ class Tutor:
         final.timings_ms["generate"] = round((t1 - t_retrieved) * 1000, 2)
         final.timings_ms["total"] = round((t1 - t0) * 1000, 2)
         yield final
+
+    def _coach(self, ctx: Context, history: list[dict[str, str]], learner: Any) -> Answer | None:
+        """Practice moves, and "what next" for a known learner: answered without retrieval."""
+        if learner is not None and coach.wants_next_step(ctx.question):
+            return coach.next_step_answer(ctx.question, learner.what_next(), self.topics, self._cite_concept(ctx))
+        return coach.practice_turn(ctx, history)
+
+    def _cite_concept(self, ctx: Context) -> Callable[[str], list[Citation]]:
+        """Where to study a concept: the best resource at the page or minute this index has."""
+
+        def cite(concept: str) -> list[Citation]:
+            cites = CitationList(self.lookups, self.settings.public_url)
+            for res, part in pick_resources(concept, ctx, set(), 1, self.catalog, self.lookups):
+                cites.add_resource(concept, res, part)
+            return cites.list
+
+        return cite
+
+    def practice(self, concept: str, *, level: str = "practitioner", seed: int | None = None) -> Any:
+        """A practice problem (``mathtutor.practice.Problem``): statement, hints, signed state; never the answer."""
+        from mathtutor.practice import make_problem
+
+        return make_problem(concept, level=level, seed=seed)
+
+    def check(self, problem: Any, answer: str) -> Any:
+        """Check a learner's answer exactly (``mathtutor.practice.Feedback``); ``problem`` or its state string."""
+        from mathtutor.practice import check
+
+        return check(problem, answer)
 
     def retrieve(self, ctx: Context, mode: str = "hybrid") -> list[Hit]:
         """Passages for the question (restricted to the resources it is about, when there are any)."""
