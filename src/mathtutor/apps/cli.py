@@ -102,6 +102,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--cases", type=Path, metavar="FILE", help="another case file (overrides --split)")
     p.add_argument("--no-terms", action="store_true", help="skip the 'where is TERM explained' questions")
+    p.add_argument(
+        "--practice-seeds",
+        type=int,
+        default=50,
+        metavar="N",
+        help="practice self-check: every generator x level x N seeds (0: skip)",
+    )
     p.add_argument("--out", type=Path, metavar="DIR", help="where to write the report (default: evals/reports)")
     p.add_argument("--backend", choices=["extractive", "local", "ollama", "openai"])
     p.add_argument("--no-ablations", action="store_true", help="score the full tutor only")

@@ -61,9 +61,15 @@ def run_eval(args: argparse.Namespace) -> int:
         terms=terms,
     )
     report["meta"]["cases_file"] = display_path(cases_path)
+    seeds = getattr(args, "practice_seeds", 50)
+    if seeds:
+        from mathtutor.practice import selfcheck
+
+        report["practice"] = selfcheck.run(seeds=seeds)
     paths = write_report(report, args.out)
     crashed = {name: s["overall"]["errors"] for name, s in report["summary"].items() if s["overall"]["errors"]}
-    code = EXIT_CRASHED if crashed else 0
+    practice_failed = (report.get("practice") or {}).get("failed", 0)
+    code = EXIT_CRASHED if crashed or practice_failed else 0
     if args.json:
         out = {"meta": report["meta"], "summary": report["summary"], "files": {k: str(v) for k, v in paths.items()}}
         print(json.dumps(out, ensure_ascii=False))
@@ -85,6 +91,17 @@ def run_eval(args: argparse.Namespace) -> int:
     failing = report["summary"][meta["main"]]["overall"]["failing"]
     print(f"{failing} failing case(s) listed in {paths['md']}")
     print("Report: " + ", ".join(str(p) for p in paths.values()))
+    if report.get("practice"):
+        pr = report["practice"]
+        c = pr["counts"]
+        print(
+            f"  practice: {c.get('problems', 0)} problems ({pr['generators']} generators x "
+            f"{len(pr['levels'])} levels x {pr['seeds']} seeds): solutions {c.get('solution', 0)}, rewrites {c.get('rewrite', 0)}, misconceptions "
+            f"{c.get('misconception', 0)}, hints {c.get('hint', 0)}, citations {c.get('citations', 0)}; "
+            f"{pr['failed']} failed"
+        )
+    if practice_failed:
+        print(f"error: {practice_failed} practice check(s) failed (see the report)", file=sys.stderr)
     for name, n in crashed.items():
         print(f"error: {n} case(s) crashed under {name}; they count as misses (see the report)", file=sys.stderr)
     return code

@@ -72,6 +72,32 @@ def _header(first: str) -> list[str]:
     ]
 
 
+def _practice_section(practice: dict[str, Any] | None) -> list[str]:
+    """The practice bank's self-check: every generator x level x seed, exact checks that can fail."""
+    if not practice:
+        return []
+    c = practice["counts"]
+    lines = [
+        "### Practice bank self-check",
+        "",
+        f"{c.get('problems', 0)} problems ({practice['generators']} generators x {len(practice['levels'])} levels x "
+        f"{practice['seeds']} seeds) in {practice['seconds']:.0f} s; **{practice['failed']} failed**.",
+        "",
+        "| check | run | failed |",
+        "|---|---:|---:|",
+    ]
+    for kind, label in (
+        ("solution", "worked solution passes the checker"),
+        ("rewrite", "equivalent rewrites pass"),
+        ("misconception", "scripted wrong answers fail with their misconception"),
+        ("hint", "hints never contain the answer"),
+        ("citations", "citations resolve in the catalog"),
+    ):
+        lines.append(f"| {label} | {c.get(kind, 0)} | {c.get(kind + '_failed', 0)} |")
+    lines += ["", *(f"- `{f['problem']}` {f['check']}: {f['detail'][:200]}" for f in practice["failures"][:20]), ""]
+    return lines
+
+
 def _terms_section(terms: dict[str, Any] | None) -> list[str]:
     """'Where does BOOK explain TERM': the share of questions citing the defining page, and the misses."""
     if not terms:
@@ -134,6 +160,7 @@ def render_markdown(report: dict[str, Any], png_name: str | None) -> str:
         *(_row(k, v) for k, v in s["by_lang"].items()),
         "",
         *_terms_section(report.get("terms")),
+        *_practice_section(report.get("practice")),
     ]
     if len(summary) > 1:
         lines += ["## Ablations (all cases)", "", *_header("configuration")]
@@ -309,7 +336,8 @@ def report_json(report: dict[str, Any]) -> dict[str, Any]:
             cases_out[name] = [r.to_dict() for r in rs]
         else:
             cases_out[name] = [{k: getattr(r, k) for k in compact} | {"ranked": r.ranked[:5]} for r in rs]
-    return {"meta": report["meta"], "summary": report["summary"], "terms": report.get("terms"), "cases": cases_out}
+    out = {"meta": report["meta"], "summary": report["summary"], "terms": report.get("terms"), "cases": cases_out}
+    return out | {"practice": report["practice"]} if report.get("practice") else out
 
 
 def write_report(report: dict[str, Any], out: Path | None = None) -> dict[str, Path]:
