@@ -374,7 +374,9 @@ def test_bad_format_and_level(tmp_path: Path) -> None:
 def test_style_field(tmp_path: Path) -> None:
     plain = load_catalog(write(tmp_path, resource("alpha")))
     assert plain.get("alpha").style == ()
-    styled = resource("alpha").replace("  levels: [beginner]\n", "  levels: [beginner]\n  style: [exercises, solutions]\n")
+    styled = resource("alpha").replace(
+        "  levels: [beginner]\n", "  levels: [beginner]\n  style: [exercises, solutions]\n"
+    )
     assert load_catalog(write(tmp_path, styled)).get("alpha").style == ("exercises", "solutions")
 
 

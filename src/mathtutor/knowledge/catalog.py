@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from mathtutor.links import check_http_url, normalize_url
 
 __all__ = [
+    "STYLES",
     "Catalog",
     "CatalogError",
     "CatalogMatch",
@@ -35,7 +36,6 @@ __all__ = [
     "Level",
     "Part",
     "Resource",
-    "STYLES",
     "Style",
     "default_catalog_path",
     "load_catalog",
