@@ -1,6 +1,6 @@
 """Count page roles per file of a corpus folder (PDF pages and markdown sections), for spot checks.
 
-    PYTHONPATH=src python benchmarks/page_roles_census.py /work/shared/corpus-real [--show ROLE]
+PYTHONPATH=src python benchmarks/page_roles_census.py /work/shared/corpus-real [--show ROLE]
 """
 
 from __future__ import annotations

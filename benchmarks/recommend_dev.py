@@ -1,6 +1,6 @@
 """hit@1 / hit@5 of the resource recommender on the dev split's resource cases (never the test split).
 
-    PYTHONPATH=src python benchmarks/recommend_dev.py [--no-dense] [--cases evals/dev.jsonl] [--json]
+PYTHONPATH=src python benchmarks/recommend_dev.py [--no-dense] [--cases evals/dev.jsonl] [--json]
 """
 
 from __future__ import annotations

@@ -68,11 +68,12 @@ _REQUEST_CUES = (
     rf"\bwhich\s+(?:{_RESOURCE_NOUN})\b",
 )
 #: "Where does the MML book explain X" asks for a page in a named resource, not for a resource.
-_WHERE_EXPLAINED = re.compile(r"\bwhere\s+(?:does|do|is|are|in)\b.{0,80}\b(?:explain|define|cover|introduc|discuss)", re.I)
+_WHERE_EXPLAINED = re.compile(
+    r"\bwhere\s+(?:does|do|is|are|in)\b.{0,80}\b(?:explain|define|cover|introduc|discuss)", re.I
+)
 _ZH_RESOURCE = re.compile(
     r"(有没有|有什么|有哪些|推荐|求).{0,30}(书|教材|课程|课|视频|频道|网站|教程|讲义|博客|文章|资料|资源|公开课|笔记)"
 )
-_ZH_REQUEST = re.compile(r"推荐|有没有.{0,30}(书|教材|课|视频|频道|网站|教程|讲义|博客|文章|资料|资源)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,8 +112,8 @@ def is_resource_request(question: str) -> bool:
     if not text:
         return False
     if has_cjk(text):
-        if _ZH_REQUEST.search(text) or _ZH_RESOURCE.search(text):
-            return "在哪" not in text or "推荐" in text
+        if _ZH_RESOURCE.search(text) and "在哪" not in text:
+            return True
         try:
             rewrite = translate_query(text)
         except ValueError:

@@ -33,7 +33,9 @@ _DEMOTE = {
 _TRAILING_NUMBER = re.compile(r"(?:\.\s*){2,}\s*[0-9ivxlc]+\s*$|\S\s+(?:[0-9]{1,4}|[ivxlc]{1,6})\s*$", re.I)
 _DOT_LEADER = re.compile(r"(?:\.\s?){4,}|…{2,}")
 # "Jacobian, 146, 150" / "kernel, 33, 47, 58" / "pivot, 30" / "trace 103-105": an index entry.
-_INDEX_ENTRY = re.compile(r"^[^\d\W][^0-9]{0,60}?[,:]?\s+\d{1,4}(?:\s*[-–]\s*\d{1,4})?(?:\s*,\s*\d{1,4}(?:\s*[-–]\s*\d{1,4})?)*$")
+_INDEX_ENTRY = re.compile(
+    r"^[^\d\W][^0-9]{0,60}?[,:]?\s+\d{1,4}(?:\s*[-–]\s*\d{1,4})?(?:\s*,\s*\d{1,4}(?:\s*[-–]\s*\d{1,4})?)*$"
+)
 _YEAR = re.compile(r"\b(?:1[89]|20)\d{2}[a-z]?\b")
 _CITATION_CUES = re.compile(r"\bet al\.|\bProceedings\b|\bJournal\b|\bIn:|\bpp\.|\bvol\.|\bPress\b|\bdoi\b|arXiv", re.I)
 _FRONT_HEAD = re.compile(
@@ -179,13 +181,13 @@ def definition_score(text: str, term: str, heading: str | None = None) -> float:
             score += 0.3
             break
     sentences = re.split(r"(?<=[.!?])\s+|\n\s*\n", text)
+    is_a = _term_pattern(term) + r"\s*(?:\([^)]{0,40}\)\s*)?(?:is|are)\s+(?:a|an|the)\b"  # "X (a.k.a. Y) is a ..."
     defining = 0
     for s in sentences:
         if not pat.search(s):
             continue
-        if any(re.search(cue, s, re.I) for cue in _DEF_NEAR):
-            defining += 1
-        elif re.search(_term_pattern(term) + r"\s*(?:\([^)]{0,40}\)\s*)?(?:is|are)\s+(?:a|an|the)\b", s[:160], re.I):
+        cue = any(re.search(c, s, re.I) for c in _DEF_NEAR)
+        if cue or re.search(is_a, s[:160], re.I):
             defining += 1
     score += min(0.45, 0.25 * defining)
     if re.search(r"(?:\*\*|__|\*|_)" + _term_pattern(term) + r"(?:\*\*|__|\*|_)", text, re.I):
