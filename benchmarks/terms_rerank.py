@@ -61,11 +61,12 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--index", type=Path, required=True)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--dump", type=Path, help="also write the candidate pools here (JSON) for offline study")
     args = ap.parse_args()
     s = get_settings()
     store = IndexStore.open(args.index, model=s.embedding_model, dim=s.embedding_dim)
     retr = HybridRetriever(store, Embedder(), load_catalog(), load_topics())
-    rows = []
+    rows, pools = [], []
     for term in load_terms():
         for lang, q in (("en", term.q), ("zh", term.q_zh)):
             if not q:
@@ -77,6 +78,19 @@ def main() -> int:
                 before = retr.search(q, k=K, filters=filters)
                 pool = with_roles(retr.search(q, k=DEPTH, filters=filters, diversify=False))
                 row[f"{variant}_before"] = rank(before, term)
+                row[f"{variant}_before_hit@1"] = rank(before, term) == 1
+                pools.append(
+                    {
+                        "id": term.id,
+                        "lang": lang,
+                        "variant": variant,
+                        "q": q,
+                        "hits": [
+                            {"score": h.score, "defines": defines(term, h.chunk)} | h.chunk.to_dict()
+                            for h in pool
+                        ],
+                    }
+                )
                 row[f"{variant}_pool_before"] = rank(pool, term)
                 row[f"{variant}_after"] = rank(rerank(pool, q), term)
             rows.append(row)
@@ -99,6 +113,8 @@ def main() -> int:
                     if key.endswith("after")
                 }
             )
+    if args.dump:
+        args.dump.write_text(json.dumps(pools, ensure_ascii=False), encoding="utf-8")
     print(json.dumps({"k": K, "depth": DEPTH, "summary": summary} | ({"rows": rows} if args.json else {}), indent=1))
     return 0
 

@@ -183,6 +183,7 @@ def test_is_resource_request(question: str) -> None:
         "Explain the chain rule",
         "How do I compute an eigenvalue?",
         "Is high-school maths enough to train my own models?",
+        "Where do I start with the maths for machine learning?",
         "",
         "什么是奇异值分解？",
         "《Mathematics for Machine Learning》在哪里讲了逆矩阵？",

@@ -57,7 +57,7 @@ _REQUEST_CUES = (
     rf"\b(?:is|are) there\b.{{0,60}}?\b(?:{_RESOURCE_NOUN})\b",
     rf"\b(?:any|good|best|great|decent|favou?rite)\s+(?:free\s+)?(?:{_RESOURCE_NOUN})\b",
     r"\bwho\s+(?:teaches|explains|covers|has|makes|does)\b",
-    r"\bwhere\s+(?:can|could|should|do|would)\s+i\s+(?:practi[cs]e|find|watch|read|learn|start|get|study)\b",
+    r"\bwhere\s+(?:can|could|should|do|would)\s+i\s+(?:practi[cs]e|find|watch|read|learn|get|study)\b",
     rf"\b(?:recommend|suggest|point me to)\b.{{0,60}}?\b(?:{_RESOURCE_NOUN})\b",
     r"\bcan you (?:recommend|suggest)\b",
     r"\bsomething\s+(?:with|that|i can|to)\b",

@@ -95,6 +95,14 @@ def test_a_running_footer_is_not_a_copyright_page() -> None:
     assert classify(page) == "body"
 
 
+def test_inline_citations_are_not_a_reference_list() -> None:
+    page = "\n".join(
+        f"Line {i} of an argument that cites work (Author{i} et al., 20{10 + i}) and (Other, 19{80 + i}; More, 2001)."
+        for i in range(10)
+    )
+    assert classify(page) == "body"
+
+
 def test_quiz_answers_are_not_contents() -> None:
     quiz = "WEEK II. SPACES 40\n1. Which line fits best?\na) y = 1 + 2 x\nb) y = 2 + 1 x\nc) y = 3\nd) y = x + 4"
     assert classify(quiz) != "contents"

@@ -36,7 +36,8 @@ _DOT_LEADER = re.compile(r"(?:\.\s?){4,}|…{2,}")
 _INDEX_ENTRY = re.compile(
     r"^[^\d\W][^0-9]{0,60}?[,:]?\s+\d{1,4}(?:\s*[-–]\s*\d{1,4})?(?:\s*,\s*\d{1,4}(?:\s*[-–]\s*\d{1,4})?)*$"
 )
-_YEAR = re.compile(r"\b(?:1[89]|20)\d{2}[a-z]?\b")
+# A year as a reference list gives it ("2010. Title", ", 2009."), not an inline citation ("(Bishop, 2006)").
+_YEAR = re.compile(r"\b(?:1[89]|20)\d{2}[a-z]?\b(?!\s*[);,])")
 _CITATION_CUES = re.compile(r"\bet al\.|\bProceedings\b|\bJournal\b|\bIn:|\bpp\.|\bvol\.|\bPress\b|\bdoi\b|arXiv", re.I)
 _FRONT_HEAD = re.compile(
     r"^\s*(?:preface|foreword|acknowledge?ments?|dedication|about the authors?|copyright|list of (?:figures|tables|"
@@ -110,7 +111,7 @@ def classify(text: str, heading: str | None = None) -> Role:
     cites = len(_CITATION_CUES.findall(text))
     if any(_REF_HEAD.match(h) for h in head) and (years >= 3 or n <= 3):
         return "references"
-    if n >= 6 and years >= 0.5 * n and cites >= 0.15 * n:
+    if n >= 6 and years >= 0.3 * n and cites >= 0.1 * n:
         return "references"
 
     if any(_FRONT_HEAD.match(h) for h in head):
