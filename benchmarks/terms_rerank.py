@@ -86,8 +86,7 @@ def main() -> int:
                         "variant": variant,
                         "q": q,
                         "hits": [
-                            {"score": h.score, "defines": defines(term, h.chunk)} | h.chunk.to_dict()
-                            for h in pool
+                            {"score": h.score, "defines": defines(term, h.chunk)} | h.chunk.to_dict() for h in pool
                         ],
                     }
                 )

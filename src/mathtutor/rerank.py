@@ -13,13 +13,18 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from mathtutor.ingest.page_roles import classify, definition_score, demote
+from mathtutor.ingest.page_roles import classify, definition_score, demote, mentions
 from mathtutor.knowledge.zh import has_cjk, translate_query
 
 __all__ = ["DEFINITION_WEIGHT", "rerank", "term_of"]
 
 #: A passage that fully defines the term scores (1 + DEFINITION_WEIGHT) times its retrieval score.
-DEFINITION_WEIGHT = 1.5
+DEFINITION_WEIGHT = 0.6
+#: A passage that never names the term, or is too short to explain anything (a running footer, a
+#: caption fragment), keeps only this share of its score.
+ABSENT_FACTOR = 0.8
+FRAGMENT_FACTOR = 0.5
+FRAGMENT_WORDS = 20
 
 _TERM_PATTERNS = (
     r"\bwhere\b.*?\b(?:explain|explains|explained|define|defines|defined|introduce|introduces|cover|covers|discuss|discusses|"
@@ -65,6 +70,10 @@ def rerank(hits: Sequence[Any], term_or_query: str, *, weight: float = DEFINITIO
     for i, hit in enumerate(hits):
         chunk = hit.chunk
         factor = demote(role_of(chunk)) * (1.0 + weight * definition_score(chunk.text, term, chunk.section))
+        if not mentions(chunk.text, term) and not (chunk.section and mentions(chunk.section, term)):
+            factor *= ABSENT_FACTOR
+        if len(chunk.text.split()) < FRAGMENT_WORDS:
+            factor *= FRAGMENT_FACTOR
         scored.append((hit.score * factor, i, hit))
     scored.sort(key=lambda t: (-t[0], t[1]))
     out = []

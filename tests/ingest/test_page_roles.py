@@ -125,6 +125,17 @@ def test_definition_score_prefers_the_defining_passage() -> None:
     assert definition_score("text", "  ") == 0.0
 
 
+def test_loose_term_matching() -> None:
+    from mathtutor.ingest.page_roles import mentions
+
+    assert mentions("The vectors are linearly independent.", "linear independence")
+    assert mentions("a conﬁdence interval", "confidence intervals")  # PDF ligature
+    assert mentions("We compute the eigenvectors first.", "eigenvalues and eigenvectors")
+    assert mentions("Gram-Schmidt orthogonalization", "the Gram Schmidt orthogonalization")
+    assert not mentions("A matrix with two rows.", "determinant")
+    assert not mentions("anything", "  ")
+
+
 def test_definition_score_signals() -> None:
     plain = "The gradient appears below."
     assert definition_score("The gradient is a vector of partial derivatives.", "gradient") > definition_score(

@@ -10,9 +10,10 @@ on every page and again at query time on passages that lack a stored role.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Literal
 
-__all__ = ["ROLES", "Role", "classify", "definition_score", "demote"]
+__all__ = ["ROLES", "Role", "classify", "definition_score", "demote", "mentions"]
 
 Role = Literal["contents", "index", "front", "opener", "guide", "references", "body"]
 ROLES: tuple[str, ...] = ("contents", "index", "front", "opener", "guide", "references", "body")
@@ -136,12 +137,44 @@ def demote(role: str | None) -> float:
     return _DEMOTE.get(role or "body", 1.0)
 
 
+_STOP = frozenset({"the", "a", "an", "of", "for", "in", "on", "to", "and", "or", "with"})
+
+
+def _stem(word: str) -> str:
+    """A loose regex for one word: long words match any ending ("independence" ~ "independent")."""
+    w = re.escape(word)
+    if len(word) <= 4:
+        return w + r"(?:s|es)?"
+    keep = max(4, len(word) - 3)
+    return re.escape(word[:keep]) + r"\w*"
+
+
 def _term_pattern(term: str) -> str:
-    """The term as a regex: words in order, any whitespace or hyphen between them, optional plural."""
-    words = [re.escape(w) for w in re.split(r"[\s\-]+", term.strip()) if w]
-    if not words:
+    """The term as a regex: its words in order, loose endings, spaces or hyphens between them.
+
+    "X and Y" matches either X or Y ("eigenvalues and eigenvectors"); leading articles are dropped.
+    """
+    parts = [p for p in re.split(r"\s+and\s+", term.strip(), flags=re.I) if p.strip()]
+    alternatives = []
+    for part in parts:
+        words = [w for w in re.split(r"[\s\-]+", part) if w]
+        while words and words[0].lower() in _STOP:
+            words = words[1:]
+        if words:
+            alternatives.append(r"[\s\-]+".join(_stem(w) for w in words))
+    if not alternatives:
         return r"(?!x)x"
-    return r"\b" + r"[\s\-]+".join(words) + r"(?:s|es)?\b"
+    return r"\b(?:" + "|".join(alternatives) + r")\b"
+
+
+def mentions(text: str, term: str) -> bool:
+    """Does the text name the term (loosely: word endings and hyphens may differ)?"""
+    return bool(term.strip()) and re.search(_term_pattern(term), _fold(text), re.I) is not None
+
+
+def _fold(text: str) -> str:
+    """NFKC, so PDF ligatures match plain letters ("conﬁdence" -> "confidence")."""
+    return unicodedata.normalize("NFKC", text)
 
 
 _DEF_NEAR = (
@@ -169,6 +202,8 @@ def definition_score(text: str, term: str, heading: str | None = None) -> float:
     """
     if not text or not term.strip():
         return 0.0
+    text, term = _fold(text), _fold(term)
+    heading = _fold(heading) if heading else heading
     pat = re.compile(_term_pattern(term), re.I)
     hits = list(pat.finditer(text))
     in_heading = bool(heading and pat.search(heading))
