@@ -144,6 +144,16 @@ def test_dense_vectors_are_cached_as_npy(tmp_path: Path, topics) -> None:
     assert ids(second.search("interactive probability", k=1)) == ["seeing-theory"]
 
 
+def test_from_settings_caches_in_the_data_dir(tmp_path: Path) -> None:
+    from mathtutor.settings import PROJECT_ROOT, Settings
+
+    settings = Settings(data_dir=tmp_path, corpus_dir=PROJECT_ROOT / "corpus")
+    rec = Recommender.from_settings(settings, embedder=BagOfWords())
+    assert rec.topics is not None and rec.cache_dir == tmp_path / "recommend"
+    rec.matrix()
+    assert len(list((tmp_path / "recommend").glob("resources-*.npy"))) == 1
+
+
 def test_a_damaged_cache_is_recomputed(tmp_path: Path, topics) -> None:
     emb = BagOfWords()
     rec = Recommender(topics=topics, embedder=emb, cache_dir=tmp_path)

@@ -159,6 +159,17 @@ class Recommender:
         self._bm25 = self._build_bm25(self.documents)
         self._matrix: np.ndarray | None = None
 
+    @classmethod
+    def from_settings(cls, settings: Any, embedder: Any | None = None, topics: TopicGraph | None = None) -> Recommender:
+        """The catalog and topic graph of ``settings.corpus_dir``; vectors cached in ``data_dir/recommend``."""
+        from mathtutor.knowledge.topics import load_topics
+
+        corpus = Path(settings.corpus_dir)
+        catalog = load_catalog(corpus / "catalog.yaml")
+        if topics is None and (corpus / "topics.yaml").is_file():
+            topics = load_topics(corpus / "topics.yaml")
+        return cls(catalog, topics, embedder, cache_dir=Path(settings.data_dir) / CACHE_DIR)
+
     # -- indexes
     @staticmethod
     def _build_bm25(documents: Sequence[str]) -> Any:
