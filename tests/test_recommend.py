@@ -73,6 +73,15 @@ def test_exercises_and_solutions_find_chasnov(rec) -> None:
     assert [r.score for r in out] == sorted((r.score for r in out), reverse=True)
 
 
+def test_issue_examples(rec) -> None:
+    assert ids(rec.search("a textbook with exercises and solutions"))[0] == "chasnov"  # mml-book has no solutions
+    assert ids(rec.search("lectures that go through the proofs"))[0] == "mit-18-06"
+    assert ids(rec.search("short videos I can watch on the bus", k=2)) == [
+        "3b1b-essence-linear-algebra",
+        "3b1b-essence-calculus",
+    ]
+
+
 def test_chinese_request(rec) -> None:
     assert ids(rec.search("有没有带习题和答案的线性代数讲义？"))[0] == "chasnov"
     assert ids(rec.search("有没有讲贝叶斯推断的博客文章？"))[0] == "swj-bayesian-inference"

@@ -37,6 +37,8 @@ RRF_K = 5
 #: Added to the fused score (which is 1.0 for a resource ranked first by both rankers).
 FORMAT_BONUS = 0.5
 TRAIT_BONUS = 0.35
+#: A requested trait the resource lacks ("with solutions" from a book without them) costs this much.
+TRAIT_MISS_PENALTY = 0.1
 LEVEL_BONUS = 0.2
 LEVEL_PENALTY = 0.3
 CONCEPT_BONUS = 0.6
@@ -300,6 +302,8 @@ class Recommender:
             if styles & set(r.style):
                 bonus += TRAIT_BONUS
                 met.append(trait)
+            else:
+                bonus -= TRAIT_MISS_PENALTY
         reasons.extend(_STYLE_PHRASE[t] for t in _ordered(met) if t in _STYLE_PHRASE)
         if concepts:
             taught = r.all_concepts()
