@@ -57,6 +57,24 @@ def rank(hits, term) -> int | None:
     return next((i + 1 for i, h in enumerate(hits[:K]) if defines(term, h.chunk)), None)
 
 
+COLUMNS = ("filtered_before", "filtered_pool_before", "filtered_after", "open_before", "open_pool_before", "open_after")
+
+
+def summarize(rows: list[dict]) -> dict:
+    """hit@5 and hit@1 of every ranking column, per half (tune / held / all) and language."""
+    out = {}
+    for h in ("tune", "held", "all"):
+        for lang in ("en", "zh"):
+            rs = [r for r in rows if (h == "all" or r["half"] == h) and r["lang"] == lang]
+            if rs:
+                out[f"{h}/{lang}"] = {"n": len(rs)} | {
+                    f"{col} hit@{cut}": round(sum(1 for r in rs if r[col] is not None and r[col] <= cut) / len(rs), 3)
+                    for col in COLUMNS
+                    for cut in (K, 1)
+                }
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--index", type=Path, required=True)
@@ -78,7 +96,6 @@ def main() -> int:
                 before = retr.search(q, k=K, filters=filters)
                 pool = with_roles(retr.search(q, k=DEPTH, filters=filters, diversify=False))
                 row[f"{variant}_before"] = rank(before, term)
-                row[f"{variant}_before_hit@1"] = rank(before, term) == 1
                 pools.append(
                     {
                         "id": term.id,
@@ -93,25 +110,7 @@ def main() -> int:
                 row[f"{variant}_pool_before"] = rank(pool, term)
                 row[f"{variant}_after"] = rank(rerank(pool, q), term)
             rows.append(row)
-    summary = {}
-    for h in ("tune", "held", "all"):
-        for lang in ("en", "zh"):
-            rs = [r for r in rows if (h == "all" or r["half"] == h) and r["lang"] == lang]
-            if not rs:
-                continue
-            summary[f"{h}/{lang}"] = (
-                {"n": len(rs)}
-                | {
-                    key: round(sum(1 for r in rs if r[key] is not None) / len(rs), 3)
-                    for key in rows[0]
-                    if key.endswith(("before", "after"))
-                }
-                | {
-                    key.replace("after", "after_hit@1"): round(sum(1 for r in rs if r[key] == 1) / len(rs), 3)
-                    for key in rows[0]
-                    if key.endswith("after")
-                }
-            )
+    summary = summarize(rows)
     if args.dump:
         args.dump.write_text(json.dumps(pools, ensure_ascii=False), encoding="utf-8")
     print(json.dumps({"k": K, "depth": DEPTH, "summary": summary} | ({"rows": rows} if args.json else {}), indent=1))

@@ -82,6 +82,8 @@ following worked example shows step by step for a two by two matrix with distinc
         (OPENER, None, "opener"),
         (BODY, None, "body"),
         ("", None, "body"),
+        ("Linear Maps for Everyone\nLecture Notes by\nA. Person", None, "front"),
+        ("A short page. It ends here.", None, "body"),
         ("Some words about gradients and nothing else.", "Notation", "front"),
         ("Smith 2001. Jones 2003. Lee 2009.", "References", "references"),
     ],
@@ -162,6 +164,7 @@ def test_census_of_corpus_real() -> None:
         return {s.page: classify(s.text, s.heading) for s in sections}
 
     front = roles("mml-book/frontmatter.pdf")
+    assert front[1] == "front"  # title page
     assert [front[p] for p in (3, 4, 5)] == ["contents"] * 3
     assert front[11] == "front"
     back = roles("mml-book/backmatter.pdf")

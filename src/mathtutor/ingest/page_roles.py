@@ -117,6 +117,9 @@ def classify(text: str, heading: str | None = None) -> Role:
 
     if any(_FRONT_HEAD.match(h) for h in head):
         return "guide" if _GUIDE_CUES.search(text) and not _FRONT_CUES.search(text) else "front"
+    # A title page: a few short lines, no numbers, not one sentence.
+    if heading is None and n <= 4 and words <= 40 and not re.search(r"\d|[a-z][.!?](?:\s|$)", text):
+        return "front"
     # A running footer ("Draft ... (c) 2019 ... to be published by ...") is not a copyright page.
     if words <= 150 and any(_FRONT_CUES.search(ln) and not _FOOTER.search(ln) for ln in lines):
         return "front"
