@@ -22,17 +22,54 @@ def expected_hit(ranked: list[str], case: dict, k: int) -> bool:
     return any_ok and all_ok
 
 
+def score_tutor(cases: list[dict], answers_path: Path) -> int:
+    """hit@1/hit@5 of the tutor's cited catalog resources (parts mapped to resources, notes left out)."""
+    from mathtutor.ingest.linking import NOTES_RESOURCE
+    from mathtutor.knowledge.catalog import load_catalog
+
+    catalog = load_catalog()
+    by_q = {c["q"]: c for c in cases}
+    out: dict[str, list[int]] = {}
+    for line in answers_path.read_text(encoding="utf-8").splitlines():
+        answer = json.loads(line)
+        case = by_q.get(answer.get("question"))
+        if case is None:
+            continue
+        ranked: list[str] = []
+        for cite in answer.get("citations") or []:
+            rid = cite.get("resource_id")
+            if not rid or rid == NOTES_RESOURCE:
+                continue
+            rid = catalog.resource_of(rid).id if rid in catalog else rid
+            if rid not in ranked:
+                ranked.append(rid)
+        for lang in ("all", case.get("lang", "en")):
+            row = out.setdefault(lang, [0, 0, 0])
+            row[0] += 1
+            row[1] += expected_hit(ranked, case, 1)
+            row[2] += expected_hit(ranked, case, 5)
+    print(json.dumps({k: {"n": n, "hit@1": round(a / n, 3), "hit@5": round(b / n, 3)} for k, (n, a, b) in out.items()}))
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--cases", default="evals/dev.jsonl")
     ap.add_argument("--no-dense", action="store_true")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument(
+        "--tutor-answers",
+        type=Path,
+        help="score these answers instead (output of `mathtutor ask --batch ... --json` for the same questions)",
+    )
     args = ap.parse_args()
     if Path(args.cases).name == "test.jsonl":
         print("the test split is frozen: tune on dev only", file=sys.stderr)
         return 2
     cases = [json.loads(line) for line in Path(args.cases).read_text(encoding="utf-8").splitlines() if line.strip()]
     cases = [c for c in cases if c.get("kind") == "resource"]
+    if args.tutor_answers:
+        return score_tutor(cases, args.tutor_answers)
     embedder = None
     if not args.no_dense:
         from mathtutor.ingest.embedding import Embedder
