@@ -103,3 +103,16 @@ def test_embedding_text_adds_context_only_where_it_is_missing(chunker):
 def test_overlap_must_be_smaller(count):
     with pytest.raises(ValueError):
         Chunker(count, chunk_tokens=50, overlap_tokens=50)
+
+
+def test_pdf_and_markdown_chunks_carry_their_page_role(chunker):
+    contents = "Contents\n1 Arrows 1\n2 Grids 9\n3 Turns 17\n4 Volumes 31\n5 Spaces 40\n"
+    body = "A vector is an arrow with a length and a direction; we add arrows tip to tail."
+    chunks = chunker.chunk(_source("pdf"), [Section(text=contents, page=3), Section(text=body, page=9)])
+    assert [c.meta.get("role") for c in chunks] == ["contents", "body"]
+    (md,) = chunker.chunk(_source("markdown"), [Section(text="Some thanks to friends.", heading="Book > Preface")])
+    assert md.meta["role"] == "front"
+    (cue,) = chunker.chunk(_source("captions"), [Section(text="so we take this one", start_s=1.0, end_s=2.0)])
+    assert "role" not in cue.meta
+    given = Section(text=body, page=2, meta={"role": "guide"})  # a reader's own role is kept
+    assert chunker.chunk(_source("pdf"), [given])[0].meta["role"] == "guide"

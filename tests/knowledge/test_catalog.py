@@ -371,6 +371,43 @@ def test_bad_format_and_level(tmp_path: Path) -> None:
         load_catalog(write(tmp_path, resource("alpha").replace("[beginner]", "[expert]")))
 
 
+def test_style_field(tmp_path: Path) -> None:
+    plain = load_catalog(write(tmp_path, resource("alpha")))
+    assert plain.get("alpha").style == ()
+    styled = resource("alpha").replace(
+        "  levels: [beginner]\n", "  levels: [beginner]\n  style: [exercises, solutions]\n"
+    )
+    assert load_catalog(write(tmp_path, styled)).get("alpha").style == ("exercises", "solutions")
+
+
+@pytest.mark.parametrize(
+    ("style", "message"),
+    [
+        ("[podcasts]", r"'alpha'.*style"),
+        ("[code, code]", r"'alpha'.*'code' twice"),
+        ("[short, long]", r"'alpha'.*both 'short' and 'long'"),
+        ("exercises", r"'alpha'.*style"),
+    ],
+)
+def test_bad_style(tmp_path: Path, style: str, message: str) -> None:
+    text = resource("alpha").replace("  levels: [beginner]\n", f"  levels: [beginner]\n  style: {style}\n")
+    with pytest.raises(CatalogError, match=message):
+        load_catalog(write(tmp_path, text))
+
+
+def test_real_catalog_styles(catalog: Catalog) -> None:
+    """Spot checks of styles set from the materials (prefaces, seed lists, caption lengths)."""
+    assert set(catalog.get("chasnov").style) >= {"exercises", "solutions"}
+    assert "solutions" not in catalog.get("mml-book").style  # the PDF has exercises without answers
+    assert "code" in catalog.get("d2l").style
+    assert "interactive" in catalog.get("seeing-theory").style
+    assert "short" in catalog.get("3b1b-essence-linear-algebra").style
+    assert "proofs" in catalog.get("mit-18-06").style
+    assert catalog.get("edx-probability").style == ()  # the lists say nothing about its form
+    styled = [r for r in catalog.resources if r.style]
+    assert len(styled) >= 20
+
+
 def test_not_a_list(tmp_path: Path) -> None:
     with pytest.raises(CatalogError):
         load_catalog(write(tmp_path, "just a string\n"))

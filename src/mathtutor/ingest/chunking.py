@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from mathtutor.ingest.page_roles import classify as page_role
 from mathtutor.types import Chunk, Section, Source
 
 #: Tokens the model adds around every input ([CLS], [SEP]) plus room for the context header.
@@ -124,6 +125,8 @@ class Chunker:
         if source.kind == "captions":
             chunks = self._chunk_captions(source, sections)
         else:
+            for sec in sections if source.kind in ("pdf", "markdown") else ():  # whole page -> chunk.meta["role"]
+                sec.meta.setdefault("role", page_role(sec.text, sec.heading))
             chunks = [
                 self._make(source, piece, sec, page=sec.page, heading=sec.heading)
                 for sec in sections

@@ -28,6 +28,7 @@ from mathtutor.knowledge.names import COURSE_CODE, CommonNames, is_cued, tokens
 from mathtutor.links import check_http_url, normalize_url
 
 __all__ = [
+    "STYLES",
     "Catalog",
     "CatalogError",
     "CatalogMatch",
@@ -36,6 +37,7 @@ __all__ = [
     "Level",
     "Part",
     "Resource",
+    "Style",
     "default_catalog_path",
     "load_catalog",
     "normalize_url",
@@ -44,6 +46,12 @@ __all__ = [
 Format = Literal["book", "video-series", "course", "interactive", "article", "channel"]
 Level = Literal["beginner", "practitioner", "researcher"]
 PartKind = Literal["chapter", "section", "lecture", "recitation", "video", "page"]
+#: What a resource is like, the way learners ask for it ("with exercises and solutions", "short videos").
+#: Set only from what the resource's own material or the seed lists say, never guessed.
+Style = Literal[
+    "exercises", "solutions", "proofs", "code", "interactive", "short", "long", "visual", "lectures", "problem-sets"
+]
+STYLES: tuple[str, ...] = Style.__args__  # type: ignore[attr-defined]
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
 _CONCEPT_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -121,6 +129,7 @@ class Resource(BaseModel):
     alias_urls: tuple[str, ...] = ()
     format: Format
     levels: tuple[Level, ...] = Field(min_length=1)
+    style: tuple[Style, ...] = ()
     topics: tuple[str, ...] = ()
     parent: str | None = None
     description: str
@@ -151,6 +160,16 @@ class Resource(BaseModel):
         for c in v:
             if not _CONCEPT_RE.match(c):
                 raise ValueError(f"concept ids are kebab-case: {c!r}")
+        return v
+
+    @field_validator("style")
+    @classmethod
+    def _style(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        doubled = sorted({s for s in v if v.count(s) > 1})
+        if doubled:
+            raise ValueError(f"style lists {doubled[0]!r} twice")
+        if "short" in v and "long" in v:
+            raise ValueError("style cannot be both 'short' and 'long'")
         return v
 
     def all_urls(self) -> tuple[str, ...]:

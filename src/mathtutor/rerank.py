@@ -1,0 +1,85 @@
+"""Re-rank retrieved passages for "where is X explained": prefer the page that defines X.
+
+Hybrid retrieval scores a table of contents or a chapter opener well (they name many topics); the
+learner wants the page that defines or first develops the term. Each hit's fused score is multiplied
+by its page role's factor (:func:`mathtutor.ingest.page_roles.demote`) and raised by how much the
+passage defines the term (:func:`mathtutor.ingest.page_roles.definition_score`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from mathtutor.ingest.page_roles import classify, definition_score, demote, mentions
+from mathtutor.knowledge.zh import has_cjk, translate_query
+
+__all__ = ["DEFINITION_WEIGHT", "rerank", "term_of"]
+
+#: A passage that fully defines the term scores (1 + DEFINITION_WEIGHT) times its retrieval score.
+DEFINITION_WEIGHT = 0.6
+#: A passage that never names the term, or is too short to explain anything (a running footer, a
+#: caption fragment), keeps only this share of its score.
+ABSENT_FACTOR = 0.8
+FRAGMENT_FACTOR = 0.5
+FRAGMENT_WORDS = 20
+
+_TERM_PATTERNS = (
+    r"\bwhere\b.*?\b(?:explain|explains|explained|define|defines|defined|introduce|introduces|cover|covers|discuss|discusses|"
+    r"treat|treats)\b[:\s]+(?P<t>.+?)\s*[?.!]*$",
+    r"\bwhat (?:is|are)\s+(?:an?\s+|the\s+)?(?P<t>.+?)\s*[?.!]*$",
+    r"\b(?:explain|define)\s+(?P<t>.+?)\s*[?.!]*$",
+)
+
+
+def term_of(query: str) -> str:
+    """The term a "where does BOOK explain TERM?" / "what is TERM?" question asks about (else the query).
+
+    A Chinese question is read through its English rewrite (the bilingual term table).
+    """
+    q = " ".join(query.split())
+    if has_cjk(q):
+        q = translate_query(q).english or q
+    for pattern in _TERM_PATTERNS:
+        m = re.search(pattern, q, re.I)
+        if m:
+            term = re.sub(r"^(?:the|an?)\s+", "", m.group("t"), flags=re.I)
+            term = re.sub(r"\s+(?:in|on)\s+(?:the\s+)?(?:book|chapter|text|notes)\b.*$", "", term, flags=re.I)
+            if term:
+                return term
+    return q
+
+
+def role_of(chunk: Any) -> str:
+    """The stored page role (set at ingest), else one read off the passage text."""
+    meta = getattr(chunk, "meta", None) or {}
+    role = meta.get("role")
+    return role if isinstance(role, str) else classify(chunk.text, getattr(chunk, "section", None))
+
+
+def rerank(hits: Sequence[Any], term_or_query: str, *, weight: float = DEFINITION_WEIGHT) -> list[Any]:
+    """The hits re-ordered for a "where is TERM explained" question, best first; scores replaced.
+
+    ``hits`` are :class:`mathtutor.retrieval.Hit` (anything with ``chunk`` and ``score``); a question
+    is reduced to its term with :func:`term_of`. Ties keep the retrieval order.
+    """
+    term = term_of(term_or_query)
+    scored = []
+    for i, hit in enumerate(hits):
+        chunk = hit.chunk
+        factor = demote(role_of(chunk)) * (1.0 + weight * definition_score(chunk.text, term, chunk.section))
+        if not mentions(chunk.text, term) and not (chunk.section and mentions(chunk.section, term)):
+            factor *= ABSENT_FACTOR
+        if len(chunk.text.split()) < FRAGMENT_WORDS:
+            factor *= FRAGMENT_FACTOR
+        scored.append((hit.score * factor, i, hit))
+    scored.sort(key=lambda t: (-t[0], t[1]))
+    out = []
+    for score, _, hit in scored:
+        try:
+            out.append(replace(hit, score=score))
+        except TypeError:  # not a dataclass: keep the object, order is what matters
+            out.append(hit)
+    return out
