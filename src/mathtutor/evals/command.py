@@ -96,7 +96,8 @@ def run_eval(args: argparse.Namespace) -> int:
         c = pr["counts"]
         print(
             f"  practice: {c.get('problems', 0)} problems ({pr['generators']} generators x "
-            f"{len(pr['levels'])} levels x {pr['seeds']} seeds): solutions {c.get('solution', 0)}, rewrites {c.get('rewrite', 0)}, misconceptions "
+            f"{len(pr['levels'])} levels x {pr['seeds']} seeds): solutions {c.get('solution', 0)}, "
+            f"rewrites {c.get('rewrite', 0)}, misconceptions "
             f"{c.get('misconception', 0)}, hints {c.get('hint', 0)}, citations {c.get('citations', 0)}; "
             f"{pr['failed']} failed"
         )
