@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from mathtutor.knowledge.catalog import FORMAT_GROUPS
 from mathtutor.knowledge.zh import has_cjk, translate_query
-from mathtutor.retrieval import FORMAT_GROUPS
 
 if TYPE_CHECKING:
     from mathtutor.knowledge.topics import TopicGraph

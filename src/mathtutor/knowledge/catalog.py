@@ -61,6 +61,16 @@ _CONCEPT_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 NAME_MATCH_THRESHOLD = 0.6
 
 
+#: What a learner means by a format word -> the catalog formats that satisfy it.
+FORMAT_GROUPS = {
+    "video": {"video-series", "channel"},
+    "book": {"book"},
+    "course": {"course"},
+    "interactive": {"interactive"},
+    "article": {"article"},
+}
+
+
 class CatalogError(ValueError):
     """The catalog file is malformed; the message names the offending id."""
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from mathtutor.knowledge.catalog import FORMAT_GROUPS
 from mathtutor.types import Chunk, Context
 
 if TYPE_CHECKING:
@@ -23,14 +24,6 @@ if TYPE_CHECKING:
 PATH_DEPTH = {"beginner": 4, "practitioner": 3, "researcher": 2}
 MAX_PATH_STEPS = 14
 #: Catalog formats grouped the way learners ask for them ("videos", "a book", ...).
-FORMAT_GROUPS = {
-    "video": {"video-series", "channel"},
-    "book": {"book"},
-    "course": {"course"},
-    "interactive": {"interactive"},
-    "article": {"article"},
-}
-
 Pick = tuple["Resource", "Part | None"]
 
 
