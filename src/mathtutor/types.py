@@ -127,6 +127,11 @@ class Context:
     level: str | None
     resources: set[str]  #: catalog resources the question is about (named, or "it" = the one cited before)
     followup: bool = False  #: concepts or resources come from earlier turns
+    #: What kind of answer is wanted beyond an explanation: "resource" (which book/course/video fits),
+    #: "mission" (how much / what maths, in what order, for which role), "where" (the page that explains X).
+    intent: str | None = None
+    #: The text retrieval searches: the question, plus its English rewrite for Chinese questions.
+    search: str = ""
 
 
 @dataclass(slots=True)

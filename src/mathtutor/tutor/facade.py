@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mathtutor.inputs import check_history, check_level, check_question
+from mathtutor.rerank import rerank
 from mathtutor.retrieval import MODES, HybridRetriever
 from mathtutor.settings import Settings, get_settings
-from mathtutor.tutor import coach, passages
+from mathtutor.tutor import coach, guidance, passages
 from mathtutor.tutor.compose import CitationList, Composer
 from mathtutor.tutor.lesson import note_sections
 from mathtutor.tutor.plan import IndexLookups, pick_resources
+from mathtutor.tutor.scope import in_scope
 from mathtutor.tutor.understand import QuestionError, common_names, understand
 from mathtutor.types import Answer, Citation, Context, Filters, Hit
 
@@ -139,7 +142,7 @@ class Tutor:
             return
         hits = self.retrieve(ctx, mode)
         t_retrieved = time.perf_counter()
-        draft = self.composer.compose(ctx, hits, mode)
+        draft = (self._guide(ctx, hits, mode) if use_graph else None) or self.composer.compose(ctx, hits, mode)
         draft.timings_ms["retrieve"] = round((t_retrieved - t0) * 1000, 2)
         if backend != "extractive" and draft.in_scope:
             from mathtutor.tutor.generate import generate
@@ -152,6 +155,27 @@ class Tutor:
         final.timings_ms["generate"] = round((t1 - t_retrieved) * 1000, 2)
         final.timings_ms["total"] = round((t1 - t0) * 1000, 2)
         yield final
+
+    @cached_property
+    def recommender(self) -> Any:
+        """Catalog resources as documents of their own (built on first use; vectors cached in data_dir)."""
+        from mathtutor.recommend import Recommender
+
+        return Recommender.from_settings(self.settings, embedder=self.embedder, topics=self.topics)
+
+    def _guide(self, ctx: Context, hits: list[Hit], mode: str) -> Answer | None:
+        """Which resource fits a description, and how much maths / in what order: see tutor/guidance.py."""
+        if self.catalog is None:
+            return None
+        cites = CitationList(self.lookups, self.settings.public_url)
+        if ctx.intent == "mission" and set(ctx.concepts) <= guidance.GENERAL:
+            recs = self.recommender.search(ctx.search, k=4, level=ctx.level, concepts=guidance.FOUNDATIONS)
+            names = {c.id: c.name for c in self.topics.concepts} if self.topics is not None else {}
+            return guidance.mission_answer(ctx, recs, self.catalog, cites, names)
+        if ctx.intent == "resource" and not ctx.plan and in_scope(ctx, hits, self.settings, mode):
+            recs = self.recommender.search(ctx.search, k=5, formats=ctx.formats, level=ctx.level, concepts=ctx.concepts)
+            return guidance.resource_answer(ctx, recs, self.catalog, cites)
+        return None
 
     def _coach(self, ctx: Context, history: list[dict[str, str]], learner: Any) -> Answer | None:
         """Practice moves, and "what next" for a known learner: answered without retrieval."""
@@ -187,9 +211,16 @@ class Tutor:
         # format preferences steer which resources are recommended, not which passages explain
         filters = Filters(resources=set(ctx.resources))
         k = self.settings.top_k
-        hits = self.retriever.search(ctx.question, k=k, concepts=ctx.concepts, filters=filters or None, mode=mode)
+        query = ctx.search or ctx.question
+        if ctx.intent == "where":  # the page that defines it: a wider pool, re-ranked by page role and definition
+            pool = self.retriever.search(
+                query, k=30, concepts=ctx.concepts, filters=filters or None, mode=mode, diversify=False
+            )
+            hits = rerank(pool, ctx.question)[:k]
+        else:
+            hits = self.retriever.search(query, k=k, concepts=ctx.concepts, filters=filters or None, mode=mode)
         if not hits and filters:
-            hits = self.retriever.search(ctx.question, k=k, concepts=ctx.concepts, mode=mode)
+            hits = self.retriever.search(query, k=k, concepts=ctx.concepts, mode=mode)
         return [h for h in hits if passages.usable(h.chunk.text)]
 
     def status(self) -> dict[str, Any]:

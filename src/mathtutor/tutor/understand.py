@@ -11,6 +11,8 @@ import re
 from typing import TYPE_CHECKING
 
 from mathtutor.inputs import InputError
+from mathtutor.knowledge.zh import has_cjk, translate_query
+from mathtutor.recommend_cues import is_resource_request
 from mathtutor.types import Context
 
 if TYPE_CHECKING:
@@ -72,13 +74,18 @@ def understand(
     ``common`` (see :func:`common_names`) keeps subject names that are also catalog titles from naming
     a resource; without it every title does.
     """
-    concepts = topics.detect(q) if topics is not None else []
-    plan = bool(PLAN.search(q))
-    wanted = set(formats or ()) | {f for f, rx in FORMAT_HINTS.items() if rx.search(q)}
+    rewrite = translate_query(q) if has_cjk(q) else None
+    search = f"{q} {rewrite.english}".strip() if rewrite is not None and rewrite.english else q
+    concepts = topics.detect(search) if topics is not None else []
+    if rewrite is not None and topics is not None:
+        concepts += [c for c in rewrite.concepts if c not in concepts and c in topics]
+    intents = set(rewrite.intents) if rewrite is not None else set()
+    plan = bool(PLAN.search(q)) or bool(intents & {"plan"})
+    wanted = set(formats or ()) | {f for f, rx in FORMAT_HINTS.items() if rx.search(search)}
     if level is None:
-        level = next((lv for lv, rx in LEVEL_HINTS.items() if rx.search(q)), None) or default_level
+        level = next((lv for lv, rx in LEVEL_HINTS.items() if rx.search(search)), None) or default_level
     named = catalog.names_in(q, common) if catalog is not None else set()
-    ctx = Context(q, concepts, plan, wanted, level, named)
+    ctx = Context(q, concepts, plan, wanted, level, named, search=search, intent=_intent(q, intents))
     previous_users = [m["content"] for m in history if m["role"] == "user"]
     previous_answer = next((m["content"] for m in reversed(history) if m["role"] == "assistant"), "")
     if history and topics is not None:
@@ -95,6 +102,34 @@ def understand(
                 ctx.resources = {cited[0]}
                 ctx.followup = True
     return ctx
+
+
+#: On-mission questions with no concept word: what maths, how much, in what order, for which role.
+MISSION = re.compile(
+    r"\bhow much (more )?(math|maths|mathematics)\b|\b(math|maths|mathematics) (do|would|will|should) i need\b"
+    r"|\b(is|are) (high[- ]school|basic|school|undergrad(uate)?) (math|maths|mathematics)\b.*\benough\b"
+    r"|\bwhere (do|should|can) i (start|begin)\b|\bwhat order\b.*\b(learn|study)\b"
+    r"|\bwhich (math|maths|mathematics)\b.*\b(for|as)\b|\bwhat (math|maths|mathematics) (do|should|would)\b"
+    r"|\bfrom using (libraries|frameworks)\b|\b(math|maths|mathematics) (background|prerequisites) for\b",
+    re.IGNORECASE,
+)
+#: "Where does BOOK explain X", "which page defines X": the page, not a summary.
+WHERE = re.compile(
+    r"\bwhere (does|do|is|are|can i find)\b.*\b(explain|explained|define|defined|introduce|introduced|cover|covered"
+    r"|discuss|discussed|derive|derived)\b|\bwhich (page|chapter|section)\b|\bon what page\b",
+    re.IGNORECASE,
+)
+
+
+def _intent(q: str, zh_intents: set[str]) -> str | None:
+    """ "where", "resource" or "mission", or None for an explanation / study path (see ``Context.intent``)."""
+    if WHERE.search(q) or "where_explained" in zh_intents:
+        return "where"
+    if is_resource_request(q):
+        return "resource"
+    if MISSION.search(q) or "mission" in zh_intents:
+        return "mission"
+    return None
 
 
 def common_names(topics: TopicGraph | None) -> CommonNames | None:

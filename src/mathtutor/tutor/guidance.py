@@ -1,0 +1,92 @@
+"""Answers about resources and about the path itself: "is there a book/course/video like …" and "how much
+maths do I need, where do I start, in what order?".
+
+Resources are ranked as documents of their own (``mathtutor.recommend``), so a learner can ask for one by
+what it is like, in English or Chinese, and the answer says why each fits. Our own notes and guides are
+never the answer to "which resource". The degrees of depth and the learning order below are our summary
+of what the source lists advise (practitioner, developer, researcher).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from mathtutor.types import Answer, Context
+
+if TYPE_CHECKING:
+    from mathtutor.knowledge.catalog import Catalog
+    from mathtutor.tutor.compose import CitationList
+
+#: How deep to go, by goal: our own words, after the seeds' "degrees of depth".
+DEPTHS = (
+    (
+        "Using ML libraries (practitioner)",
+        "school algebra and functions, vectors and matrices as tables of numbers, derivatives as rates of change, "
+        "and basic probability and statistics are enough to train and evaluate models with existing tools.",
+    ),
+    (
+        "Building and debugging your own models (developer)",
+        "add linear algebra you can compute with (matrix products, eigenvectors, the SVD), multivariable calculus "
+        "with the chain rule and gradients (backpropagation is the chain rule), optimisation by gradient descent, "
+        "and probability distributions with maximum likelihood.",
+    ),
+    (
+        "Research",
+        "add proofs and rigour: matrix calculus, convex optimisation, probability theory and information theory, "
+        "read from textbooks and lecture courses that derive every result.",
+    ),
+)
+#: The order the source lists agree on, as topic-graph concept ids.
+ORDER = (
+    "algebra-precalculus",
+    "vectors",
+    "matrix-multiplication",
+    "eigendecomposition",
+    "derivatives",
+    "chain-rule",
+    "gradients",
+    "probability-basics",
+    "gradient-descent",
+)
+#: Concept words a mission question may contain without asking about that concept ("is high-school maths
+#: enough ..." names algebra): the question is still about the path as a whole.
+GENERAL = frozenset({"algebra-precalculus", "functions"})
+#: Concepts that steer "where do I start" recommendations toward foundations.
+FOUNDATIONS = ("algebra-precalculus", "vectors", "derivatives", "probability-basics")
+
+
+def _cite(rec: Any, ctx: Context, catalog: Catalog, cites: CitationList) -> int:
+    res = catalog.resource_of(rec.resource_id)
+    for concept in ctx.concepts[:1]:
+        return cites.add_resource(concept, res, None)  # the best indexed page or minute of it, if any
+    return cites.add_catalog(res, None)
+
+
+def resource_answer(ctx: Context, recs: list[Any], catalog: Catalog, cites: CitationList) -> Answer | None:
+    """The resources that fit what the learner described, each with the reasons it fits."""
+    if not recs:
+        return None
+    lines = ["**Resources that fit what you asked for:**", ""]
+    for i, rec in enumerate(recs, start=1):
+        n = _cite(rec, ctx, catalog, cites)
+        why = "; ".join(rec.reasons) if rec.reasons else "covers the topic"
+        lines.append(f"{i}. **{rec.title}** — {why} [{n}]")
+    return Answer(ctx.question, True, "\n".join(lines), cites.list, [], list(ctx.concepts))
+
+
+def mission_answer(
+    ctx: Context, recs: list[Any], catalog: Catalog, cites: CitationList, names: dict[str, str]
+) -> Answer:
+    """How much maths, in what order, and where to start: the degrees of depth, the order, resources."""
+    lines = ["How much maths you need depends on what you want to do with machine learning:", ""]
+    lines += [f"- **{title}**: {text}" for title, text in DEPTHS]
+    order = " → ".join(names.get(c, c) for c in ORDER)
+    lines += ["", f"**A good order:** {order}.", ""]
+    if recs:
+        lines += ["**Where to start:**", ""]
+        for rec in recs:
+            n = _cite(rec, ctx, catalog, cites)
+            why = "; ".join(rec.reasons) if rec.reasons else ""
+            lines.append(f"- **{rec.title}**" + (f" — {why}" if why else "") + f" [{n}]")
+    lines += ["", 'Ask "What should I study for PCA?" (or any goal) for a step-by-step path with pages and minutes.']
+    return Answer(ctx.question, True, "\n".join(lines), cites.list, [], list(ctx.concepts))
