@@ -1,0 +1,96 @@
+"""Which answer a question wants (explanation, resource, mission, page), and the guidance answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from mathtutor.knowledge.catalog import load_catalog
+from mathtutor.knowledge.topics import load_topics
+from mathtutor.tutor import guidance
+from mathtutor.tutor.understand import understand
+from mathtutor.types import Context
+
+
+@pytest.fixture(scope="module")
+def topics():
+    return load_topics()
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog()
+
+
+def ask(q, topics, catalog):
+    return understand(q, [], level=None, formats=None, topics=topics, catalog=catalog)
+
+
+@pytest.mark.parametrize(
+    ("question", "intent"),
+    [
+        ("Where does Mathematics for Machine Learning explain the Jacobian?", "where"),
+        ("Which page defines the singular value decomposition?", "where"),
+        ("哪一页讲了雅可比矩阵？", "where"),
+        ("Is there a textbook with exercises and solutions?", "resource"),
+        ("Short videos I can watch on the bus about eigenvectors?", "resource"),
+        ("有没有讲矩阵微积分的书？", "resource"),
+        ("Is high-school maths enough to train my own models?", "mission"),
+        ("How much more maths do I need to go from using libraries to writing my own models?", "mission"),
+        ("What is an eigenvector?", None),
+        ("What should I study for PCA?", None),
+    ],
+)
+def test_intent(question, intent, topics, catalog):
+    assert ask(question, topics, catalog).intent == intent
+
+
+def test_chinese_questions_are_searched_with_their_english_rewrite(topics, catalog):
+    ctx = ask("有没有适合初学者的概率课程？", topics, catalog)
+    assert ctx.level == "beginner"
+    assert "course" in ctx.formats
+    assert any(c.startswith("probability") for c in ctx.concepts)
+    assert ctx.search.startswith("有没有适合初学者的概率课程？ ") and "probability" in ctx.search.lower()
+    assert ctx.question == "有没有适合初学者的概率课程？"  # the answer keeps the learner's words
+
+
+@dataclass
+class Rec:
+    resource_id: str
+    title: str
+    reasons: tuple[str, ...]
+
+
+class Cites:
+    def __init__(self):
+        self.list = []
+
+    def add_catalog(self, res, part):
+        self.list.append(res.id)
+        return len(self.list)
+
+    def add_resource(self, concept, res, part):
+        return self.add_catalog(res, part)
+
+
+def test_resource_answer_says_why_each_fits_and_cites_each(catalog):
+    ctx = Context("a book with exercises?", [], False, set(), None, set(), intent="resource")
+    recs = [
+        Rec("mml-book", "Mathematics for Machine Learning", ("a book, as asked", "has exercises")),
+        Rec("chasnov", "Chasnov", ()),
+    ]
+    answer = guidance.resource_answer(ctx, recs, catalog, Cites())
+    assert answer.in_scope and "a book, as asked; has exercises [1]" in answer.answer
+    assert "covers the topic [2]" in answer.answer
+    assert guidance.resource_answer(ctx, [], catalog, Cites()) is None
+
+
+def test_mission_answer_gives_depths_order_and_where_to_start(topics, catalog):
+    ctx = Context("how much maths do I need?", [], False, set(), None, set(), intent="mission")
+    names = {c.id: c.name for c in topics.concepts}
+    answer = guidance.mission_answer(ctx, [Rec("khan-linear-algebra", "Khan", ("free",))], catalog, Cites(), names)
+    for title, _ in guidance.DEPTHS:
+        assert title in answer.answer
+    assert names["chain-rule"] in answer.answer and "free [1]" in answer.answer
+    assert all(c in topics for c in guidance.ORDER) and set(topics.ids) >= guidance.GENERAL
