@@ -249,9 +249,11 @@ def _index_error(exc: BaseException) -> bool:
 
 
 def _open_tutor(args: argparse.Namespace):
+    from mathtutor.ingest.query_encoder import query_embedder
     from mathtutor.tutor import Tutor
 
-    return Tutor.open(args.index, backend=args.backend)
+    embedder = query_embedder(get_settings(index_dir=args.index))  # no torch: questions are short (bug 11)
+    return Tutor.open(args.index, backend=args.backend, embedder=embedder)
 
 
 def _cmd_index(args: argparse.Namespace) -> int:
