@@ -109,7 +109,8 @@ class QueryEncoder:
             raise QueryEncoderError(f"the light query encoder runs BERT with gelu, not {config.get('model_type')}")
         if config["hidden_size"] != self.dim:
             raise QueryEncoderError(f"the model gives {config['hidden_size']}-d vectors, settings say {self.dim}")
-        weights = {k.removeprefix("bert."): v.astype(np.float32, copy=False) for k, v in load_file(path / "model.safetensors").items()}
+        tensors = load_file(path / "model.safetensors")
+        weights = {k.removeprefix("bert."): v.astype(np.float32, copy=False) for k, v in tensors.items()}
         tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
         tokenizer.no_padding()
         tokenizer.enable_truncation(max_length=self._max_tokens(path))
