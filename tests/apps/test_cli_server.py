@@ -127,6 +127,7 @@ def test_server_file_is_private_and_says_what_the_server_serves(server, index):
     assert info is not None
     assert (info.host, info.port, info.pid) == ("127.0.0.1", port, proc.pid)
     assert info.index_dir == str(index.resolve())
+    assert info.generation == (index / "CURRENT").read_text().strip() and info.generation.startswith("gen-")
     assert info.corpus_dir == str((PROJECT_ROOT / "corpus").resolve())
     assert len(info.token) >= 40
     assert find_server(data_dir, index, PROJECT_ROOT / "corpus") == info
@@ -174,20 +175,20 @@ def test_the_route_requires_the_token(server):
 def test_ask_server_raises_on_a_wrong_token_and_on_a_stall(server, index):
     _, data_dir, port = server
     info = read_server_file(server_file(data_dir, port))
-    wrong = ServerInfo(info.host, info.port, info.pid, info.index_dir, info.corpus_dir, "nope")
+    wrong = ServerInfo(info.host, info.port, info.pid, info.index_dir, info.generation, info.corpus_dir, "nope")
     with pytest.raises(RemoteError, match="HTTP 403"):
         ask_server(wrong, QUESTION)
     stalling = StallingServer()
     try:
         t0 = time.monotonic()
         with pytest.raises(RemoteError, match="cannot reach"):
-            ask_server(ServerInfo("127.0.0.1", stalling.port, os.getpid(), "", "", "t"), QUESTION, timeout=0.5)
+            ask_server(ServerInfo("127.0.0.1", stalling.port, os.getpid(), "", "", "", "t"), QUESTION, timeout=0.5)
         assert time.monotonic() - t0 < 5
     finally:
         stalling.stop()
 
 
-def _fake_server_file(data_dir: Path, index: Path, *, pid: int, port: int) -> Path:
+def _fake_server_file(data_dir: Path, index: Path, *, pid: int, port: int, generation: str | None = None) -> Path:
     path = server_file(data_dir, port)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     info = {
@@ -195,6 +196,7 @@ def _fake_server_file(data_dir: Path, index: Path, *, pid: int, port: int) -> Pa
         "port": port,
         "pid": pid,
         "index_dir": str(index.resolve()),
+        "generation": generation or (index / "CURRENT").read_text().strip(),
         "corpus_dir": str((PROJECT_ROOT / "corpus").resolve()),
         "token": "t" * 43,
     }
@@ -223,6 +225,9 @@ def test_stale_or_shared_server_files_are_ignored(index, tmp_path):
     _fake_server_file(tmp_path, index, pid=os.getpid(), port=1234)
     path.unlink()
     assert find_server(tmp_path, index, PROJECT_ROOT / "corpus") is not None
+    _fake_server_file(tmp_path, index, pid=os.getpid(), port=1234, generation="gen-999999")
+    assert find_server(tmp_path, index, PROJECT_ROOT / "corpus") is None  # the index changed since it opened
+    _fake_server_file(tmp_path, index, pid=os.getpid(), port=1234)
     server_file(tmp_path, 1234).chmod(0o644)  # others could read its token: not trusted
     assert find_server(tmp_path, index, PROJECT_ROOT / "corpus") is None
     server_file(tmp_path, 1234).chmod(0o600)

@@ -1,9 +1,10 @@
 """How a CLI finds a running ``mathtutor serve``: one small JSON file per server in ``<data_dir>/servers/``.
 
-The server writes ``serve-<port>.json`` (mode 0600, in a 0700 folder) with its loopback address, its pid,
-the index and corpus it answers from, and a random token; it removes the file when it stops. The token is
-what lets the CLI use the server's ``/api/ask`` route: only this user (who can read the file) has it, so
-other local users cannot use the route to get around ``--auth``. A stale file (its pid gone) is ignored.
+The server writes ``serve-<port>.json`` (mode 0600, in a 0700 folder) with its loopback address, its pid, the
+index (and the generation of it the server holds open) and corpus it answers from, and a random token; it
+removes the file when it stops. The token is what lets the CLI use the server's ``/api/ask`` route: only this
+user (who can read the file) has it, so other local users cannot use the route to get around ``--auth``.
+A stale file (its pid gone) is ignored.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class ServerInfo:
     port: int
     pid: int
     index_dir: str
+    generation: str
     corpus_dir: str
     token: str
 
@@ -41,13 +43,14 @@ def server_file(data_dir: Path, port: int) -> Path:
     return data_dir / FOLDER / f"serve-{port}.json"
 
 
-def announce(data_dir: Path, *, host: str, port: int, index_dir: Path, corpus_dir: Path) -> ServerInfo:
+def announce(data_dir: Path, *, host: str, port: int, index_dir: Path, generation: str, corpus_dir: Path) -> ServerInfo:
     """Write this process's server file (replacing a stale one for the same port) and return what it says."""
     info = ServerInfo(
         host=host,
         port=port,
         pid=os.getpid(),
         index_dir=str(Path(index_dir).resolve()),
+        generation=generation,
         corpus_dir=str(Path(corpus_dir).resolve()),
         token=secrets.token_urlsafe(32),
     )
@@ -83,6 +86,7 @@ def read_server_file(path: Path) -> ServerInfo | None:
             port=int(data["port"]),
             pid=int(data["pid"]),
             index_dir=str(data["index_dir"]),
+            generation=str(data["generation"]),
             corpus_dir=str(data["corpus_dir"]),
             token=str(data["token"]),
         )
@@ -102,17 +106,33 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
+def live_generation_name(index_dir: Path) -> str | None:
+    """What ``<index_dir>/CURRENT`` names (``mathtutor.index.generations``' pointer; read here without
+    importing the index package, which a CLI answered by a server never needs)."""
+    try:
+        return (Path(index_dir) / "CURRENT").read_text(encoding="ascii").strip() or None
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
 def find_server(data_dir: Path, index_dir: Path, corpus_dir: Path) -> ServerInfo | None:
-    """A live loopback server answering from this index and corpus (None when there is none)."""
+    """A live loopback server answering from this index as it is now, and this corpus (None when there is none).
+
+    A server keeps the generation it opened; after an ingest it would answer from the old one, so it is skipped.
+    """
     folder = data_dir / FOLDER
     try:
         paths = sorted(folder.glob("serve-*.json"))
     except OSError:
         return None
-    want = (str(Path(index_dir).resolve()), str(Path(corpus_dir).resolve()))
+    want = (str(Path(index_dir).resolve()), live_generation_name(index_dir), str(Path(corpus_dir).resolve()))
     for path in paths:
         info = read_server_file(path)
-        if info is None or info.host not in LOOPBACK_HOSTS or (info.index_dir, info.corpus_dir) != want:
+        if (
+            info is None
+            or info.host not in LOOPBACK_HOSTS
+            or (info.index_dir, info.generation, info.corpus_dir) != want
+        ):
             continue
         if pid_alive(info.pid):
             return info

@@ -82,8 +82,15 @@ def cli_access(demo: Any, url: str, data_dir: Path) -> Iterator[None]:
     if host not in LOOPBACK_HOSTS or port is None:
         yield
         return
-    settings = demo.holder.settings
-    info = announce(data_dir, host=host, port=port, index_dir=settings.index_dir, corpus_dir=settings.corpus_dir)
+    tutor = demo.holder.tutor
+    info = announce(
+        data_dir,
+        host=host,
+        port=port,
+        index_dir=tutor.settings.index_dir,
+        generation=tutor.store.gen_dir.name,
+        corpus_dir=tutor.settings.corpus_dir,
+    )
     add_ask_route(demo, info.token)
     previous = None
     if threading.current_thread() is threading.main_thread():
