@@ -208,7 +208,7 @@ def test_document_text_cannot_instruct_the_tutor(tutor):
 def test_json_shape_is_exact(tutor):
     d = tutor.ask("What should I study for backpropagation?").to_dict()
     assert list(d) == ["question", "in_scope", "answer", "citations", "study_path", "concepts", "backend", "timings_ms"]
-    assert set(d["citations"][0]) == {"n", "resource_id", "title", "url", "locator", "snippet", "score"}
+    assert set(d["citations"][0]) == {"n", "resource_id", "title", "url", "locator", "snippet", "score", "chunk_id"}
     assert set(d["study_path"][0]) == {"concept", "why", "citations"}
     assert set(d["timings_ms"]) == {"retrieve", "generate", "total"}
     assert d["backend"] == "extractive"

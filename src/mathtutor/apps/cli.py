@@ -73,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--batch", type=Path, metavar="FILE.jsonl", help='one {"q": ..., "history": [...]} per line')
     p.add_argument("--learner", metavar="NAME", help='answer "what should I study next?" from NAME\'s progress')
+    p.add_argument("--verbose", action="store_true", help="say on stderr when a running server could not be asked")
+    p.add_argument("--no-server", action="store_true", help="answer in this process even if `mathtutor serve` runs")
 
     # --- practice, check, progress, users (implemented in mathtutor.apps.study)
     study.add_commands(sub)
@@ -230,6 +232,10 @@ def _cmd_ask(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if question is not None:
+        reply = None if args.learner else _ask_server(args, question, history, level, formats)
+        if reply is not None:
+            print(_json_line(reply["answer"]) if args.json else _safe(reply["markdown"]))
+            return EXIT_OK
         tutor = _open_tutor(args)
         from mathtutor.tutor import QuestionError
 
@@ -276,6 +282,27 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     return status
 
 
+def _ask_server(args: argparse.Namespace, question: str, history, level, formats) -> dict | None:
+    """The reply of a ``mathtutor serve`` on loopback over the same index (None: answer here, as before)."""
+    from mathtutor.apps.discovery import find_server
+    from mathtutor.apps.remote import EXTRACTIVE_TIMEOUT_S, GENERATE_TIMEOUT_S, RemoteError, ask_server
+
+    settings = get_settings(index_dir=args.index, backend=args.backend)
+    info = None if args.no_server else find_server(settings.data_dir, settings.index_dir, settings.corpus_dir)
+    if info is None:
+        return None
+    backend = settings.backend
+    timeout = EXTRACTIVE_TIMEOUT_S if backend == "extractive" else GENERATE_TIMEOUT_S
+    try:
+        return ask_server(
+            info, question, history=history, level=level, formats=formats, backend=backend, timeout=timeout
+        )
+    except RemoteError as exc:
+        if args.verbose:
+            print(f"note: {_safe(str(exc))}; answering here instead", file=sys.stderr)
+        return None
+
+
 def _index_error(exc: BaseException) -> bool:
     from mathtutor.index.store import IndexError_
 
@@ -283,9 +310,11 @@ def _index_error(exc: BaseException) -> bool:
 
 
 def _open_tutor(args: argparse.Namespace):
+    from mathtutor.ingest.query_encoder import query_embedder
     from mathtutor.tutor import Tutor
 
-    return Tutor.open(args.index, backend=args.backend)
+    embedder = query_embedder(get_settings(index_dir=args.index))  # no torch: questions are short (bug 11)
+    return Tutor.open(args.index, backend=args.backend, embedder=embedder)
 
 
 def _cmd_index(args: argparse.Namespace) -> int:

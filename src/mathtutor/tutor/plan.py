@@ -29,7 +29,11 @@ Pick = tuple["Resource", "Part | None"]
 
 @dataclass(slots=True)
 class IndexLookups:
-    """Per-index lookups built once: vectors by chunk id, chunks per part and resource, concept vectors."""
+    """Per-index lookups built once: vectors by chunk id, chunks per part and resource; concept vectors on demand.
+
+    A concept's vector is embedded alone the first time a study step needs it (not all 70-odd at open: that
+    was most of a cold ``ask`` after the imports), so it is the same vector whichever question asked first.
+    """
 
     store: Any
     ids: np.ndarray
@@ -38,6 +42,8 @@ class IndexLookups:
     by_part: dict[str, list[int]] = field(default_factory=dict)
     by_resource: dict[str, list[int]] = field(default_factory=dict)
     concept_vec: dict[str, np.ndarray] = field(default_factory=dict)
+    concept_text: dict[str, str] = field(default_factory=dict)
+    embedder: Any = None
 
     @classmethod
     def build(cls, store: IndexStore, embedder: Any, topics: TopicGraph | None, dim: int) -> IndexLookups:
@@ -54,16 +60,22 @@ class IndexLookups:
             if rid:
                 out.by_resource.setdefault(rid, []).append(cid)
         if topics is not None and n:
-            concepts = topics.concepts
-            vecs = embedder.embed([f"{c.name}. {c.summary}" for c in concepts])
-            out.concept_vec = {c.id: v for c, v in zip(concepts, vecs, strict=True)}
+            out.embedder = embedder
+            out.concept_text = {c.id: f"{c.name}. {c.summary}" for c in topics.concepts}
         return out
+
+    def concept_vector(self, concept: str) -> np.ndarray | None:
+        """The embedding of a concept's name and summary (None for an unknown concept or an empty index)."""
+        vec = self.concept_vec.get(concept)
+        if vec is None and concept in self.concept_text:
+            vec = self.concept_vec[concept] = self.embedder.embed_query(self.concept_text[concept])
+        return vec
 
     def best_passage(self, concept: str, res: Resource, part: Part | None) -> tuple[Chunk, float] | None:
         """The indexed passage of this part (or resource) closest to the concept, with its similarity."""
         ids = self.by_part.get(part.id, []) if part is not None else self.by_resource.get(res.id, [])
-        vec = self.concept_vec.get(concept)
-        if ids and vec is not None:
+        vec = self.concept_vector(concept) if ids else None
+        if vec is not None:
             ids = [c for c in ids if c in self.row]  # the same list the positions below refer to
             if ids:
                 sims = self.vectors[[self.row[c] for c in ids]] @ vec

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mathtutor.apps.ui.ask_route import cli_access
 from mathtutor.apps.ui.chat import messages, scrub_paths, stream_turn
 from mathtutor.apps.ui.notes import add_routes
 from mathtutor.apps.ui.render import (
@@ -96,9 +97,15 @@ def build_app(
         overrides.pop("index_dir", None)
         if backend:
             overrides["backend"] = backend
-        tutor = Tutor.open(settings.index_dir, **overrides)
+        from mathtutor.ingest.embedding import Embedder
+        from mathtutor.ingest.query_encoder import query_embedder
+
+        # questions through the light encoder (answers equal the CLI's), uploads through the batched one
+        tutor = Tutor.open(settings.index_dir, embedder=query_embedder(settings), **overrides)
+        upload_embedder = Embedder(tutor.settings)
     else:
         tutor = tutor_factory()
+        upload_embedder = tutor.embedder
     limits = limits or Limits(max_upload_mb=max_upload_mb)
     data = Path(data_dir) if data_dir else default_data_dir()
     holder = TutorHolder(tutor, data_dir=data, limits=limits)
@@ -109,7 +116,7 @@ def build_app(
         return Tutor.open(index_dir, embedder=tutor.embedder, **base_overrides)
 
     exports = Exports(EXPORT_MAX_AGE_S)
-    sessions = Sessions(data / "private", tutor.settings, tutor.embedder, open_private)
+    sessions = Sessions(data / "private", tutor.settings, upload_embedder, open_private)
     desk = UploadDesk(holder, sessions)
     base_links = Links(tutor.settings.corpus_dir / "notes")
     default_backend = backend or tutor.settings.backend
@@ -478,5 +485,8 @@ def run_serve(args: argparse.Namespace) -> int:
         print(f"warning: serving on {host}: other computers on the network can reach the tutor", file=sys.stderr)
         if auth is None:
             print("warning: --insecure-public: no password; anyone who can reach it can use it", file=sys.stderr)
-    launch(demo, host=host, port=args.port, auth=auth, inbrowser=not args.no_browser, block=True)
+    url = launch(demo, host=host, port=args.port, auth=auth, inbrowser=not args.no_browser, block=False)
+    print(f"* Running on local URL:  {url}", flush=True)
+    with cli_access(demo, url, settings.data_dir):  # `mathtutor ask` finds this server and asks it
+        demo.block_thread()
     return 0
