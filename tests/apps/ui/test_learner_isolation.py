@@ -44,7 +44,7 @@ def server(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MATHTUTOR_DATA_DIR", str(root / "data"))
         mp.setenv("MATHTUTOR_DATABASE_URL", f"sqlite:///{root / 'learners.sqlite'}")
-        store = LearnerStore()
+        store = LearnerStore(url=f"sqlite:///{root / 'learners.sqlite'}", data_dir=root / "data")  # env is cached
         for name, pw in PASSWORDS.items():
             store.create_user(name, pw)
         demo = build_app(lambda: NoTutor(root / "index"), data_dir=root / "data", learners=Learners(store))

@@ -71,28 +71,24 @@ def build_account_row(ui: LearnUI) -> dict[str, Any]:
 
     def do_sign_in(user: str, pw: str, request: gr.Request):
         if not ui.rate.allow(ui.key(request)):
-            return gr.skip(), gr.skip(), gr.skip(), TOO_MANY, ""
+            return gr.skip(), gr.skip(), gr.skip(), TOO_MANY, "", gr.skip()
         token, message = ui.learners.sign_in(user, pw, getattr(request, "session_hash", None))
         if token is None:
-            return gr.skip(), gr.skip(), gr.skip(), f"⚠️ {message}", ""
-        return token, token, message, "", ""
+            return gr.skip(), gr.skip(), gr.skip(), f"⚠️ {message}", "", gr.skip()
+        return token, token, message, "", "", gr.Accordion(open=False, label="Account (sign out)")
 
     def do_sign_out(token: str, request: gr.Request):
         ui.learners.sign_out(token, getattr(request, "session_hash", None))
-        return "", "", signed_in_line(getattr(request, "username", None)), "Signed out.", ""
+        return "", "", signed_in_line(getattr(request, "username", None)), "Signed out.", "", gr.Accordion(label="Sign in")
 
     def restore(saved: str, request: gr.Request):
         token, learner = ui.learners.restore(saved, getattr(request, "session_hash", None))
         return token or "", signed_in_line(learner or getattr(request, "username", None))
 
-    def unload(request: gr.Request) -> None:
-        ui.learners.forget(getattr(request, "session_hash", None))
-
     _annotate(do_sign_in, user=str, pw=str)
     _annotate(do_sign_out, token=str)
     _annotate(restore, saved=str)
-    _annotate(unload)
-    outs = [ui.token, kept, line, note, password]
+    outs = [ui.token, kept, line, note, password, box]
     signed = sign_in.click(do_sign_in, [name, password], outs, api_name="sign_in", concurrency_limit=2)
     password.submit(do_sign_in, [name, password], outs, api_visibility="private", concurrency_limit=2)
     signed_out = sign_out.click(do_sign_out, [ui.token], outs, api_name="sign_out")
@@ -103,7 +99,6 @@ def build_account_row(ui: LearnUI) -> dict[str, Any]:
         "restore": restore,
         "signed": signed,
         "signed_out": signed_out,
-        "unload": unload,
     }
 
 

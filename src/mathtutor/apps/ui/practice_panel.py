@@ -96,12 +96,15 @@ def problem_markdown(problem: practice.Problem, names: dict[str, str] | None = N
     return "\n".join(lines)
 
 
+def new_seed() -> int:
+    """A fresh seed for the New problem button (tests replace it to get a known problem)."""
+    return secrets.randbelow(10**6)
+
+
 def new_problem(concept: str, level: str, seed: int | None = None) -> tuple[str, str]:
     """(markdown, state) of a fresh problem; a practice error becomes the markdown and an empty state."""
     try:
-        problem = practice.make_problem(
-            concept, level_of(level), seed if seed is not None else secrets.randbelow(10**6)
-        )
+        problem = practice.make_problem(concept, level_of(level), seed if seed is not None else new_seed())
     except practice.PracticeError as exc:
         return f"⚠️ {md_text(str(exc))}", ""
     return problem_markdown(problem), problem.state

@@ -72,13 +72,21 @@ def _graph_name(concept: str) -> str:
 
 
 def mastery_table(progress: dict[str, Any]) -> str:
+    """Practised concepts as a table; the goal's untouched concepts in one line after it."""
     rows = progress.get("concepts") or []
-    if not rows:
-        return "_No practice recorded yet. Solve a problem in the **Practice** tab and it shows up here._"
-    out = ["| Concept | Mastery | Attempts | Next review |", "|---|---|---|---|"]
-    for r in rows:
-        due = (r.get("due") or "")[:10] or "–"
-        out.append(f"| {md_text(_graph_name(r['concept']))} | {r['mastery']:.0%} | {r['attempts']} | {due} |")
+    done = [r for r in rows if r.get("attempts")]
+    rest = [r for r in rows if not r.get("attempts")]
+    out = []
+    if done:
+        out += ["| Concept | Mastery | Attempts | Next review |", "|---|---|---|---|"]
+        for r in done:
+            due = (r.get("due") or "")[:10] or "–"
+            out.append(f"| {md_text(_graph_name(r['concept']))} | {r['mastery']:.0%} | {r['attempts']} | {due} |")
+    else:
+        out.append("_No practice recorded yet. Solve a problem in the **Practice** tab and it shows up here._")
+    if rest:
+        names = ", ".join(md_text(_graph_name(r["concept"])) for r in rest)
+        out += ["", f"Not practised yet on the way to your goal ({len(rest)}): {names}."]
     return "\n".join(out)
 
 
@@ -100,10 +108,10 @@ def next_markdown(progress: dict[str, Any]) -> str:
 def map_html(svg: bytes) -> str:
     """The map as an image: an SVG inside ``<img>`` cannot run scripts or reach the page."""
     data = base64.b64encode(svg).decode("ascii")
-    alt = "Your learner map: the topic graph around your goal, coloured by mastery"
+    alt = f"Your learner map: the topic graph around your goal, coloured by mastery ({MAP_LEGEND})"
     return (
         f'<figure class="mt-map"><img id="mt-map-img" alt="{escape_html(alt)}" src="data:image/svg+xml;base64,{data}" '
-        f'style="max-width:100%;height:auto"/><figcaption>{escape_html(MAP_LEGEND)}</figcaption></figure>'
+        'style="max-width:100%;height:auto"/></figure>'
     )
 
 
