@@ -79,7 +79,8 @@ def build_account_row(ui: LearnUI) -> dict[str, Any]:
 
     def do_sign_out(token: str, request: gr.Request):
         ui.learners.sign_out(token, getattr(request, "session_hash", None))
-        return "", "", signed_in_line(getattr(request, "username", None)), "Signed out.", "", gr.Accordion(label="Sign in")
+        line = signed_in_line(getattr(request, "username", None))
+        return "", "", line, "Signed out.", "", gr.Accordion(label="Sign in")
 
     def restore(saved: str, request: gr.Request):
         token, learner = ui.learners.restore(saved, getattr(request, "session_hash", None))
