@@ -100,7 +100,7 @@ def _own_material(
     with col.lease() as tutor:
         if tutor is None:
             return "", []
-        answer = tutor.ask(question, hist, level, backend="extractive", formats=formats).to_dict()
+        answer = tutor.ask(question, hist, level=level, backend="extractive", formats=formats).to_dict()
     if not answer["in_scope"]:
         return "", []
     mine = []
@@ -158,7 +158,7 @@ def stream_turn(
     if used != "extractive":
         turn["answer"] = scrub_paths(turn["answer"])
         if turn["backend"] != "extractive" and not valid_markers(turn["answer"], len(turn["citations"])):
-            extractive = tutor.ask(question, hist, lvl, backend="extractive", formats=fmts).to_dict()
+            extractive = tutor.ask(question, hist, level=lvl, backend="extractive", formats=fmts).to_dict()
             model_text = tidy_model_text(turn["answer"])
             turn = {**extractive, "backend": turn["backend"], "verified": False}
             turn["answer"] = f"{extractive['answer']}\n\n{UNVERIFIED_MARK}\n\n" + "\n".join(
