@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 from mathtutor.learning import LearnerStore, LearningError, ProgressUnavailable
@@ -31,6 +32,7 @@ NEEDS_SIGN_IN = (
 )
 WRONG = "That name and password do not match an account. Accounts are made with `mathtutor users add NAME`."
 MAX_FIELD = 200
+RECHECK_S = 30.0
 
 
 def signed_in_line(name: str | None) -> str:
@@ -45,7 +47,7 @@ class Learners:
 
     def __init__(self, store: LearnerStore) -> None:
         self.store = store
-        self._names: dict[str, tuple[str, str]] = {}  # session hash -> (token, learner name)
+        self._names: dict[str, tuple[str, str, float]] = {}  # session hash -> (token, name, when checked)
         self._lock = threading.Lock()
 
     # -- signing in and out
@@ -85,7 +87,7 @@ class Learners:
         with self._lock:
             if session:
                 self._names.pop(session, None)
-            for key in [k for k, (t, _) in self._names.items() if t == token]:
+            for key in [k for k, (t, _, _) in self._names.items() if t == token]:
                 self._names.pop(key, None)
         if isinstance(token, str) and token:
             with contextlib.suppress(LearningError):  # unreachable: the session still expires on its own
@@ -99,14 +101,32 @@ class Learners:
     def _remember(self, session: str | None, token: str, name: str) -> None:
         if session:
             with self._lock:
-                self._names[session] = (token, name)
+                self._names[session] = (token, name, time.monotonic())
 
     # -- who is this
     def name_for(self, session: str | None) -> str | None:
-        """The learner signed in on this browser session (as last checked), for :func:`sessions.owner_key`."""
+        """The learner signed in on this browser session, for :func:`sessions.owner_key`.
+
+        Re-checked with the store at most every ``RECHECK_S`` seconds, so an expired or closed session stops
+        owning anything; while the database is unreachable the last answer stands.
+        """
         with self._lock:
             hit = self._names.get(session or "")
-        return hit[1] if hit else None
+        if hit is None:
+            return None
+        token, name, checked = hit
+        if time.monotonic() - checked < RECHECK_S:
+            return name
+        try:
+            live = self.store.session_learner(token)
+        except LearningError:
+            return name
+        with self._lock:
+            if live is None:
+                self._names.pop(session or "", None)
+            elif session in self._names:
+                self._names[session] = (token, live, time.monotonic())
+        return live
 
     def handle(self, token: Any, username: str | None = None) -> LearnerHandle | None:
         """The signed-in learner's handle: the token's learner, else the ``--auth`` user; None if neither.
@@ -118,7 +138,7 @@ class Learners:
             if h is not None:
                 return h
             with self._lock:  # expired or closed: no session keeps mapping to it
-                for key in [k for k, (t, _) in self._names.items() if t == token]:
+                for key in [k for k, (t, _, _) in self._names.items() if t == token]:
                     self._names.pop(key, None)
         if username:
             return self.store.for_learner(username)

@@ -50,13 +50,21 @@ def _annotate(fn: Callable, **types: Any) -> Callable:
     return fn
 
 
+def browser_secret() -> str:
+    """The key that encrypts the token kept in the browser: derived from the practice signing key, so every
+    replica sharing ``MATHTUTOR_SECRET_KEY`` (or one data folder) reads it and a reload on another stays signed in."""
+    import hashlib
+
+    from mathtutor.practice.state import signing_key
+
+    return hashlib.sha256(b"mathtutor browser session\x1f" + signing_key()).hexdigest()
+
+
 def build_account_row(ui: LearnUI) -> dict[str, Any]:
     """The sign-in form and the account line; a reload stays signed in through encrypted browser storage."""
-    import secrets
-
     import gradio as gr
 
-    kept = gr.BrowserState("", storage_key="mathtutor-session", secret=secrets.token_urlsafe(32))
+    kept = gr.BrowserState("", storage_key="mathtutor-session", secret=browser_secret())
     with gr.Row(elem_id="mt-account"):
         line = gr.Markdown(signed_in_line(None), elem_id="mt-account-line")
         with gr.Accordion("Sign in", open=False, elem_id="mt-signin") as box:
@@ -154,7 +162,8 @@ def build_practice_tab(ui: LearnUI) -> dict[str, Any]:
             note = NOT_SAVED
         except LearningError as exc:
             note = f"⚠️ {exc}"
-        value = pp.default_concept(turns, due, mastery) if (due or not current or turns) else current
+        has_path = any(t.get("study_path") for t in turns or [] if isinstance(t, dict))
+        value = pp.default_concept(turns, due, mastery) if (due or has_path or not current) else current
         return gr.Dropdown(choices=pp.concept_choices(due), value=value), note
 
     def make(concept_id: str, lvl: str, request: gr.Request):
