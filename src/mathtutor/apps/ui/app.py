@@ -189,13 +189,15 @@ def build_app(
     ):
         """Practice first ("give me a problem", "hint", "I got ..."), else the tutor's answer."""
         question = (message or "").strip()
-        reply = None
-        if question and holder.rate.allow(owner_key(request, learners.name_for)):
-            key = owner_key(request, learners.name_for)
-            reply = practice_reply(question, practice, turns, level if level != "auto" else None, links_for(key))
-        if reply is None:
+        key = owner_key(request, learners.name_for)
+        reply = practice_reply(question, practice, turns, level, links_for(key)) if question else None
+        if reply is None:  # not about practice: the tutor answers (and counts it against the rate limit)
             for out in respond(message, turns, level, formats, backend_name, request):
                 yield (*out, gr.skip())
+            return
+        if not holder.rate.allow(key):
+            line = f"⚠️ Too many questions: at most {limits.requests_per_minute} a minute. Wait a moment."
+            yield gr.skip(), line, question, gr.skip(), gr.skip(), gr.skip(), turns, gr.skip()
             return
         turns = [*turns, reply.turn]
         note = "✏️ Practice"
@@ -207,8 +209,7 @@ def build_app(
             except LearningError as exc:
                 saved = f"⚠️ {exc}"
             note = f"{note} · {saved}" if saved else note
-        links = links_for(owner_key(request, learners.name_for))
-        yield messages(turns, links), note, "", gr.skip(), gr.skip(), gr.skip(), turns, reply.state or ""
+        yield messages(turns, links_for(key)), note, "", gr.skip(), gr.skip(), gr.skip(), turns, reply.state or ""
 
     def export_button(turns: list[dict[str, Any]], links: Links) -> str:
         if not study_paths(turns):

@@ -11,7 +11,10 @@ An import file must pass the same origin check as an uploaded document, then the
 from __future__ import annotations
 
 import base64
+import contextlib
+import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -30,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["MAX_IMPORT_BYTES", "ProgressView", "citations", "import_file", "progress_view", "set_goal"]
 
 MAX_IMPORT_BYTES = 5_000_000
+DOWNLOAD_MAX_AGE_S = 3600.0
 MAP_LEGEND = "green: mastered · light green: over 50% · yellow: some evidence · grey: none yet · blue ring: review due"
 
 
@@ -115,6 +119,19 @@ def map_html(svg: bytes) -> str:
     )
 
 
+def download_folder(max_age_s: float = DOWNLOAD_MAX_AGE_S) -> Path:
+    """A fresh private folder for one view's downloads; folders older than ``max_age_s`` are removed (Gradio
+    has copied them into its own cache by then)."""
+    root = Path(tempfile.gettempdir()) / "mathtutor-progress"
+    root.mkdir(mode=0o700, exist_ok=True)
+    now = time.time()
+    for old in root.iterdir():
+        with contextlib.suppress(OSError):
+            if now - old.stat().st_mtime > max_age_s:
+                shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(dir=root))
+
+
 def _write(folder: Path, name: str, data: bytes) -> str:
     path = folder / name
     path.write_bytes(data)
@@ -128,7 +145,7 @@ def progress_view(handle: LearnerHandle | None, notice: str = "") -> ProgressVie
     try:
         progress = handle.progress(cite=citations)
         goal_text = progress.get("goal") or ""
-        folder = Path(tempfile.mkdtemp(prefix="mathtutor-progress-"))
+        folder = download_folder()
         export = _write(folder, f"progress-{handle.name}.json", handle.export_json().encode("utf-8"))
         try:
             svg = handle.learner_map(fmt="svg")
