@@ -347,27 +347,14 @@ def test_links_land_where_they_say(server, browser, tmp_path: Path) -> None:
 SHOT_DIR = Path(os.environ.get("MATHTUTOR_SCREENSHOT_DIR") or tempfile.gettempdir())
 
 
-class _PageOnlyTutor:
-    """What building the page reads; the learner test never asks the tutor anything."""
-
-    embedder = None
-
-    def __init__(self, index_dir: Path) -> None:
-        from mathtutor.settings import Settings
-
-        self.settings = Settings(index_dir=index_dir)
-
-    def status(self) -> dict:
-        return {"chunks": 0, "formats": {}, "resources": 0}
-
-
 @pytest.fixture
-def learner_server(tmp_path_factory, monkeypatch):
+def learner_server(tutor_index, real_embedder, tmp_path_factory, monkeypatch):
     from llm_servers import free_port
     from mathtutor.apps.ui import practice_panel
     from mathtutor.apps.ui.accounts import Learners
     from mathtutor.apps.ui.app import build_app, launch
     from mathtutor.learning import LearnerStore
+    from mathtutor.tutor import Tutor
 
     root = tmp_path_factory.mktemp("learner-browser")
     monkeypatch.setenv("MATHTUTOR_DATA_DIR", str(root / "data"))
@@ -375,7 +362,12 @@ def learner_server(tmp_path_factory, monkeypatch):
     monkeypatch.setattr(practice_panel, "new_seed", lambda: 7)  # chain rule, beginner, seed 7: d/dx (3x - 5)^5
     store = LearnerStore(url=f"sqlite:///{root / 'learners.sqlite'}", data_dir=root / "data")  # settings are cached
     store.create_user("ann", "ann-password-1")
-    demo = build_app(lambda: _PageOnlyTutor(root / "index"), data_dir=root / "data", learners=Learners(store))
+    closed = f"http://127.0.0.1:{free_port()}"  # an Ollama that is not running
+    demo = build_app(
+        lambda: Tutor.open(tutor_index.index_dir, embedder=real_embedder, ollama_base_url=closed),
+        data_dir=root / "data",
+        learners=Learners(store),
+    )
     url = launch(demo, port=free_port(), block=False)
     yield SimpleNamespace(url=url, store=store)
     demo.close()
@@ -429,6 +421,8 @@ def test_learner_signs_in_practises_and_sees_the_map(learner_server, browser) ->
     page.wait_for_selector("#mt-status:has-text('Saved to your progress')")
     assert "Solution" in say("show me the solution", "Solution")
     say("出一道题", "练习")
+    _ask(page, "What is a partial derivative?")  # other questions still go to the tutor, with sources
+    assert "Practice" not in page.locator("#mt-chat .bot.message").last.inner_text()
     chat_attempts = learner_server.store.for_learner("ann").attempts()
     assert [(a["concept"], a["correct"]) for a in chat_attempts] == [("chain-rule", False)]
 

@@ -21,6 +21,7 @@ from mathtutor.apps.ui.practice_chat import practice_reply
 from mathtutor.apps.ui.practice_panel import record
 from mathtutor.apps.ui.render import (
     FILES_ROUTE,
+    LATEX_DELIMITERS,
     Links,
     export_link,
     index_line,
@@ -32,13 +33,15 @@ from mathtutor.apps.ui.render import (
     study_paths,
     uploads_table,
 )
-from mathtutor.apps.ui.serve import LOOPBACK, launch, parse_auth, public_host_refusal, run_serve
+from mathtutor.apps.ui.serve import LOOPBACK, launch, parse_auth, public_host_refusal, serve
 from mathtutor.apps.ui.sessions import Exports, Limits, Sessions, TutorHolder, default_data_dir, owner_key
 from mathtutor.apps.ui.uploads import ACCEPTED_TYPES, UploadDesk, upload_cache_dir
 from mathtutor.learning import LearningError, ProgressUnavailable
 from mathtutor.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    import argparse
+
     import gradio as gr
 
     from mathtutor.tutor import Tutor
@@ -53,13 +56,6 @@ EXAMPLES = (
     "Explain eigenvalues with a video",
     "What does the SVD of a matrix tell me?",
 )
-#: Inline $...$ and \\(...\\), display $$...$$: what the notes and most transcripts use. ``\\[...\\]`` is left
-#: out on purpose: it is also how markdown escapes a bracket, as in a citation label ``\\[3\\]``.
-LATEX_DELIMITERS = [
-    {"left": "$$", "right": "$$", "display": True},
-    {"left": "$", "right": "$", "display": False},
-    {"left": "\\(", "right": "\\)", "display": False},
-]
 MAX_UPLOAD_MB = 50.0
 #: Two cores: two questions answered at once keep both busy; more only add waiting inside the process.
 CHAT_CONCURRENCY = 2
@@ -67,7 +63,7 @@ QUEUE_MAX_SIZE = 200
 #: Exported study paths are temporary: the browser downloads them at once.
 EXPORT_MAX_AGE_S = 3600.0
 #: Re-exported: ``mathtutor.apps.cli`` and the tests import these from here.
-__all__ = ["LOOPBACK", "build_app", "launch", "parse_auth", "public_host_refusal", "run_serve"]
+__all__ = ["LATEX_DELIMITERS", "LOOPBACK", "build_app", "launch", "parse_auth", "public_host_refusal", "run_serve"]
 
 
 def build_app(
@@ -455,3 +451,8 @@ def build_app(
     demo.exports = exports  # type: ignore[attr-defined]
     demo.desk = desk  # type: ignore[attr-defined]
     return demo
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """``mathtutor serve``: open the index once, then serve the chat until interrupted."""
+    return serve(args, build_app)

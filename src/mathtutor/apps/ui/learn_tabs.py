@@ -15,6 +15,7 @@ from typing import Any
 from mathtutor.apps.ui import practice_panel as pp
 from mathtutor.apps.ui import progress_panel as prog
 from mathtutor.apps.ui.accounts import NEEDS_SIGN_IN, NOT_SAVED, Learners, signed_in_line
+from mathtutor.apps.ui.render import LATEX_DELIMITERS
 from mathtutor.apps.ui.sessions import RateLimiter, owner_key
 from mathtutor.learning import LearningError, ProgressUnavailable
 
@@ -114,8 +115,6 @@ def build_account_row(ui: LearnUI) -> dict[str, Any]:
 def build_practice_tab(ui: LearnUI) -> dict[str, Any]:
     """Concept and level pickers, the problem, an answer box with a live preview, four buttons."""
     import gradio as gr
-
-    from mathtutor.apps.ui.app import LATEX_DELIMITERS
 
     pstate = gr.State("")
     gr.Markdown(

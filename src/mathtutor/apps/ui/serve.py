@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from mathtutor.apps.ui.notes import add_routes
@@ -82,8 +83,8 @@ def public_host_refusal(host: str, auth: Any, insecure_public: bool) -> str | No
     )
 
 
-def run_serve(args: argparse.Namespace) -> int:
-    """``mathtutor serve``: open the index once, then serve the chat until interrupted."""
+def serve(args: argparse.Namespace, build_app: Callable[..., gr.Blocks]) -> int:
+    """``mathtutor serve`` with ``build_app`` (``apps.ui.app.build_app``): open the index once, then serve."""
     import sys
 
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -99,8 +100,6 @@ def run_serve(args: argparse.Namespace) -> int:
         return 2
     settings = get_settings(index_dir=args.index, backend=args.backend)
     print(f"mathtutor: opening {settings.index_dir} (loading the embedding model)…", file=sys.stderr, flush=True)
-    from mathtutor.apps.ui.app import build_app
-
     demo = build_app(settings=settings, backend=args.backend)
     if host not in LOOPBACK:
         print(f"warning: serving on {host}: other computers on the network can reach the tutor", file=sys.stderr)
