@@ -339,3 +339,147 @@ def test_links_land_where_they_say(server, browser, tmp_path: Path) -> None:
     tab.close()
     assert outside == [], outside
     context.close()
+
+
+# ------------------------------------------------------------------------------------------------ learners
+
+#: docs/practice.png and docs/learner-map.png are refreshed on request (MATHTUTOR_SCREENSHOT_DIR=docs).
+SHOT_DIR = Path(os.environ.get("MATHTUTOR_SCREENSHOT_DIR") or tempfile.gettempdir())
+
+
+@pytest.fixture
+def learner_server(tutor_index, real_embedder, tmp_path_factory, monkeypatch):
+    from llm_servers import free_port
+    from mathtutor.apps.ui import practice_panel
+    from mathtutor.apps.ui.accounts import Learners
+    from mathtutor.apps.ui.app import build_app, launch
+    from mathtutor.learning import LearnerStore
+    from mathtutor.tutor import Tutor
+
+    root = tmp_path_factory.mktemp("learner-browser")
+    monkeypatch.setenv("MATHTUTOR_DATA_DIR", str(root / "data"))
+    monkeypatch.setenv("MATHTUTOR_DATABASE_URL", f"sqlite:///{root / 'learners.sqlite'}")
+    monkeypatch.setattr(practice_panel, "new_seed", lambda: 7)  # chain rule, beginner, seed 7: d/dx (3x - 5)^5
+    store = LearnerStore(url=f"sqlite:///{root / 'learners.sqlite'}", data_dir=root / "data")  # settings are cached
+    store.create_user("ann", "ann-password-1")
+    closed = f"http://127.0.0.1:{free_port()}"  # an Ollama that is not running
+    demo = build_app(
+        lambda: Tutor.open(tutor_index.index_dir, embedder=real_embedder, ollama_base_url=closed),
+        data_dir=root / "data",
+        learners=Learners(store),
+    )
+    url = launch(demo, port=free_port(), block=False)
+    yield SimpleNamespace(url=url, store=store)
+    demo.close()
+
+
+def test_learner_signs_in_practises_and_sees_the_map(learner_server, browser) -> None:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    outside: list[str] = []
+
+    def only_loopback(route) -> None:
+        host = urlsplit(route.request.url).hostname or ""
+        if route.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_loopback)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(learner_server.url, wait_until="load")
+    page.wait_for_selector("#mt-account-line:has-text('Not signed in')")
+
+    # sign in
+    page.get_by_text("Sign in", exact=True).first.click()
+    page.locator("#mt-signin-name input, #mt-signin-name textarea").first.fill("ann")
+    page.locator("#mt-signin-password input").fill("wrong-password")
+    page.locator("#mt-signin-btn").click()
+    page.wait_for_selector("#mt-signin-note:has-text('do not match')")
+    page.locator("#mt-signin-password input").fill("ann-password-1")
+    page.locator("#mt-signin-btn").click()
+    page.wait_for_selector("#mt-account-line:has-text('Signed in as ann')")
+    page.locator("#mt-signin-password input").wait_for(state="hidden")  # the form folds away
+
+    # practice in the chat: a problem, a hint, a wrong answer (recorded), the solution; in Chinese too
+    def say(text: str, expect: str) -> str:
+        before = page.locator("#mt-chat .bot.message").count()
+        page.locator("#mt-input textarea").fill(text)
+        page.locator("#mt-send").click()
+        page.wait_for_function(
+            "([n, t]) => { const b = document.querySelectorAll('#mt-chat .bot.message');"
+            " return b.length > n && b[b.length - 1].innerText.includes(t); }",
+            arg=[before, expect],
+        )
+        return page.locator("#mt-chat .bot.message").last.inner_text()
+
+    assert "Chain rule" in say("give me a practice problem on the chain rule", "Practice: Chain rule")
+    page.locator("#mt-chat .bot.message").last.locator(".katex").first.wait_for(timeout=15_000)
+    assert say("hint", "Hint 1/").startswith("Hint 1/")
+    say("I got 0", "Not quite")
+    page.wait_for_selector("#mt-status:has-text('Saved to your progress')")
+    assert "Solution" in say("show me the solution", "Solution")
+    say("出一道题", "练习")
+    _ask(page, "What is a partial derivative?")  # other questions still go to the tutor, with sources
+    assert "Practice" not in page.locator("#mt-chat .bot.message").last.inner_text()
+    chat_attempts = learner_server.store.for_learner("ann").attempts()
+    assert [(a["concept"], a["correct"]) for a in chat_attempts] == [("chain-rule", False)]
+
+    # the Practice tab: pick the chain rule, get a problem
+    page.get_by_role("tab", name="Practice").click()
+    concept = page.locator("#mt-practice-concept input")
+    concept.click()
+    concept.fill("Chain rule")
+    page.get_by_role("option", name="Chain rule", exact=True).click()
+    page.locator("#mt-new-problem").click()
+    page.wait_for_selector("#mt-problem:has-text('Chain rule · beginner')")
+    page.locator("#mt-problem .katex").first.wait_for(timeout=15_000)  # the maths is rendered
+
+    # a wrong answer that forgets the inner derivative: previewed as read, then named
+    answer = page.locator("#mt-answer textarea")
+    answer.fill("5(3x-5)^4")
+    page.locator("#mt-preview .katex").first.wait_for(timeout=15_000)
+    assert page.locator("#mt-preview").inner_text().startswith("Read as:")
+    page.locator("#mt-check").click()
+    page.wait_for_selector("#mt-feedback:has-text('Not quite')")
+    feedback = page.locator("#mt-feedback").inner_text()
+    assert "This looks like" in feedback and "Hint" in feedback
+    page.wait_for_selector("#mt-practice-saved:has-text('Saved to your progress')")
+
+    # an unreadable answer is explained in words
+    answer.fill("5(3x-5")
+    page.wait_for_selector("#mt-preview:has-text('bracket is not closed')")
+
+    # a hint, then the right answer
+    page.locator("#mt-hint").click()
+    page.wait_for_selector("#mt-feedback:has-text('Hint 2/3')")
+    answer.fill("15(3x-5)^4")
+    page.locator("#mt-preview .katex").first.wait_for(timeout=15_000)
+    page.locator("#mt-check").click()
+    page.wait_for_selector("#mt-feedback:has-text('Correct')")
+    page.wait_for_selector("#mt-practice-saved:has-text('mastery of this concept is now')")
+    attempts = learner_server.store.for_learner("ann").attempts()
+    assert [(a["concept"], a["correct"]) for a in attempts[1:]] == [("chain-rule", False), ("chain-rule", True)]
+    page.wait_for_function("!document.body.innerText.includes('processing |')")
+    page.mouse.move(0, 0)
+    SHOT_DIR.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOT_DIR / "practice.png"), full_page=True)
+
+    # Progress: set a goal, see the map, the mastery table and what next
+    page.get_by_role("tab", name="Progress").click()
+    page.wait_for_selector("#mt-progress-message:has-text('ann')")
+    page.locator("#mt-goal textarea").fill("PCA")
+    page.locator("#mt-set-goal").click()
+    page.wait_for_selector("#mt-progress-message:has-text('goal: PCA')")
+    page.wait_for_function("!document.body.innerText.includes('processing |')")  # every update has landed
+    img = page.locator("#mt-map img")
+    img.wait_for()
+    assert img.get_attribute("src").startswith("data:image/svg+xml;base64,")
+    assert page.evaluate("document.querySelector('#mt-map img').naturalWidth") > 100  # the SVG really drew
+    assert "Chain rule" in page.locator("#mt-mastery").inner_text()
+    assert page.locator("#mt-next li").count() >= 1
+    page.mouse.move(0, 0)
+    page.screenshot(path=str(SHOT_DIR / "learner-map.png"), full_page=True)
+    assert outside == [], outside
+    context.close()

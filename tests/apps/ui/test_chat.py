@@ -14,7 +14,11 @@ EXTRACTIVE = "Eigenvalues scale eigenvectors [1]."
 
 
 class FakeTutor:
-    """Streams ``model_text`` for a model backend, the extractive answer otherwise (public API only)."""
+    """Streams ``model_text`` for a model backend, the extractive answer otherwise (public API only).
+
+    Its signatures are the facade's: ``level`` and what follows are keyword-only (``Tutor.ask`` called with a
+    positional level raised TypeError in the chat's extractive fallback and in searching one's own uploads).
+    """
 
     def __init__(self, model_text: str) -> None:
         self.model_text = model_text
@@ -26,13 +30,13 @@ class FakeTutor:
         text = EXTRACTIVE if backend == "extractive" else self.model_text
         return Answer("Q?", True, text, [cite], backend=backend)
 
-    def stream(self, question, history=None, level=None, *, backend=None, formats=None):
+    def stream(self, question, history=None, *, level=None, backend=None, formats=None):
         self.backends.append(backend)
         answer = self._answer(backend)
         yield answer.answer
         yield answer
 
-    def ask(self, question, history=None, level=None, *, backend=None, formats=None):
+    def ask(self, question, history=None, *, level=None, backend=None, formats=None):
         self.backends.append(backend)
         return self._answer(backend)
 

@@ -9,18 +9,19 @@ only through the unguessable token in that session's answers). Gradio is importe
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mathtutor.apps.ui.ask_route import cli_access
+from mathtutor.apps.ui.accounts import Learners
 from mathtutor.apps.ui.chat import messages, scrub_paths, stream_turn
-from mathtutor.apps.ui.notes import add_routes
+from mathtutor.apps.ui.learn_tabs import LearnUI, build_account_row, build_practice_tab, build_progress_tab
+from mathtutor.apps.ui.practice_chat import practice_reply
+from mathtutor.apps.ui.practice_panel import record
 from mathtutor.apps.ui.render import (
-    CSS,
     FILES_ROUTE,
+    LATEX_DELIMITERS,
     Links,
     export_link,
     index_line,
@@ -30,14 +31,12 @@ from mathtutor.apps.ui.render import (
     render_sources,
     search_status,
     study_paths,
-    theme,
     uploads_table,
 )
+from mathtutor.apps.ui.serve import LOOPBACK, launch, parse_auth, public_host_refusal, serve
 from mathtutor.apps.ui.sessions import Exports, Limits, Sessions, TutorHolder, default_data_dir, owner_key
-from mathtutor.apps.ui.uploads import (
-    ACCEPTED_TYPES,
-    UploadDesk,
-)
+from mathtutor.apps.ui.uploads import ACCEPTED_TYPES, UploadDesk, upload_cache_dir
+from mathtutor.learning import LearningError, ProgressUnavailable
 from mathtutor.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -57,20 +56,14 @@ EXAMPLES = (
     "Explain eigenvalues with a video",
     "What does the SVD of a matrix tell me?",
 )
-#: Inline $...$ and \\(...\\), display $$...$$: what the notes and most transcripts use. ``\\[...\\]`` is left
-#: out on purpose: it is also how markdown escapes a bracket, as in a citation label ``\\[3\\]``.
-LATEX_DELIMITERS = [
-    {"left": "$$", "right": "$$", "display": True},
-    {"left": "$", "right": "$", "display": False},
-    {"left": "\\(", "right": "\\)", "display": False},
-]
 MAX_UPLOAD_MB = 50.0
 #: Two cores: two questions answered at once keep both busy; more only add waiting inside the process.
 CHAT_CONCURRENCY = 2
 QUEUE_MAX_SIZE = 200
 #: Exported study paths are temporary: the browser downloads them at once.
 EXPORT_MAX_AGE_S = 3600.0
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
+#: Re-exported: ``mathtutor.apps.cli`` and the tests import these from here.
+__all__ = ["LATEX_DELIMITERS", "LOOPBACK", "build_app", "launch", "parse_auth", "public_host_refusal", "run_serve"]
 
 
 def build_app(
@@ -81,10 +74,12 @@ def build_app(
     max_upload_mb: float = MAX_UPLOAD_MB,
     backend: str | None = None,
     limits: Limits | None = None,
+    learners: Learners | None = None,
 ) -> gr.Blocks:
     """The Blocks app over one tutor made by ``tutor_factory`` (default: ``Tutor.open(settings.index_dir)``).
 
     The factory is called once here, so the embedding model is loaded before the first visitor.
+    ``learners`` defaults to a :class:`LearnerStore` at ``$MATHTUTOR_DATABASE_URL`` or in ``data_dir``.
     ``app.holder`` is the :class:`TutorHolder`, ``app.sessions`` the :class:`Sessions` (tests read them).
     """
     import gradio as gr
@@ -109,6 +104,10 @@ def build_app(
     limits = limits or Limits(max_upload_mb=max_upload_mb)
     data = Path(data_dir) if data_dir else default_data_dir()
     holder = TutorHolder(tutor, data_dir=data, limits=limits)
+    if learners is None:
+        from mathtutor.learning import LearnerStore
+
+        learners = Learners(LearnerStore(data_dir=data))
     base_overrides = tutor.settings.model_dump(exclude_unset=True)
     base_overrides.pop("index_dir", None)
 
@@ -133,7 +132,7 @@ def build_app(
         if not question:
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
-        key = owner_key(request)
+        key = owner_key(request, learners.name_for)
         links = links_for(key)
         if not holder.rate.allow(key):
             line = f"⚠️ Too many questions: at most {limits.requests_per_minute} a minute. Wait a moment."
@@ -180,6 +179,40 @@ def build_app(
             shown.append({"role": "assistant", "content": f"⚠️ {exc}"})
             yield shown, f"⚠️ {exc}", question, gr.skip(), gr.skip(), gr.skip(), turns
 
+    def chat_turn(
+        message: str,
+        turns: list,
+        level: str,
+        formats: list,
+        backend_name: str,
+        practice: str,
+        token: str,
+        request: gr.Request,
+    ):
+        """Practice first ("give me a problem", "hint", "I got ..."), else the tutor's answer."""
+        question = (message or "").strip()
+        key = owner_key(request, learners.name_for)
+        reply = practice_reply(question, practice, turns, level, links_for(key)) if question else None
+        if reply is None:  # not about practice: the tutor answers (and counts it against the rate limit)
+            for out in respond(message, turns, level, formats, backend_name, request):
+                yield (*out, gr.skip())
+            return
+        if not holder.rate.allow(key):
+            line = f"⚠️ Too many questions: at most {limits.requests_per_minute} a minute. Wait a moment."
+            yield gr.skip(), line, question, gr.skip(), gr.skip(), gr.skip(), turns, gr.skip()
+            return
+        turns = [*turns, reply.turn]
+        note = "✏️ Practice"
+        if reply.attempt is not None:
+            try:
+                saved = record(learners.handle(token, getattr(request, "username", None)), reply.attempt)
+            except ProgressUnavailable:
+                saved = "⚠️ Progress is not being saved right now (the progress database is unreachable)."
+            except LearningError as exc:
+                saved = f"⚠️ {exc}"
+            note = f"{note} · {saved}" if saved else note
+        yield messages(turns, links_for(key)), note, "", gr.skip(), gr.skip(), gr.skip(), turns, reply.state or ""
+
     def export_button(turns: list[dict[str, Any]], links: Links) -> str:
         if not study_paths(turns):
             return export_link(None)
@@ -204,6 +237,7 @@ def build_app(
     on_like.__annotations__ = {"turns": list, "data": gr.LikeData, "return": str}
     pick_example.__annotations__ = {"data": gr.SelectData, "return": str}
     respond.__annotations__ = {**respond.__annotations__, "request": gr.Request}
+    chat_turn.__annotations__ = {**chat_turn.__annotations__, "request": gr.Request}
 
     def show_backend(name: str) -> str:
         if name not in BACKEND_CHOICES:
@@ -222,7 +256,7 @@ def build_app(
         return uploads_table([n for _, n in files]), gr.Dropdown(choices=[(n, i) for i, n in files], value=None)
 
     def upload(files: list[str] | None, request: gr.Request, progress: gr.Progress = gr.Progress()):  # noqa: B008
-        key = owner_key(request)
+        key = owner_key(request, learners.name_for)
         if not holder.rate.allow(key):
             return f"⚠️ Too many requests: at most {limits.requests_per_minute} a minute.", *mine(key)
         result = desk.add(key, files, lambda fraction, desc: progress(fraction, desc=desc))
@@ -231,7 +265,7 @@ def build_app(
         return result.message, *mine(key)
 
     def remove(file_id: str | None, request: gr.Request):
-        key = owner_key(request)
+        key = owner_key(request, learners.name_for)
         col = sessions.peek(key)
         names = dict(col.files()) if col else {}
         if not file_id or file_id not in names:
@@ -242,7 +276,7 @@ def build_app(
 
     def chat_api(message: str, level: str = "auto", backend: str = "", request: gr.Request = None) -> str:
         """Ask the tutor one question: returns the answer in markdown with its numbered sources (links)."""
-        key = owner_key(request)
+        key = owner_key(request, learners.name_for)
         if not holder.rate.allow(key):
             raise gr.Error(f"Too many questions: at most {limits.requests_per_minute} a minute.")
         if backend and backend not in BACKEND_CHOICES:
@@ -272,91 +306,112 @@ def build_app(
     # Gradio's cache of uploads and downloads is emptied of files older than six hours, every hour.
     with gr.Blocks(title="mathtutor: the maths of machine learning", delete_cache=(3600, 6 * 3600)) as demo:
         turns_state = gr.State([])
+        practice_state = gr.State("")  # the chat's open practice problem (a signed state; never the answer)
+        token_state = gr.State("")  # this page's sign-in token
+        learn = LearnUI(learners, holder.rate, token_state, turns_state, lambda: demo.upload_file_set, upload_cache_dir)
         with gr.Column(elem_id="mt-header"):
             gr.Markdown(
                 "# mathtutor\nStudy paths and cited answers for the maths of machine learning, from free books, "
                 "lectures and courses. Everything runs on this computer."
             )
             gr.Markdown(f"📚 {index_line(tutor.status())}", elem_id="mt-index")
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3, min_width=420):
-                chatbot = gr.Chatbot(
-                    label="Chat",
-                    elem_id="mt-chat",
-                    height=640,
-                    latex_delimiters=LATEX_DELIMITERS,
-                    feedback_options=("Like", "Dislike"),
-                    examples=[{"text": q} for q in EXAMPLES],
-                    placeholder="**Ask about a concept, or what to study for a topic.** Pick an example to start.",
-                    buttons=["copy"],
-                    layout="bubble",
-                )
-                status_md = gr.Markdown("", elem_id="mt-status")
-                with gr.Row():
-                    msg = gr.Textbox(
-                        placeholder='Ask a question, e.g. "What should I study for PCA?"',
-                        show_label=False,
-                        scale=8,
-                        autofocus=True,
-                        max_length=2000,
-                        elem_id="mt-input",
-                        submit_btn=False,
+            account = build_account_row(learn)
+        with gr.Tabs(elem_id="mt-tabs"):
+            with gr.Tab("Chat", id="chat", elem_id="mt-tab-chat"), gr.Row(equal_height=False):
+                with gr.Column(scale=3, min_width=420):
+                    chatbot = gr.Chatbot(
+                        label="Chat",
+                        elem_id="mt-chat",
+                        height=640,
+                        latex_delimiters=LATEX_DELIMITERS,
+                        feedback_options=("Like", "Dislike"),
+                        examples=[{"text": q} for q in EXAMPLES],
+                        placeholder="**Ask about a concept, or what to study for a topic.** Pick an example to start.",
+                        buttons=["copy"],
+                        layout="bubble",
                     )
-                    send = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="mt-send")
-                    clear = gr.Button("New chat", scale=1, min_width=130)
-                with gr.Accordion("Settings: level, formats, backend", open=False, elem_id="mt-settings"):
-                    level = gr.Radio(
-                        list(LEVEL_CHOICES),
-                        value=default_level,
-                        label="Your level",
-                        info="auto: read it from the question (“I'm new to this…”)",
-                    )
-                    formats = gr.CheckboxGroup(
-                        list(FORMAT_CHOICES), value=[], label="Preferred formats", info="none ticked: any format"
-                    )
-                    backend_radio = gr.Radio(
-                        list(BACKEND_CHOICES),
-                        value=default_backend,
-                        label="Answer backend",
-                        info="extractive quotes the passages; the others write with a language model",
-                    )
-                    backend_md = gr.Markdown("", elem_id="mt-backend-status")
-                with gr.Accordion("Add your own material (PDF, transcripts, markdown)", open=False, elem_id="mt-add"):
-                    files = gr.File(
-                        file_count="multiple",
-                        type="filepath",
-                        label=f"{ACCEPTED_TYPES}; up to {limits.max_upload_mb:g} MB each; only you see it",
-                        elem_id="mt-files",
-                    )
-                    add_btn = gr.Button("Add to my material", elem_id="mt-add-btn")
-                    upload_md = gr.Markdown("", elem_id="mt-upload-result", min_height=60)
-                    mine_md = gr.Markdown(uploads_table([]), elem_id="mt-mine")
+                    status_md = gr.Markdown("", elem_id="mt-status")
                     with gr.Row():
-                        mine_pick = gr.Dropdown(
-                            [], label="Remove one of my files", elem_id="mt-mine-pick", scale=3, allow_custom_value=True
+                        msg = gr.Textbox(
+                            placeholder='Ask a question, e.g. "What should I study for PCA?"',
+                            show_label=False,
+                            scale=8,
+                            autofocus=True,
+                            max_length=2000,
+                            elem_id="mt-input",
+                            submit_btn=False,
                         )
-                        remove_btn = gr.Button("Remove", elem_id="mt-remove", scale=1, min_width=90)
-            with gr.Column(scale=2, min_width=320):
-                gr.Markdown("### Sources", elem_classes="mt-panel-title")
-                sources_md = gr.Markdown(
-                    render_sources(None),
-                    elem_id="mt-sources",
-                    latex_delimiters=LATEX_DELIMITERS,
-                    padding=True,
-                    max_height=430,
-                )
-                gr.Markdown("### Study path", elem_classes="mt-panel-title")
-                path_html = gr.HTML(render_path_html([], tutor), elem_id="mt-path", js_on_load=None, max_height=380)
-                export = gr.HTML(export_link(None), elem_id="mt-export")
+                        send = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="mt-send")
+                        clear = gr.Button("New chat", scale=1, min_width=130)
+                    with gr.Accordion("Settings: level, formats, backend", open=False, elem_id="mt-settings"):
+                        level = gr.Radio(
+                            list(LEVEL_CHOICES),
+                            value=default_level,
+                            label="Your level",
+                            info="auto: read it from the question (“I'm new to this…”)",
+                        )
+                        formats = gr.CheckboxGroup(
+                            list(FORMAT_CHOICES), value=[], label="Preferred formats", info="none ticked: any format"
+                        )
+                        backend_radio = gr.Radio(
+                            list(BACKEND_CHOICES),
+                            value=default_backend,
+                            label="Answer backend",
+                            info="extractive quotes the passages; the others write with a language model",
+                        )
+                        backend_md = gr.Markdown("", elem_id="mt-backend-status")
+                    with gr.Accordion(
+                        "Add your own material (PDF, transcripts, markdown)", open=False, elem_id="mt-add"
+                    ):
+                        files = gr.File(
+                            file_count="multiple",
+                            type="filepath",
+                            label=f"{ACCEPTED_TYPES}; up to {limits.max_upload_mb:g} MB each; only you see it",
+                            elem_id="mt-files",
+                        )
+                        add_btn = gr.Button("Add to my material", elem_id="mt-add-btn")
+                        upload_md = gr.Markdown("", elem_id="mt-upload-result", min_height=60)
+                        mine_md = gr.Markdown(uploads_table([]), elem_id="mt-mine")
+                        with gr.Row():
+                            mine_pick = gr.Dropdown(
+                                [],
+                                label="Remove one of my files",
+                                elem_id="mt-mine-pick",
+                                scale=3,
+                                allow_custom_value=True,
+                            )
+                            remove_btn = gr.Button("Remove", elem_id="mt-remove", scale=1, min_width=90)
+                with gr.Column(scale=2, min_width=320):
+                    gr.Markdown("### Sources", elem_classes="mt-panel-title")
+                    sources_md = gr.Markdown(
+                        render_sources(None),
+                        elem_id="mt-sources",
+                        latex_delimiters=LATEX_DELIMITERS,
+                        padding=True,
+                        max_height=430,
+                    )
+                    gr.Markdown("### Study path", elem_classes="mt-panel-title")
+                    path_html = gr.HTML(render_path_html([], tutor), elem_id="mt-path", js_on_load=None, max_height=380)
+                    export = gr.HTML(export_link(None), elem_id="mt-export")
+            with gr.Tab("Practice", id="practice", elem_id="mt-tab-practice") as practice_tab:
+                practice = build_practice_tab(learn)
+            with gr.Tab("Progress", id="progress", elem_id="mt-tab-progress") as progress_tab:
+                progress = build_progress_tab(learn)
 
-        chat_outputs = [chatbot, status_md, msg, sources_md, path_html, export, turns_state]
-        chat_inputs = [msg, turns_state, level, formats, backend_radio]
+        chat_outputs = [chatbot, status_md, msg, sources_md, path_html, export, turns_state, practice_state]
+        chat_inputs = [msg, turns_state, level, formats, backend_radio, practice_state, token_state]
         event = dict(concurrency_limit=CHAT_CONCURRENCY, concurrency_id="tutor", api_visibility="private")
-        msg.submit(respond, chat_inputs, chat_outputs, **event)
-        send.click(respond, chat_inputs, chat_outputs, **event)
+        msg.submit(chat_turn, chat_inputs, chat_outputs, **event)
+        send.click(chat_turn, chat_inputs, chat_outputs, **event)
         chatbot.example_select(pick_example, None, msg, queue=False, api_visibility="private").then(
-            respond, chat_inputs, chat_outputs, **event
+            chat_turn, chat_inputs, chat_outputs, **event
         )
+        practice_tab.select(
+            practice["picker"], practice["picker_inputs"], practice["picker_outputs"], api_visibility="private"
+        )
+        progress_tab.select(progress["show"], progress["inputs"], progress["outputs"], api_visibility="private")
+        account_outputs = [token_state, account["line"]]
+        demo.load(account["restore"], account["kept"], account_outputs, api_visibility="private")
         chatbot.like(on_like, turns_state, status_md, queue=False, api_visibility="private")
 
         def reset() -> tuple[Any, ...]:
@@ -364,12 +419,13 @@ def build_app(
                 [],
                 [],
                 "",
+                "",
                 render_sources(None),
                 render_path_html([], holder.tutor),
                 gr.DownloadButton(value=None, interactive=False),
             )
 
-        reset_outputs = [chatbot, turns_state, status_md, sources_md, path_html, export]
+        reset_outputs = [chatbot, turns_state, practice_state, status_md, sources_md, path_html, export]
         clear.click(reset, None, reset_outputs, queue=False, api_visibility="private")
         chatbot.clear(reset, None, reset_outputs, queue=False, api_visibility="private")  # the chat's own bin
         backend_radio.change(show_backend, backend_radio, backend_md, api_visibility="private")
@@ -386,7 +442,10 @@ def build_app(
         gr.api(chat_api, api_name="chat", concurrency_limit=CHAT_CONCURRENCY, concurrency_id="tutor")
 
         def end_session(request: gr.Request) -> None:
-            sessions.drop(owner_key(request))
+            key = owner_key(request, learners.name_for)
+            learners.forget(getattr(request, "session_hash", None))
+            if key.startswith("session:"):  # a signed-in learner's material outlives one tab (idle pruning ends it)
+                sessions.drop(key)
 
         end_session.__annotations__ = {"request": gr.Request, "return": None}
         demo.unload(end_session)
@@ -400,93 +459,6 @@ def build_app(
     return demo
 
 
-def launch(
-    demo: gr.Blocks,
-    *,
-    host: str = "127.0.0.1",
-    port: int = 7860,
-    auth: tuple[str, str] | None = None,
-    inbrowser: bool = False,
-    block: bool = True,
-) -> str:
-    """Serve ``demo``: loopback by default, no share link, uploads capped, notes and private files routed."""
-    holder: TutorHolder = demo.holder  # type: ignore[attr-defined]
-    # Gradio refuses anything larger outright; the tutor's own check gives the clear message below that.
-    hard_cap = int(holder.max_upload_bytes * 2 + 1_000_000)
-    _, url, _ = demo.launch(
-        server_name=host,
-        server_port=port,
-        auth=auth,
-        auth_message="mathtutor: sign in to continue" if auth else None,
-        share=False,
-        inbrowser=False,
-        prevent_thread_lock=True,
-        quiet=not block,
-        show_error=False,
-        allowed_paths=[],
-        max_file_size=hard_cap,
-        enable_monitoring=False,
-        ssr_mode=False,
-        pwa=False,
-        mcp_server=False,
-        footer_links=[],
-        theme=theme(),
-        css=CSS,
-    )
-    add_routes(demo)
-    if inbrowser:
-        import webbrowser
-
-        webbrowser.open(url)
-    if block:
-        demo.block_thread()
-    return url
-
-
-def parse_auth(value: str | None) -> tuple[str, str] | None:
-    """``USER:PASSWORD`` -> (user, password); the password may itself contain colons."""
-    if not value:
-        return None
-    user, sep, password = value.partition(":")
-    if not sep or not user or not password:
-        raise ValueError("--auth must look like USER:PASSWORD")
-    return user, password
-
-
-def public_host_refusal(host: str, auth: Any, insecure_public: bool) -> str | None:
-    """Why the server must not start on ``host`` (None when it may)."""
-    if host in LOOPBACK or auth is not None or insecure_public:
-        return None
-    return (
-        f"refusing to serve on {host} without --auth: anyone on the network could use the tutor, add material "
-        "and run the language model. Add --auth USER:PASSWORD, or --insecure-public if you really mean it."
-    )
-
-
 def run_serve(args: argparse.Namespace) -> int:
     """``mathtutor serve``: open the index once, then serve the chat until interrupted."""
-    import sys
-
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    try:
-        auth = parse_auth(getattr(args, "auth", None))
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    host = args.host or "127.0.0.1"
-    refusal = public_host_refusal(host, auth, bool(getattr(args, "insecure_public", False)))
-    if refusal:
-        print(f"error: {refusal}", file=sys.stderr)
-        return 2
-    settings = get_settings(index_dir=args.index, backend=args.backend)
-    print(f"mathtutor: opening {settings.index_dir} (loading the embedding model)…", file=sys.stderr, flush=True)
-    demo = build_app(settings=settings, backend=args.backend)
-    if host not in LOOPBACK:
-        print(f"warning: serving on {host}: other computers on the network can reach the tutor", file=sys.stderr)
-        if auth is None:
-            print("warning: --insecure-public: no password; anyone who can reach it can use it", file=sys.stderr)
-    url = launch(demo, host=host, port=args.port, auth=auth, inbrowser=not args.no_browser, block=False)
-    print(f"* Running on local URL:  {url}", flush=True)
-    with cli_access(demo, url, settings.data_dir):  # `mathtutor ask` finds this server and asks it
-        demo.block_thread()
-    return 0
+    return serve(args, build_app)

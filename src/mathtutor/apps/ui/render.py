@@ -31,6 +31,13 @@ NOTES_ROUTE = "/notes/"
 FILES_ROUTE = "/my-files/"
 _ABS_PATH = re.compile(r"(?<![\w:/.])(?:file://)?/(?:[\w.@~+-]+/)+[\w.@~+-]*")
 UNVERIFIED_MARK = "**Unverified model text** (it cites none of the sources, so check it against them):"
+#: Inline $...$ and \\(...\\), display $$...$$: what the notes and most transcripts use. ``\\[...\\]`` is left
+#: out on purpose: it is also how markdown escapes a bracket, as in a citation label ``\\[3\\]``.
+LATEX_DELIMITERS = [
+    {"left": "$$", "right": "$$", "display": True},
+    {"left": "$", "right": "$", "display": False},
+    {"left": "\\(", "right": "\\)", "display": False},
+]
 
 
 def escape_html(text: str) -> str:

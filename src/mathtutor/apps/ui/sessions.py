@@ -1,7 +1,7 @@
 """Per-session state and the limits that keep one visitor from starving the others.
 
 Who a visitor is comes from :func:`owner_key`: the signed-in learner when there is one (Gradio's
-``request.username`` today, the accounts of issue 10 later), the browser session otherwise. Everything
+``request.username`` with ``--auth``, or an account signed in on the page), the browser session otherwise. Everything
 private hangs off that key: the collection of uploads, the request rate, the upload volume. The shared
 tutor (one loaded model for everybody) and the model-generation slots live in :class:`TutorHolder`.
 """
@@ -52,15 +52,20 @@ class Limits:
     idle_session_s: float = 6 * 3600
 
 
-def owner_key(request: Any) -> str:
+def owner_key(request: Any, signed_in: Callable[[str | None], str | None] | None = None) -> str:
     """``user:<name>`` for a signed-in learner, ``session:<hash>`` for a browser session.
 
-    The accounts of issue 10 replace the first form with their learner id; nothing else changes.
+    The learner is Gradio's ``request.username`` (``--auth``), else whoever signed in on this browser
+    session (``signed_in(session_hash)``, i.e. :meth:`accounts.Learners.name_for`), so a learner's private
+    uploads follow them from tab to tab.
     """
     user = getattr(request, "username", None)
     if user:
         return f"user:{user}"
     session = getattr(request, "session_hash", None)
+    learner = signed_in(session) if signed_in is not None and session else None
+    if learner:
+        return f"user:{learner}"
     return f"session:{session or 'anonymous'}"
 
 
