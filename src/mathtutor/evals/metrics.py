@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from mathtutor.evals.cases import CJK, SUPPORT_THRESHOLD, URL_IN_TEXT
 from mathtutor.ingest.linking import NOTES_RESOURCE
+from mathtutor.links import is_note_location
 from mathtutor.types import CITATION_MARKER
 
 if TYPE_CHECKING:
@@ -154,7 +155,7 @@ def citation_problems(answer_text: str, citations: Sequence[dict[str, Any]], fac
         if not url:
             problems.append(f"citation [{n}] has no URL")
             continue
-        if rid == NOTES_RESOURCE:
+        if rid == NOTES_RESOURCE or is_note_location(url):  # our notes and guides
             if url.startswith("file:") or not ("/notes/" in url or url.startswith("corpus/notes/")):
                 problems.append(f"citation [{n}] links a study note as {url}, not at its notes address")
         elif rid is None or rid not in facts.urls_of:

@@ -119,9 +119,10 @@ class Composer:
             return out_of_scope(ctx)
         cites = CitationList(self.lookups, self.settings.public_url)
         if ctx.plan and ctx.concepts:
+            goal = self.goal_resources(ctx, cites)  # where the goal itself is taught, before the way there
             steps, body = self.study_path(ctx, cites)
             intro = self.explain(ctx, hits, cites, max_sentences=1)
-            text = "\n".join([*intro, "", *body]) if intro else "\n".join(body)
+            text = "\n".join([*goal, *intro, "", *body]) if intro or goal else "\n".join(body)
             return Answer(ctx.question, True, text, cites.list, steps, list(ctx.concepts))
         if not ctx.plan and len(ctx.concepts) == 1 and self.topics is not None and wants_explanation(ctx.question):
             lesson = self.lesson(ctx, hits, cites)
@@ -190,6 +191,15 @@ class Composer:
         if self.topics is None or not concepts:
             return ""
         return ", ".join(f"**{self.topics.get(c).name}**" for c in concepts[:3])
+
+    def goal_resources(self, ctx: Context, cites: CitationList) -> list[str]:
+        """One line: the two resources that teach the study path's goal itself, at their page or minute."""
+        goal = ctx.concepts[-1]
+        refs = [
+            f"{label(res, part)} [{cites.add_resource(goal, res, part)}]"
+            for res, part in pick_resources(goal, ctx, set(), 2, self.catalog, self.lookups)
+        ]
+        return [f"Where **{self.topics.get(goal).name}** itself is taught: {'; '.join(refs)}.", ""] if refs else []
 
     def more_resources(self, ctx: Context, cites: CitationList) -> list[str]:
         lines = []
