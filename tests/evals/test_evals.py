@@ -627,3 +627,18 @@ def test_gate_full_tutor_on_representative_cases(tutor, shipped):
         assert s[key] >= floor, f"{key} fell to {s[key]:.3f} (gate {floor}); all: {report}"
     for key, ceiling in GATE_MAX.items():
         assert s[key] <= ceiling, f"{key} rose to {s[key]:.3f} (gate {ceiling}); all: {report}"
+
+
+def test_a_file_outside_the_catalog_is_valid_only_at_its_own_manifest_url():
+    facts = evals.CitationFacts(
+        urls_of={"mml-book": frozenset({normalize_url("https://mml-book.github.io/")})},
+        chunk_file={5: "/c/talk.srt", 6: "/c/injection.md"},
+        file_urls={"/c/talk.srt": normalize_url("https://youtu.be/TESTgd01")},
+    )
+    ok = _cite(1, "https://www.youtube.com/watch?v=TESTgd01&t=9s", None, 5)
+    other = _cite(2, "https://example.com/elsewhere", None, 5)
+    local = _cite(3, "file:///srv/c/injection.md", None, 6)
+    assert evals.citation_problems("[1] [2] [3]", [ok, other, local], facts) == [
+        "citation [2] URL https://example.com/elsewhere belongs to no catalog resource",
+        "citation [3] URL file:///srv/c/injection.md belongs to no catalog resource",
+    ]

@@ -94,3 +94,17 @@ def test_question_whitespace_is_collapsed_and_bad_history_or_level_refused():
     with pytest.raises(QuestionError, match="one of beginner"):
         check_level("expert")
     assert check_level("researcher") == "researcher"
+
+
+def test_a_format_word_keeps_the_topic_and_drops_the_cited_resource(shipped):
+    cat, topics = shipped
+    history = [
+        {"role": "user", "content": "What should I study for PCA?"},
+        {"role": "assistant", "content": "Read this [1].\n[1] MML <https://mml-book.github.io/>"},
+    ]
+    videos = understand(
+        "Are there videos for that instead?", history, level=None, formats=None, topics=topics, catalog=cat
+    )
+    assert videos.concepts == ["pca"] and videos.resources == set() and "video" in videos.formats
+    book = understand("Which chapter of that book?", history, level=None, formats=None, topics=topics, catalog=cat)
+    assert book.resources == {"mml-book"}

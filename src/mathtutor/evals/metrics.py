@@ -127,6 +127,8 @@ class CitationFacts:
     chunk_file: Mapping[int, str] = field(default_factory=dict)
     file_pages: Mapping[str, int] = field(default_factory=dict)
     file_seconds: Mapping[str, float] = field(default_factory=dict)
+    #: file -> the normalised URL its sources manifest gives it (for files that are no catalog resource)
+    file_urls: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def all_urls(self) -> frozenset[str]:
@@ -159,7 +161,9 @@ def citation_problems(answer_text: str, citations: Sequence[dict[str, Any]], fac
             if url.startswith("file:") or not ("/notes/" in url or url.startswith("corpus/notes/")):
                 problems.append(f"citation [{n}] links a study note as {url}, not at its notes address")
         elif rid is None or rid not in facts.urls_of:
-            problems.append(f"citation [{n}] URL {url} belongs to no catalog resource")
+            own = facts.file_urls.get(facts.chunk_file.get(c.get("chunk_id"), ""))  # type: ignore[arg-type]
+            if own is None or normalize_url(url) != own:
+                problems.append(f"citation [{n}] URL {url} belongs to no catalog resource")
         elif normalize_url(url) not in facts.urls_of[rid]:
             problems.append(f"citation [{n}] URL {url} is not a catalog URL of {rid}")
         file = facts.chunk_file.get(c["chunk_id"]) if c.get("chunk_id") is not None else None

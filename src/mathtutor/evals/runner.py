@@ -40,7 +40,9 @@ def citation_facts(tutor: Tutor) -> CitationFacts:
                 urls.update(([part.url] if part.url else []) + list(part.alias_urls))
             urls_of[res.id] = frozenset(normalize_url(u) for u in urls)
     manifest = read_manifest(tutor.settings.index_dir) or {}
-    file_pages = {k: int(e.get("pages") or 0) for k, e in (manifest.get("files") or {}).items()}
+    files = manifest.get("files") or {}
+    file_pages = {k: int(e.get("pages") or 0) for k, e in files.items()}
+    file_urls = {k: normalize_url(e["url"]) for k, e in files.items() if (e.get("url") or "").startswith("http")}
     chunk_file: dict[int, str] = {}
     file_seconds: dict[str, float] = {}
     for chunk in tutor.store.iter_chunks():
@@ -48,7 +50,7 @@ def citation_facts(tutor: Tutor) -> CitationFacts:
             chunk_file[chunk.id] = chunk.file_key
         if chunk.end_s is not None:
             file_seconds[chunk.file_key] = max(file_seconds.get(chunk.file_key, 0.0), chunk.end_s)
-    return CitationFacts(urls_of, chunk_file, file_pages, file_seconds)
+    return CitationFacts(urls_of, chunk_file, file_pages, file_seconds, file_urls)
 
 
 class PassageLookup:

@@ -11,6 +11,7 @@ import re
 from typing import TYPE_CHECKING
 
 from mathtutor.inputs import InputError
+from mathtutor.knowledge.catalog import FORMAT_GROUPS
 from mathtutor.knowledge.zh import has_cjk, translate_query
 from mathtutor.recommend_cues import is_resource_request
 from mathtutor.types import Context
@@ -96,8 +97,15 @@ def understand(
                     ctx.concepts, ctx.followup = carried, True
                     ctx.plan = plan or bool(PLAN.search(text))
                     break
+        # "that book" binds to the resource cited first; "videos for that instead" asks for another format of
+        # the same topic, so a format word that the cited resource does not have keeps the topic only
+        asked = {f for f, rx in FORMAT_HINTS.items() if rx.search(search)}
         if not named and REFERS_BACK.search(q):
             cited = resources_in(previous_answer, catalog)
+            if cited and asked and catalog is not None:
+                fmt = catalog.resource_of(cited[0]).format
+                if not any(fmt in FORMAT_GROUPS.get(f, {f}) for f in asked):
+                    cited = []  # another format of the same topic, not the resource cited before
             if cited:
                 ctx.resources = {cited[0]}
                 ctx.followup = True
