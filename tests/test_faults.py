@@ -35,6 +35,8 @@ class PatchedEmbedder(FakeEmbedder):
     def release(self):
         pass
 emb.Embedder = emb.ProcessEmbedder = PatchedEmbedder
+import mathtutor.ingest.query_encoder as qe
+qe.query_embedder = lambda *a, **k: PatchedEmbedder()
 from mathtutor.apps.cli import main
 sys.exit(main(sys.argv[1:]))
 """
