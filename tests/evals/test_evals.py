@@ -597,16 +597,16 @@ GATE_IDS = [
 #: fu-oos-lasagna, oos-matrix-movie. Raise the floors when the tutor improves; never lower them to
 #: let a change through.
 GATE_MIN = {
-    "hit@1": 0.52,  # measured 0.522 (12 of 23)
-    "hit@5": 0.82,  # measured 0.826 (19 of 23)
-    "recall@5": 0.82,  # measured 0.826
-    "mrr": 0.60,  # measured 0.608
-    "ndcg@10": 0.65,  # measured 0.661
+    "hit@1": 0.78,  # measured 0.783 (18 of 23) on 2026-12-02; 0.522 before study paths named the goal's resources
+    "hit@5": 0.86,  # measured 0.870 (20 of 23); was 0.826
+    "recall@5": 0.86,  # measured 0.870; was 0.826
+    "mrr": 0.81,  # measured 0.813; was 0.608
+    "ndcg@10": 0.82,  # measured 0.827; was 0.661
     "concept_recall": 0.97,  # measured 0.975
     "kendall_tau": 0.99,  # measured 1.000
     "retrieval_hit@5": 0.99,  # measured 1.000: the retriever finds an expected resource; answers drop some
     "retrieval_mrr": 0.95,  # measured 0.957
-    "citation_validity": 1.0,  # measured 1.000
+    "citation_validity": 1.0,  # measured 1.000 (since 2026-12-02 the stricter check: own catalog URL, pages in range)
     "oos_abstention": 0.6,  # measured 0.600 (3 of 5: "The Matrix" and the lasagna follow-up are answered)
 }
 GATE_MAX = {
@@ -623,8 +623,9 @@ def test_gate_full_tutor_on_representative_cases(tutor, shipped):
     s = summarize(results)
     report = {k: round(s[k], 3) for k in (*GATE_MIN, *GATE_MAX)}
     assert s["errors"] == 0, [r.error for r in results if r.error]
+    problems = {r.case_id: r.citation_problems for r in results if r.citation_problems}
     for key, floor in GATE_MIN.items():
-        assert s[key] >= floor, f"{key} fell to {s[key]:.3f} (gate {floor}); all: {report}"
+        assert s[key] >= floor, f"{key} fell to {s[key]:.3f} (gate {floor}); all: {report}; citations: {problems}"
     for key, ceiling in GATE_MAX.items():
         assert s[key] <= ceiling, f"{key} rose to {s[key]:.3f} (gate {ceiling}); all: {report}"
 

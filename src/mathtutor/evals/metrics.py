@@ -127,7 +127,8 @@ class CitationFacts:
     chunk_file: Mapping[int, str] = field(default_factory=dict)
     file_pages: Mapping[str, int] = field(default_factory=dict)
     file_seconds: Mapping[str, float] = field(default_factory=dict)
-    #: file -> the normalised URL its sources manifest gives it (for files that are no catalog resource)
+    #: file -> its own normalised address (its sources manifest's URL, else its ``file:`` URI), for files that
+    #: are no catalog resource: a citation of such a file is valid only at that address
     file_urls: Mapping[str, str] = field(default_factory=dict)
 
     @property

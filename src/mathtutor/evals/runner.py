@@ -6,6 +6,7 @@ import sys
 import time
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mathtutor.evals.baseline import NaiveRag, run_naive
@@ -42,12 +43,15 @@ def citation_facts(tutor: Tutor) -> CitationFacts:
     manifest = read_manifest(tutor.settings.index_dir) or {}
     files = manifest.get("files") or {}
     file_pages = {k: int(e.get("pages") or 0) for k, e in files.items()}
-    file_urls = {k: normalize_url(e["url"]) for k, e in files.items() if (e.get("url") or "").startswith("http")}
+    file_urls: dict[str, str] = {}
     chunk_file: dict[int, str] = {}
     file_seconds: dict[str, float] = {}
     for chunk in tutor.store.iter_chunks():
         if chunk.id is not None:
             chunk_file[chunk.id] = chunk.file_key
+        # a file's own address: the URL its sources manifest gives it, else where it lies (the operator's files)
+        own = chunk.url if (chunk.url or "").startswith("http") else Path(chunk.file_key).resolve().as_uri()
+        file_urls.setdefault(chunk.file_key, normalize_url(own))
         if chunk.end_s is not None:
             file_seconds[chunk.file_key] = max(file_seconds.get(chunk.file_key, 0.0), chunk.end_s)
     return CitationFacts(urls_of, chunk_file, file_pages, file_seconds, file_urls)
