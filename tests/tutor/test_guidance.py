@@ -89,8 +89,11 @@ def test_resource_answer_says_why_each_fits_and_cites_each(catalog):
 def test_mission_answer_gives_depths_order_and_where_to_start(topics, catalog):
     ctx = Context("how much maths do I need?", [], False, set(), None, set(), intent="mission")
     names = {c.id: c.name for c in topics.concepts}
-    answer = guidance.mission_answer(ctx, [Rec("khan-linear-algebra", "Khan", ("free",))], catalog, Cites(), names)
+    mml = catalog.resource_of("mml-book")
+    recs = [Rec("khan-linear-algebra", "Khan", ("free",))]
+    answer = guidance.mission_answer(ctx, recs, catalog, Cites(), names, lambda c: [(mml, None)])
     for title, _ in guidance.DEPTHS:
         assert title in answer.answer
-    assert names["chain-rule"] in answer.answer and "free [1]" in answer.answer
+    assert [s.concept for s in answer.study_path] == list(guidance.ORDER)
+    assert names["chain-rule"] in answer.answer and "free [" in answer.answer
     assert all(c in topics for c in guidance.ORDER) and set(topics.ids) >= guidance.GENERAL

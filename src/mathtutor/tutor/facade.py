@@ -171,7 +171,8 @@ class Tutor:
         if ctx.intent == "mission" and set(ctx.concepts) <= guidance.GENERAL:
             recs = self.recommender.search(ctx.search, k=4, level=ctx.level, concepts=guidance.FOUNDATIONS)
             names = {c.id: c.name for c in self.topics.concepts} if self.topics is not None else {}
-            return guidance.mission_answer(ctx, recs, self.catalog, cites, names)
+            picks = lambda c: pick_resources(c, ctx, set(), 1, self.catalog, self.lookups)  # noqa: E731
+            return guidance.mission_answer(ctx, recs, self.catalog, cites, names, picks)
         if ctx.intent == "resource" and not ctx.plan and in_scope(ctx, hits, self.settings, mode):
             recs = self.recommender.search(ctx.search, k=5, formats=ctx.formats, level=ctx.level, concepts=ctx.concepts)
             return guidance.resource_answer(ctx, recs, self.catalog, cites)

@@ -9,9 +9,10 @@ of what the source lists advise (practitioner, developer, researcher).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from mathtutor.types import Answer, Context
+from mathtutor.types import Answer, Context, StudyStep
 
 if TYPE_CHECKING:
     from mathtutor.knowledge.catalog import Catalog
@@ -40,6 +41,7 @@ DEPTHS = (
 ORDER = (
     "algebra-precalculus",
     "vectors",
+    "matrices",
     "matrix-multiplication",
     "eigendecomposition",
     "derivatives",
@@ -75,13 +77,25 @@ def resource_answer(ctx: Context, recs: list[Any], catalog: Catalog, cites: Cita
 
 
 def mission_answer(
-    ctx: Context, recs: list[Any], catalog: Catalog, cites: CitationList, names: dict[str, str]
+    ctx: Context,
+    recs: list[Any],
+    catalog: Catalog,
+    cites: CitationList,
+    names: dict[str, str],
+    picks: Callable[[str], list[tuple[Any, Any]]],
 ) -> Answer:
-    """How much maths, in what order, and where to start: the degrees of depth, the order, resources."""
+    """How much maths, in what order, and where to start: the degrees of depth, the order as a short study
+    path (``picks(concept)``: the resource, and part, to study each step from), then where to start."""
     lines = ["How much maths you need depends on what you want to do with machine learning:", ""]
     lines += [f"- **{title}**: {text}" for title, text in DEPTHS]
-    order = " → ".join(names.get(c, c) for c in ORDER)
-    lines += ["", f"**A good order:** {order}.", ""]
+    lines += ["", "**A good order:**", ""]
+    steps = []
+    for i, concept in enumerate(ORDER, start=1):
+        numbers = [cites.add_resource(concept, res, part) for res, part in picks(concept)]
+        refs = ", ".join(f"[{n}]" for n in numbers)
+        lines.append(f"{i}. {names.get(concept, concept)}" + (f" {refs}" if refs else ""))
+        steps.append(StudyStep(concept, "the order the source lists recommend", numbers))
+    lines.append("")
     if recs:
         lines += ["**Where to start:**", ""]
         for rec in recs:
@@ -89,4 +103,4 @@ def mission_answer(
             why = "; ".join(rec.reasons) if rec.reasons else ""
             lines.append(f"- **{rec.title}**" + (f" — {why}" if why else "") + f" [{n}]")
     lines += ["", 'Ask "What should I study for PCA?" (or any goal) for a step-by-step path with pages and minutes.']
-    return Answer(ctx.question, True, "\n".join(lines), cites.list, [], list(ctx.concepts))
+    return Answer(ctx.question, True, "\n".join(lines), cites.list, steps, list(ctx.concepts))

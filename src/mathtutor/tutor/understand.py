@@ -118,7 +118,9 @@ MISSION = re.compile(
     r"|\b(is|are) (high[- ]school|basic|school|undergrad(uate)?) (math|maths|mathematics)\b.*\benough\b"
     r"|\bwhere (do|should|can) i (start|begin)\b|\bwhat order\b.*\b(learn|study)\b"
     r"|\bwhich (math|maths|mathematics)\b.*\b(for|as)\b|\bwhat (math|maths|mathematics) (do|should|would)\b"
-    r"|\bfrom using (libraries|frameworks)\b|\b(math|maths|mathematics) (background|prerequisites) for\b",
+    r"|\bfrom using (libraries|frameworks)\b|\b(math|maths|mathematics) (background|prerequisites) for\b"
+    r"|\b(math|maths|mathematics)\b.*\b(researchers?|engineers?|developers?|practitioners?|data scientists?)\b"
+    r"|\b(need|use) (any )?(math|maths|mathematics) at all\b|\bdo i (even )?need (math|maths|mathematics)\b",
     re.IGNORECASE,
 )
 #: "Where does BOOK explain X", "which page defines X": the page, not a summary.
