@@ -608,7 +608,13 @@ def test_bug4_a_manifest_edit_relinks_indexed_files_without_reembedding(tmp_path
 # ---------------------------------------------------------------- row 10: a huge single-line text
 
 _PARSE_ONE = f"""
-import json, resource, sys, time
+import json, sys, time
+def peak_mb():
+    # VmHWM is this process's own peak; ru_maxrss is not: Linux carries it over from the parent across exec,
+    # so a probe started by a pytest holding the model would report the parent's size
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
 sys.path[:0] = [{str(SRC)!r}]
 from pathlib import Path
 from mathtutor.ingest.linking import SourceResolver
@@ -620,7 +626,7 @@ _init_worker(Settings(), SourceResolver(None), True)
 out = parse_file(Candidate(Path(sys.argv[1]), "text", None))
 print(json.dumps({{"error": out.error, "chunks": len(out.chunks), "seconds": time.perf_counter() - t,
                   "longest": max(len(c.text) for c in out.chunks),
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+                  "rss_mb": peak_mb()}}))
 """
 
 

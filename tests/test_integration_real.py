@@ -58,9 +58,10 @@ def test_pdf_page_numbers_match_the_pdf(built):
     chunks = [c for c in store.iter_chunks() if c.file_key.endswith("chapter04.pdf")]
     assert {c.page for c in chunks} >= {1, 2, 10}
     for c in chunks[::7]:
-        page_words = set(_words(reader.pages[c.page - 1].extract_text()))
+        # pypdf's plain text glues words that ours separates ("TheJacobian"), so compare without spaces
+        page = "".join(reader.pages[c.page - 1].extract_text().split()).lower()
         words = _words(c.text)
-        share = sum(w in page_words for w in words) / max(len(words), 1)
+        share = sum(w.lower() in page for w in words) / max(len(words), 1)
         assert share > 0.9, (c.page, c.text[:80])
 
 

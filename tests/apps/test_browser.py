@@ -157,7 +157,7 @@ def test_learner_gets_a_study_path_with_sources_and_rates_it(server, browser, tm
     assert any(s.startswith("⏳ Searching") and "passages from" in s for s in seen["status"]), seen["status"]
     texts = [t for t in seen["bot"] if t.strip() != "Loading content"]  # Gradio's own placeholder
     assert any("Searching" in t for t in texts[:-1]), texts
-    growing = [t for t in texts if t.startswith("Here is what")]
+    growing = [t for t in texts if t.startswith("Where ")]  # the path opens with where its goal is taught
     assert len(growing) >= 3 and len(growing[0]) < len(growing[-1]), texts  # written piece by piece
     assert "Study path for Principal component analysis" in texts[-1]
 

@@ -35,7 +35,7 @@ _TRAILING_NUMBER = re.compile(r"(?:\.\s*){2,}\s*[0-9ivxlc]+\s*$|\S\s+(?:[0-9]{1,
 _DOT_LEADER = re.compile(r"(?:\.\s?){4,}|…{2,}")
 # "Jacobian, 146, 150" / "kernel, 33, 47, 58" / "pivot, 30" / "trace 103-105": an index entry.
 _INDEX_ENTRY = re.compile(
-    r"^[^\d\W][^0-9]{0,60}?[,:]?\s+\d{1,4}(?:\s*[-–]\s*\d{1,4})?(?:\s*,\s*\d{1,4}(?:\s*[-–]\s*\d{1,4})?)*$"
+    r"^[^\d\W][^0-9]{0,60}?(?:[,:]\s*|\s+)\d{1,4}(?:\s*[-–]\s*\d{1,4})?(?:\s*,\s*\d{1,4}(?:\s*[-–]\s*\d{1,4})?)*$"
 )
 # A year as a reference list gives it ("2010. Title", ", 2009."), not an inline citation ("(Bishop, 2006)").
 _YEAR = re.compile(r"\b(?:1[89]|20)\d{2}[a-z]?\b(?!\s*[);,])")
