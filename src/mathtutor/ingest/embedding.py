@@ -280,7 +280,13 @@ class ProcessEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text])[0]
 
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None
+    def close(self, *, now: bool = False) -> None:
+        """Stop the workers; ``now`` (an interrupt) terminates them mid-batch instead of letting it finish."""
+        if self._pool is None:
+            return
+        pool, self._pool = self._pool, None
+        if now:
+            # ProcessPoolExecutor has no public terminate before Python 3.14 (terminate_workers)
+            for proc in list(getattr(pool, "_processes", {}).values()):
+                proc.terminate()
+        pool.shutdown(wait=not now, cancel_futures=True)

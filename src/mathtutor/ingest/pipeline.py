@@ -281,6 +281,10 @@ def ingest(
                     on_progress(done, len(todo))
             if pending:
                 flush()
+        except BaseException:  # Ctrl-C, SIGTERM, a failure: stop the embedding workers at once
+            if own_embedder and hasattr(embedder, "close"):
+                embedder.close(now=True)
+            raise
         finally:
             parsed_iter.close()
             if bar is not None:
