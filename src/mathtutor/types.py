@@ -132,6 +132,8 @@ class Context:
     intent: str | None = None
     #: The text retrieval searches: the question, plus its English rewrite for Chinese questions.
     search: str = ""
+    #: Concepts this learner has mastered (``--learner``): study paths skip them.
+    mastered: set[str] = field(default_factory=set)
 
 
 @dataclass(slots=True)

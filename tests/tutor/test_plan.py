@@ -45,3 +45,29 @@ def test_a_study_path_for_a_generic_title_cites_many_resources(tutor, q):
     assert a.in_scope and len(a.study_path) >= 5
     cited = {c.resource_id for c in a.citations}
     assert len(cited) >= 4, cited
+
+
+class NoIndex:
+    """Lookups of an empty index: resources are picked from the catalog alone."""
+
+    def __init__(self) -> None:
+        self.by_part: dict = {}
+        self.by_resource: dict = {}
+
+
+def test_a_learner_s_mastered_concepts_are_skipped_but_never_the_goal():
+    from mathtutor.knowledge.catalog import load_catalog
+    from mathtutor.knowledge.topics import load_topics
+    from mathtutor.tutor.plan import study_path
+    from mathtutor.types import Context
+
+    topics, catalog = load_topics(), load_catalog()
+    ctx = Context("What should I study for PCA?", ["pca"], True, set(), "beginner", set())
+    _, _, full = study_path(ctx, topics, catalog, NoIndex())
+    everything = [s.concept for s in full]
+    ctx.mastered = {"vectors", "matrices", "pca"}
+    _, _, short = study_path(ctx, topics, catalog, NoIndex())
+    kept = [s.concept for s in short]
+    assert {"vectors", "matrices"} <= set(everything) and not {"vectors", "matrices"} & set(kept)
+    assert kept == [c for c in everything if c not in {"vectors", "matrices"}]
+    assert kept[-1] == "pca"  # the goal stays even when marked mastered

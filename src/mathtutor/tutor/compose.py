@@ -222,6 +222,9 @@ class Composer:
         level, targets, planned = study_path(ctx, self.topics, self.catalog, self.lookups)
         names = self.names(targets).replace("**", "")
         lines = [f"**Study path for {names}** (level: {level}; {len(planned)} steps, in order):", ""]
+        if ctx.mastered:
+            done = ", ".join(self.topics.get(c).name for c in sorted(ctx.mastered) if c in self.topics)
+            lines[1:1] = ["", f"_Skipping what you have mastered: {done}._"]
         steps: list[StudyStep] = []
         for i, step in enumerate(planned, start=1):
             numbers = []

@@ -134,6 +134,8 @@ class Tutor:
             default_level=self.settings.level,
             common=self.common_names,
         )
+        if learner is not None and ctx.plan:
+            ctx.mastered = self._mastered(learner)
         direct = self._coach(ctx, hist, learner)
         if direct is not None:
             direct.timings_ms["total"] = round((time.perf_counter() - t0) * 1000, 2)
@@ -177,6 +179,16 @@ class Tutor:
             recs = self.recommender.search(ctx.search, k=5, formats=ctx.formats, level=ctx.level, concepts=ctx.concepts)
             return guidance.resource_answer(ctx, recs, self.catalog, cites)
         return None
+
+    @staticmethod
+    def _mastered(learner: Any) -> set[str]:
+        """The learner's mastered concepts; none when progress cannot be read (the path is then complete)."""
+        from mathtutor.learning import MASTERY_THRESHOLD, LearningError
+
+        try:
+            return {c for c, p in learner.mastery().items() if p >= MASTERY_THRESHOLD}
+        except LearningError:
+            return set()
 
     def _coach(self, ctx: Context, history: list[dict[str, str]], learner: Any) -> Answer | None:
         """Practice moves, and "what next" for a known learner: answered without retrieval."""

@@ -152,6 +152,7 @@ def study_path(
                 break
             keep |= near
         path = [c for c in path if c in keep]
+    path = [c for c in path if c in targets or c not in ctx.mastered]  # what the learner has mastered is done
     in_path = set(path)
     steps: list[PlannedStep] = []
     used: set[str] = set()
