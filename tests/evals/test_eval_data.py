@@ -21,9 +21,10 @@ from typing import Literal
 
 import pytest
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
-from mathtutor.evals import Case  # the one import of project code: repoint here when evals.py moves
+from mathtutor.evals import Case
+from mathtutor.evals.terms import Term
 
 ROOT = Path(__file__).resolve().parents[2]
 EVALS = ROOT / "evals"
@@ -36,25 +37,6 @@ ZH_SHARE, ZH_TOLERANCE = 0.5, 0.1
 OOS_SHARE_RANGE = (0.12, 0.18)
 MIN_CASES_PER_SPLIT = 110
 MIN_TERMS = 75
-ASKS_FOR = frozenset(
-    {
-        "book",
-        "course",
-        "lectures",
-        "channel",
-        "article",
-        "video",
-        "short-videos",
-        "exercises",
-        "solutions",
-        "proofs",
-        "code",
-        "interactive",
-        "free",
-        "beginner",
-        "advanced",
-    }
-)
 #: corpus-real folder -> catalog resources its files may stand for (terms.jsonl `resource`).
 FOLDER_RESOURCES = {
     "mml-book": {"mml-book"},
@@ -77,69 +59,16 @@ _SHA_LINE = re.compile(r"test\.jsonl sha256: `([0-9a-f]{64})`")
 
 
 class DataCase(Case):
-    """A dev/test case: the runner's case plus the fields the materials-based expectations need."""
+    """A dev/test case: the runner's case (which validates asks_for, expect_files, contradicts_topics), plus a
+    required template and, in scope, a note on how the expectation was checked; no legacy 'chinese' kind."""
 
     kind: Literal["plan", "concept", "resource", "level", "mission", "followup", "out_of_scope"]  # type: ignore[assignment]
     template: str = Field(min_length=3)
-    expect_files: tuple[str, ...] = ()
-    asks_for: tuple[str, ...] = ()
-    contradicts_topics: bool = False
-
-    @field_validator("asks_for")
-    @classmethod
-    def _asks_for(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = sorted(set(v) - ASKS_FOR)
-        if unknown:
-            raise ValueError(f"unknown asks_for value(s): {', '.join(unknown)}")
-        return v
 
     @model_validator(mode="after")
     def _data_rules(self) -> DataCase:
-        if self.asks_for and self.kind != "resource":
-            raise ValueError("asks_for is for resource cases")
-        if self.contradicts_topics and not self.concepts:
-            raise ValueError("contradicts_topics needs concepts")
-        if not self.expect_in_scope and self.expect_files:
-            raise ValueError("an out-of-scope case cannot expect files")
         if self.expect_in_scope and not self.note:
             raise ValueError("an in-scope case needs a note saying how the expectation was verified")
-        return self
-
-
-class Term(BaseModel):
-    """One 'where does BOOK explain TERM' entry."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: str = Field(pattern=r"^term-[a-z0-9-]+$")
-    term: str = Field(min_length=2)
-    resource: str
-    file: str
-    pages: tuple[int, ...] = ()
-    label: tuple[str, ...] = ()
-    heading: str | None = None
-    q: str = Field(min_length=10)
-    q_zh: str | None = None
-
-    @model_validator(mode="after")
-    def _locator(self) -> Term:
-        suffix = Path(self.file).suffix.lower()
-        if suffix == ".pdf":
-            if not self.pages or self.heading is not None:
-                raise ValueError("a PDF term needs pages (and no heading)")
-            if list(self.pages) != sorted(set(self.pages)) or self.pages[0] < 1:
-                raise ValueError("pages must be ascending, unique and 1-based")
-            if self.label and len(self.label) != len(self.pages):
-                raise ValueError("label must give one printed label per page")
-        elif suffix == ".md":
-            if self.pages or self.label or not self.heading:
-                raise ValueError("a markdown term is located by heading, not pages")
-        elif self.pages or self.label or self.heading:
-            raise ValueError("a plain-text term is located by its file only")
-        if self.term.lower() not in self.q.lower():
-            raise ValueError("q must name the term")
-        if self.q_zh is not None and not _CJK.search(self.q_zh):
-            raise ValueError("q_zh has no Chinese")
         return self
 
 

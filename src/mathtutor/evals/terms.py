@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from mathtutor.evals.cases import EVALS_DIR, CaseFileError
+from mathtutor.evals.cases import CJK, EVALS_DIR, CaseFileError
 
 if TYPE_CHECKING:
     from mathtutor.tutor import Tutor
@@ -59,6 +59,8 @@ class Term(BaseModel):
             raise ValueError("a plain-text term is located by its file only")
         if self.term.lower() not in self.q.lower():
             raise ValueError("q must name the term")
+        if self.q_zh is not None and not CJK.search(self.q_zh):
+            raise ValueError("q_zh has no Chinese")
         return self
 
 
