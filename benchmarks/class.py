@@ -20,7 +20,6 @@ import argparse
 import json
 import multiprocessing as mp
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -103,9 +102,15 @@ def _class_run(url: str, learners: int, interactions: int, threads: int) -> dict
     record_ms = [x for r in results for x in r["record_ms"]]
     next_ms = [x for r in results for x in r["next_ms"]]
     return {
-        "learners": learners, "interactions_per_learner": interactions, "replicas": 2, "threads_per_replica": threads,
-        "record_calls": len(record_ms), "retried_requests": len(record_ms) - learners * interactions,
-        "lost_attempts": lost, "duplicated_attempts": duplicated, "wall_s": round(wall, 2),
+        "learners": learners,
+        "interactions_per_learner": interactions,
+        "replicas": 2,
+        "threads_per_replica": threads,
+        "record_calls": len(record_ms),
+        "retried_requests": len(record_ms) - learners * interactions,
+        "lost_attempts": lost,
+        "duplicated_attempts": duplicated,
+        "wall_s": round(wall, 2),
         "record_update_ms": {"p50": _pct(record_ms, 0.5), "p95": _pct(record_ms, 0.95)},
         "what_next_ms": {"p50": _pct(next_ms, 0.5), "p95": _pct(next_ms, 0.95)},
     }
@@ -123,18 +128,11 @@ def _sqlite_single_user(calls: int = 200) -> dict:
             handle.record(CONCEPTS[i % len(CONCEPTS)], i % 4 != 0, f"a{i}", at=T0 + timedelta(seconds=i))
             times.append((time.perf_counter() - t) * 1000)
         store.close()
-    return {"calls": calls, "record_update_ms": {"p50": _pct(times, 0.5), "p95": _pct(times, 0.95)},
-            "target_p95_ms": 20.0}
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
+    return {
+        "calls": calls,
+        "record_update_ms": {"p50": _pct(times, 0.5), "p95": _pct(times, 0.95)},
+        "target_p95_ms": 20.0,
+    }
 
 
 def main() -> None:
@@ -164,17 +162,27 @@ def main() -> None:
     result = {
         "postgresql_class": pg,
         "sqlite_single_user": solo,
-        "machine": {"cpu": _cpu_model(), "cores": os.cpu_count(),
-                    "loadavg_before": [round(x, 2) for x in load_before],
-                    "loadavg_after": [round(x, 2) for x in load_after]},
+        "machine": {
+            "cpu": _machine_cpu(),
+            "cores": os.cpu_count(),
+            "loadavg_before": [round(x, 2) for x in load_before],
+            "loadavg_after": [round(x, 2) for x in load_after],
+        },
         "note": "record_update = record attempt + BKT (concept and prerequisites) + FSRS, one transaction; "
-                "the practice answer check is not included.",
+        "the practice answer check is not included.",
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
     if pg["lost_attempts"] or pg["duplicated_attempts"]:
         sys.exit("FAIL: attempts were lost or duplicated")
+
+
+def _machine_cpu() -> str:
+    """The CPU model, read the way the calibration reads it (mathtutor.ingest.machine)."""
+    from mathtutor.ingest.machine import cpu_info
+
+    return cpu_info()["cpu"]
 
 
 if __name__ == "__main__":

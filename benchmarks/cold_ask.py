@@ -33,16 +33,6 @@ LOADED_ABOVE = 0.5
 TARGETS_S = {"light": 4.0, "server": 1.0}
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def env_for(src: Path, data_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "MATHTUTOR_QUERY_ENCODER"}
     env.update(
@@ -165,7 +155,7 @@ def main() -> int:
         "index": str(args.index),
         "runs": args.runs,
         "machine": {
-            "cpu": cpu_model(),
+            "cpu": _machine_cpu(),
             "cores": os.cpu_count(),
             "python": platform.python_version(),
             "load_avg_start": [round(x, 2) for x in load_start],
@@ -186,6 +176,13 @@ def main() -> int:
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
     return 0
+
+
+def _machine_cpu() -> str:
+    """The CPU model, read the way the calibration reads it (mathtutor.ingest.machine)."""
+    from mathtutor.ingest.machine import cpu_info
+
+    return cpu_info()["cpu"]
 
 
 if __name__ == "__main__":

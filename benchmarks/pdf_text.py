@@ -165,9 +165,7 @@ def camel_names(sides: list[dict[str, list[str]]]) -> set[str]:
     return set.intersection(*per_side)
 
 
-def counts(
-    pages: dict[str, list[str]], margins: dict[str, list[list[str]]], words: set[str], names: set[str]
-) -> dict:
+def counts(pages: dict[str, list[str]], margins: dict[str, list[list[str]]], words: set[str], names: set[str]) -> dict:
     out = Counter()
     examples: Counter[str] = Counter()
     for name, texts in pages.items():
@@ -231,7 +229,7 @@ def main() -> int:
         "load_average_start": [round(x, 2) for x in load_start],
         "load_average_end": [round(x, 2) for x in load_end],
         "loaded": load_start[0] > 0.5,
-        "cpu": _cpu_model(),
+        "cpu": _machine_cpu(),
         "cores": os.cpu_count(),
         "python": platform.python_version(),
         "dictionary_words": len(words),
@@ -255,14 +253,11 @@ def main() -> int:
     return 0
 
 
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
+def _machine_cpu() -> str:
+    """The CPU model, read the way the calibration reads it (mathtutor.ingest.machine)."""
+    from mathtutor.ingest.machine import cpu_info
+
+    return cpu_info()["cpu"]
 
 
 if __name__ == "__main__":

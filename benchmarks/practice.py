@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import sys
 import time
@@ -50,16 +49,6 @@ HOSTILE = {
     "huge-trig-argument": "sin(10^1000)",
     "many-elements": ",".join(["1"] * 500),
 }
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def _p(values: list[float], q: float) -> float:
@@ -109,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "practice.json")
     args = parser.parse_args(argv)
     load_before = os.getloadavg()
-    cpu = _cpu_model()
+    cpu = _machine_cpu()
     print(f"CPU: {cpu} x{os.cpu_count()}; load average before: {load_before[0]:.2f} {load_before[1]:.2f}")
     times, per_gen = time_problems(args.seeds)
     hostile = time_hostile()
@@ -141,6 +130,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name:22s} {v['seconds']:.4f} s  {v['feedback'][:70]}")
     print(f"load average after: {load_after[0]:.2f} {load_after[1]:.2f}; written {args.out}")
     return 0 if result["targets"]["p95_met"] and result["targets"]["hostile_met"] else 1
+
+
+def _machine_cpu() -> str:
+    """The CPU model, read the way the calibration reads it (mathtutor.ingest.machine)."""
+    from mathtutor.ingest.machine import cpu_info
+
+    return cpu_info()["cpu"]
 
 
 if __name__ == "__main__":
