@@ -33,8 +33,9 @@ SPLITS = ("dev", "test")
 KINDS = ("concept", "resource", "plan", "level", "mission", "followup", "out_of_scope")
 #: Chinese share of every kind, per split: the proportion chosen is one half, within this tolerance.
 ZH_SHARE, ZH_TOLERANCE = 0.5, 0.1
-#: Out-of-scope share per split (about 15 %).
-OOS_SHARE_RANGE = (0.12, 0.18)
+#: Out-of-scope share per split: about 15 % in test; dev also carries the word-sense traps the scope gate is
+#: tuned on (issue 11: "The Matrix", 积分 as reward points, ...), so its share may reach 30 %.
+OOS_SHARE_RANGE = {"test": (0.12, 0.18), "dev": (0.12, 0.30)}
 MIN_CASES_PER_SPLIT = 110
 MIN_TERMS = 75
 #: corpus-real folder -> catalog resources its files may stand for (terms.jsonl `resource`).
@@ -274,7 +275,8 @@ def test_every_kind_is_present_with_the_chosen_chinese_share(split: str) -> None
 def test_out_of_scope_share_and_traps(split: str) -> None:
     loaded = cases(split)
     oos = [c for c in loaded if not c.expect_in_scope]
-    assert OOS_SHARE_RANGE[0] <= len(oos) / len(loaded) <= OOS_SHARE_RANGE[1]
+    low, high = OOS_SHARE_RANGE[split]
+    assert low <= len(oos) / len(loaded) <= high
     assert all(not c.any_of and not c.all_of and c.expect_no_citations for c in oos)
     traps = [c for c in oos if "trap" in (c.note or "")]
     assert len([c for c in traps if c.lang == "zh"]) >= 3 and len([c for c in traps if c.lang == "en"]) >= 3
