@@ -102,6 +102,21 @@ class Settings(BaseSettings):
     in_scope_min_similarity_with_concept: float = Field(
         default=0.36, ge=-1.0, le=1.0, description="The same bar for questions that name a topic-graph concept."
     )
+    # Word-sense check (tutor/offtopic.py) for questions whose maths words are all ambiguous ("The Matrix", 积分),
+    # follow-ups that would inherit the conversation's concepts, and questions that name no concept. Margins are
+    # (best other-domain similarity) - (best maths similarity) of the question's MiniLM embedding.
+    offtopic_margin: float = Field(
+        default=0.05, ge=-1.0, le=1.0, description="Above this margin an English question is another domain's."
+    )
+    offtopic_cue_margin: float = Field(
+        default=-0.10, ge=-1.0, le=1.0, description="The same bar when a cue word of that domain is in the question."
+    )
+    offtopic_zh_unexplained: float = Field(
+        default=0.5, ge=0.0, le=1.0, description="Share of a Chinese question the term table does not explain."
+    )
+    offtopic_zh_cue_unexplained: float = Field(
+        default=0.3, ge=0.0, le=1.0, description="The same share when a cue word of another domain is there."
+    )
     public_url: str | None = Field(
         default=None,
         description="Address of the web app (e.g. http://127.0.0.1:7860); study notes are cited at <public_url>/notes/"

@@ -134,6 +134,8 @@ class Context:
     search: str = ""
     #: Concepts this learner has mastered (``--learner``): study paths skip them.
     mastered: set[str] = field(default_factory=set)
+    #: Another domain the question is about ("film-tv", ...; see ``tutor.offtopic``): it is refused.
+    offtopic: str | None = None
 
 
 @dataclass(slots=True)

@@ -232,13 +232,16 @@ class TopicGraph:
         Longest match wins at each position, so "stochastic gradient descent" is only SGD, and
         subject names such as "linear algebra" are swallowed instead of matching "algebra".
         """
-        found: list[str] = []
-        seen: set[str] = set()
+        return list(dict.fromkeys(cid for cid, _ in self.mentions(text)))
+
+    def mentions(self, text: str) -> list[tuple[str, str]]:
+        """(concept id, the normalised words that named it) per alias found, in order: :meth:`detect` with its
+        evidence, so a caller can tell "matrix" alone from "covariance matrix" (see ``tutor.offtopic``)."""
+        found: list[tuple[str, str]] = []
         for match in self._detector.finditer(normalize(text)):
             cid = self._lookup(SEP_CHARS.sub("", match.group()))
-            if cid is not None and cid not in seen:
-                seen.add(cid)
-                found.append(cid)
+            if cid is not None:
+                found.append((cid, match.group()))
         return found
 
     def _lookup(self, key: str) -> str | None:

@@ -15,12 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mathtutor.inputs import check_history, check_level, check_question
+from mathtutor.knowledge.senses import SENSES_FILE, load_senses
 from mathtutor.rerank import rerank
 from mathtutor.retrieval import MODES, HybridRetriever
 from mathtutor.settings import Settings, get_settings
 from mathtutor.tutor import coach, guidance, passages
 from mathtutor.tutor.compose import CitationList, Composer
 from mathtutor.tutor.lesson import note_sections
+from mathtutor.tutor.offtopic import SenseCheck
 from mathtutor.tutor.plan import IndexLookups, pick_resources
 from mathtutor.tutor.scope import in_scope
 from mathtutor.tutor.understand import QuestionError, common_names, understand
@@ -48,6 +50,9 @@ class Tutor:
         self.notes = note_sections(store.iter_chunks())
         self.composer = Composer(settings, catalog, topics, self.lookups, self.notes)
         self.common_names = common_names(topics)
+        table = settings.corpus_dir / SENSES_FILE
+        #: The word-sense check of the scope policy (None when the corpus has no offtopic.yaml).
+        self.senses = SenseCheck(settings, embedder, topics, load_senses(table)) if table.is_file() else None
         #: How queries are embedded (calibration.EmbedChoice) when :meth:`open` made the embedder.
         self.embed_choice: Any = None
         _ = embedder.model  # load the model now, not during the first question
@@ -134,6 +139,7 @@ class Tutor:
             default_level=self.settings.level,
             common=self.common_names,
         )
+        ctx.offtopic = self.senses.judge(ctx) if self.senses is not None else None
         if learner is not None and ctx.plan:
             ctx.mastered = self._mastered(learner)
         direct = self._coach(ctx, hist, learner)
@@ -170,6 +176,8 @@ class Tutor:
         if self.catalog is None:
             return None
         cites = CitationList(self.lookups, self.settings.public_url)
+        if ctx.offtopic is not None:
+            return None  # the composer refuses it
         if ctx.intent == "mission" and set(ctx.concepts) <= guidance.GENERAL:
             recs = self.recommender.search(ctx.search, k=4, level=ctx.level, concepts=guidance.FOUNDATIONS)
             names = {c.id: c.name for c in self.topics.concepts} if self.topics is not None else {}
@@ -194,6 +202,8 @@ class Tutor:
         """Practice moves, and "what next" for a known learner: answered without retrieval."""
         if learner is not None and coach.wants_next_step(ctx.question):
             return coach.next_step_answer(ctx.question, learner.what_next(), self.topics, self._cite_concept(ctx))
+        if ctx.offtopic is not None and coach.last_state(history) is None:
+            return None  # "give me interview questions for a marketing job" is no practice request: refused later
         return coach.practice_turn(ctx, history)
 
     def _cite_concept(self, ctx: Context) -> Callable[[str], list[Citation]]:

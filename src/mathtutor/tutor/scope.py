@@ -1,7 +1,8 @@
 """The scope policy: does the index cover a question, and what to say when it does not.
 
 The bars are Settings fields (``in_scope_min_similarity``, ``in_scope_min_similarity_with_concept``;
-env ``MATHTUTOR_IN_SCOPE_MIN_SIMILARITY``...); settings.py records how they were measured.
+env ``MATHTUTOR_IN_SCOPE_MIN_SIMILARITY``...); settings.py records how they were measured. Before them,
+``Context.offtopic`` (set by the word-sense check, ``tutor/offtopic.py``) refuses questions about other domains.
 """
 
 from __future__ import annotations
@@ -16,7 +17,13 @@ OUT_OF_SCOPE_EXAMPLES = (
 
 
 def in_scope(ctx: Context, hits: list[Hit], settings: Settings, mode: str = "hybrid") -> bool:
-    """True when the retrieved passages (or the conversation, or a named resource) cover the question."""
+    """True when the retrieved passages (or the conversation, or a named resource) cover the question.
+
+    A question the word-sense check (``tutor/offtopic.py``) placed in another domain is out of scope whatever
+    it matched: "Who plays Neo in The Matrix?" names a concept and finds passages about matrices.
+    """
+    if ctx.offtopic is not None:
+        return False
     dense = [h.dense for h in hits if h.dense is not None]
     if ctx.concepts:
         # Concepts carried from earlier turns ("and for a beginner?", "videos for that?") keep the

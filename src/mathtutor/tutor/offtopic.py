@@ -1,0 +1,124 @@
+"""The word-sense check of the scope policy: does a question that names a maths word mean the maths?
+
+The concept detector finds "matrix" in "Who plays Neo in The Matrix?" and 积分 in 信用卡积分怎么兑换, and such
+questions can match a passage well enough to pass the similarity bar. So three kinds of question must also read
+as maths: those whose only maths evidence is ambiguous words (``corpus/offtopic.yaml``), follow-ups that would
+inherit the conversation's concepts without naming one, and on-mission questions that name none. Evidence
+against the maths sense, any one of which refuses:
+
+- the question's embedding is nearer to another domain's descriptions than to the maths ones (our generic lines
+  plus the name and summary of the concepts in play) by more than ``offtopic_margin``;
+- a cue word of another domain is in the question and the same difference exceeds ``offtopic_cue_margin``;
+- for Chinese, whose English rewrite (``knowledge/zh.py``) keeps only the words the term table knows, the share
+  of the question the table does not explain is at least ``offtopic_zh_unexplained``.
+
+A follow-up that points back ("that", "it", 这个) stays with the conversation. All bars are Settings fields,
+tuned on the dev split (settings.py says how).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from mathtutor.knowledge.zh import has_cjk, translate_query
+from mathtutor.tutor.understand import REFERS_BACK
+
+if TYPE_CHECKING:
+    from mathtutor.knowledge.senses import SenseTable
+    from mathtutor.knowledge.topics import TopicGraph
+    from mathtutor.settings import Settings
+    from mathtutor.types import Context
+
+#: What :meth:`SenseCheck.judge` returns when the question is not maths but no domain says which it is.
+OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What the check measured for one question (for tests, tuning and the eval report)."""
+
+    #: "ambiguous" (all its maths words have other senses), "followup" (would inherit the conversation's concepts),
+    #: "unnamed" (names no concept), or None: its maths words are clear, or it points back at the conversation
+    case: str | None
+    domain: str | None = None  #: the nearest other domain by embedding
+    margin: float | None = None  #: that domain's similarity minus the best maths similarity
+    cues: tuple[str, ...] = ()  #: domains whose cue words the question contains
+    unexplained: float | None = None  #: Chinese only: share the term table does not explain
+
+
+class SenseCheck:
+    """Judges questions against the other domains of a :class:`SenseTable`. Thread-safe after the first call."""
+
+    def __init__(self, settings: Settings, embedder: Any, topics: TopicGraph | None, table: SenseTable) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.topics = topics
+        self.table = table
+
+    @cached_property
+    def _domain_vectors(self) -> tuple[np.ndarray, list[str]]:
+        lines = [(d.id, about) for d in self.table.domains for about in d.about]
+        return self.embedder.embed([a for _, a in lines]), [i for i, _ in lines]
+
+    @cached_property
+    def _maths_vectors(self) -> np.ndarray:
+        return self.embedder.embed(list(self.table.maths))
+
+    @cached_property
+    def _concept_vectors(self) -> dict[str, np.ndarray]:
+        """Each concept's maths sense: its name and summary (all at once: ~100 short texts, embedded once)."""
+        if self.topics is None:
+            return {}
+        concepts = self.topics.concepts
+        vectors = self.embedder.embed([f"{c.name}: {c.summary}" for c in concepts])
+        return {c.id: v for c, v in zip(concepts, vectors, strict=True)}
+
+    def evidence(self, ctx: Context) -> Evidence:
+        """Measure what the judgement rests on; cheap (no embedding) when the question's maths words are clear."""
+        q = ctx.question
+        rewrite = translate_query(q) if has_cjk(q) else None
+        own = self.topics.mentions(ctx.search or q) if self.topics is not None else []
+        if rewrite is not None:
+            own += [(t.concept, t.zh) for t in rewrite.matched if t.concept]
+        if own and not all(self.table.is_ambiguous(words) for _, words in own):
+            return Evidence(None)  # "eigenvalue", "covariance matrix", 矩阵求导: one sense only
+        if own:
+            case = "ambiguous"
+        elif ctx.followup and ctx.concepts:
+            if REFERS_BACK.search(q):
+                return Evidence(None)  # "and is there a video of that?": bound to the conversation
+            case = "followup"
+        else:
+            case = "unnamed"
+        cues = tuple(self.table.cue_domains(q))
+        unexplained = self.table.unexplained_share(rewrite) if rewrite is not None else None
+        text = rewrite.english if rewrite is not None else q
+        if not text.strip():
+            return Evidence(case, cues=cues, unexplained=unexplained)
+        vec = self.embedder.embed([text])[0]
+        dom_vecs, dom_ids = self._domain_vectors
+        sims = dom_vecs @ vec
+        best = int(np.argmax(sims))
+        concept_ids = {c for c, _ in own} or set(ctx.concepts)
+        maths = [float(np.max(self._maths_vectors @ vec))]
+        maths += [float(self._concept_vectors[c] @ vec) for c in concept_ids if c in self._concept_vectors]
+        margin = float(sims[best]) - max(maths)
+        return Evidence(case, dom_ids[best], round(margin, 4), cues, unexplained)
+
+    def judge(self, ctx: Context) -> str | None:
+        """The other domain the question is about ("film-tv", ..., or ``OTHER``), or None when it reads as maths."""
+        ev = self.evidence(ctx)
+        if ev.case is None:
+            return None
+        s = self.settings
+        if ev.cues and ev.margin is not None and ev.margin > s.offtopic_cue_margin:
+            return ev.cues[0]
+        if ev.unexplained is None:  # English: the embedding reads the whole question
+            return ev.domain if ev.margin is not None and ev.margin > s.offtopic_margin else None
+        # Chinese: the rewrite keeps only the words the term table knows, too little for the embedding alone
+        bar = s.offtopic_zh_cue_unexplained if ev.cues else s.offtopic_zh_unexplained
+        return (ev.cues[0] if ev.cues else OTHER) if ev.unexplained >= bar else None
