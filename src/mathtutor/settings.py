@@ -109,7 +109,7 @@ class Settings(BaseSettings):
         default=0.05, ge=-1.0, le=1.0, description="Above this margin an English question is another domain's."
     )
     offtopic_cue_margin: float = Field(
-        default=-0.10, ge=-1.0, le=1.0, description="The same bar when a cue word of that domain is in the question."
+        default=-0.07, ge=-1.0, le=1.0, description="The same bar when a cue word of that domain is in the question."
     )
     offtopic_zh_unexplained: float = Field(
         default=0.5, ge=0.0, le=1.0, description="Share of a Chinese question the term table does not explain."

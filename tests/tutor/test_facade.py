@@ -245,3 +245,40 @@ def test_a_named_resource_is_in_scope_even_with_few_passages(tutor):
     """Naming a catalog resource is enough: the catalog answers even where little of it is indexed."""
     a = tutor.ask("I'm looking for Simon Ward-Jones's post on probability distributions")
     assert a.in_scope and any((c.resource_id or "").startswith("swj") for c in a.citations)
+
+
+MATHS_TURN = [
+    {"role": "user", "content": "What is a gradient?"},
+    {
+        "role": "assistant",
+        "content": "The gradient collects the partial derivatives and points uphill [1].\n\n"
+        "**Sources**\n[1] Mathematics for Machine Learning <https://mml-book.github.io/>",
+    },
+]
+
+
+@pytest.mark.parametrize(
+    ("q", "history"),
+    [
+        ("Is The Matrix Reloaded better than the first film?", []),  # a concept word in a film question
+        ("信用卡的积分可以换什么礼品？", []),  # 积分 (integral) as reward points
+        ("Thanks! Can you also recommend a hotel in Paris?", MATHS_TURN),  # would inherit "gradients"; a resource ask
+        ("Where should I start with planning my wedding?", []),  # the mission question's wording
+        ("Give me interview questions for a marketing job", []),  # the practice path's wording
+        ("Give me interview questions for a marketing job", MATHS_TURN),  # ... with a concept to practise at hand
+    ],
+)
+def test_off_topic_text_is_refused_on_every_path(tutor, q, history):
+    a = tutor.ask(q, history=history)
+    assert not a.in_scope and a.citations == [] and a.study_path == [] and a.practice is None, a.answer[:120]
+    assert "don't cover" in a.answer
+
+
+def test_maths_questions_and_moves_around_the_check_still_work(tutor):
+    assert tutor.ask("What is the derivative of sin(x)?").in_scope
+    assert tutor.ask("Is there a video for that?", history=MATHS_TURN).in_scope  # points back: same topic
+    practice = tutor.ask("Give me a practice problem on matrices")
+    assert practice.in_scope and practice.practice is not None and practice.practice["intent"] == "new"
+    assert tutor.ask("give me a problem").practice is not None  # asks which concept: still practice
+    mission = tutor.ask("Where do I start with the maths for machine learning?")
+    assert mission.in_scope and mission.citations

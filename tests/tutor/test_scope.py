@@ -54,3 +54,13 @@ def test_out_of_scope_answer_cites_nothing_and_suggests_questions():
     assert not a.in_scope and a.citations == [] and a.study_path == [] and a.concepts == []
     assert a.answer.startswith("The materials I have don't cover that question, so I won't guess.")
     assert '"What should I study for PCA?"' in a.answer
+
+
+def test_a_question_placed_in_another_domain_is_refused_whatever_it_matched():
+    """The word-sense check (tutor/offtopic.py) sets Context.offtopic; passages, concepts and follow-ups then do not
+    matter: "Who plays Neo in The Matrix?" names a concept and finds passages about matrices."""
+    for ctx in (_ctx(["matrices"]), _ctx(["pca"], followup=True), _ctx(["pca"], resources=["mml-book"]), _ctx()):
+        assert in_scope(ctx, [_hit(0.9)], Settings())
+        ctx.offtopic = "film-tv"
+        assert not in_scope(ctx, [_hit(0.9)], Settings())
+        assert not in_scope(ctx, [_hit(None)], Settings(), mode="bm25")

@@ -1,0 +1,132 @@
+"""The word-sense check with the real model: a maths word in another domain's sentence is refused, the same
+word in a maths question is not, follow-ups stay with the conversation only when they point back at it.
+
+The questions here are not the dev split's (they probe the same mechanism with other words and domains).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from mathtutor.knowledge.catalog import load_catalog
+from mathtutor.knowledge.senses import load_senses
+from mathtutor.knowledge.topics import load_topics
+from mathtutor.settings import PROJECT_ROOT, Settings
+from mathtutor.tutor.offtopic import OTHER, SenseCheck
+from mathtutor.tutor.understand import understand
+
+CORPUS = PROJECT_ROOT / "corpus"
+MATHS_TURN = [
+    {"role": "user", "content": "What is a gradient?"},
+    {
+        "role": "assistant",
+        "content": "The gradient collects the partial derivatives and points uphill [1].\n\n"
+        "**Sources**\n[1] Mathematics for Machine Learning <https://mml-book.github.io/>",
+    },
+]
+
+
+class CountingEmbedder:
+    """The real embedder, counting the texts it is asked to embed."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.texts = 0
+
+    def embed(self, texts, batch_size=None):
+        self.texts += len(texts)
+        return self.inner.embed(texts)
+
+
+@pytest.fixture(scope="module")
+def parts():
+    topics, catalog = load_topics(CORPUS / "topics.yaml"), load_catalog(CORPUS / "catalog.yaml")
+    return topics, catalog, load_senses(CORPUS / "offtopic.yaml")
+
+
+@pytest.fixture(scope="module")
+def check(parts, real_embedder):
+    topics, _, table = parts
+    return SenseCheck(Settings(), CountingEmbedder(real_embedder), topics, table)
+
+
+def ctx_of(q, parts, history=()):
+    topics, catalog, _ = parts
+    return understand(q, list(history), level=None, formats=None, topics=topics, catalog=catalog)
+
+
+@pytest.mark.parametrize(
+    ("q", "domain"),
+    [
+        ("Is The Matrix Reloaded better than the first film?", "film-tv"),
+        ("How do I make a linear gradient button in Tailwind?", "web-design"),
+        ("Which vector graphics editor is best for logos?", "web-design"),
+        ("Are crypto derivatives legal in the UK?", "finance"),
+        ("What is the limit on carry-on luggage for Ryanair?", "travel"),
+        ("What is the probability that it snows on Christmas in London?", "weather"),
+        ("信用卡的积分可以换什么礼品？", "finance"),
+        ("电影院里播放的《黑客帝国》讲的矩阵是真的吗？", "film-tv"),
+        ("我们部门的矩阵式组织结构有什么缺点？", OTHER),
+    ],
+)
+def test_a_maths_word_in_another_domain_is_refused(check, parts, q, domain):
+    assert check.judge(ctx_of(q, parts)) == domain
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "How do I compute the gradient of a quadratic function?",
+        "What is the derivative of sin(x)?",
+        "What is the limit of 1/x as x goes to infinity?",
+        "If a stock goes up 10% with probability 0.6 and down 5% otherwise, what is the expected return?",
+        "A disease test is 95% accurate; what is the probability of being ill after a positive result?",
+        "梯度的方向为什么是函数增长最快的方向？",
+        "两个事件独立时，它们同时发生的概率怎么算？",
+        "股票价格的方差是什么意思？",  # a finance cue, but the rest of the question is maths
+        "How does a film recommendation system use matrix factorization?",  # a clear maths term: not checked
+    ],
+)
+def test_the_same_words_in_maths_questions_pass(check, parts, q):
+    assert check.judge(ctx_of(q, parts)) is None
+
+
+@pytest.mark.parametrize(
+    ("q", "refused"),
+    [
+        ("Thanks! Can you also recommend a hotel in Paris?", True),
+        ("ok, what's the weather in Rome?", True),
+        ("By the way, who won the match last night?", True),
+        ("好的，顺便帮我查一下明天的航班。", True),
+        ("And for a beginner?", False),
+        ("Something with more examples?", False),
+        ("Is there a video for that?", False),  # points back at the conversation
+        ("有没有更简单一点的？", False),
+    ],
+)
+def test_follow_ups_inherit_the_topic_only_when_they_are_about_it(check, parts, q, refused):
+    ctx = ctx_of(q, parts, MATHS_TURN)
+    assert ctx.followup or ctx.resources or ctx.concepts  # the conversation's topic would be carried
+    assert (check.judge(ctx) is not None) is refused
+
+
+def test_questions_with_a_clear_maths_term_are_judged_without_embedding(check, parts):
+    check.judge(ctx_of("Who plays Neo in The Matrix?", parts))  # the domain and concept vectors are ready
+    before = check.embedder.texts
+    for q in ("What is the covariance matrix?", "梯度下降是什么？", "Explain eigenvectors of a symmetric matrix"):
+        assert check.evidence(ctx_of(q, parts)).case is None
+    assert check.embedder.texts == before
+
+
+def test_the_bars_are_settings(parts, real_embedder, monkeypatch):
+    topics, _, table = parts
+    trap = ctx_of("Is The Matrix Reloaded better than the first film?", parts)
+    zh_trap = ctx_of("我们部门的矩阵式组织结构有什么缺点？", parts)
+    assert SenseCheck(Settings(), real_embedder, topics, table).judge(trap) == "film-tv"
+    monkeypatch.setenv("MATHTUTOR_OFFTOPIC_MARGIN", "0.9")
+    monkeypatch.setenv("MATHTUTOR_OFFTOPIC_CUE_MARGIN", "0.9")
+    monkeypatch.setenv("MATHTUTOR_OFFTOPIC_ZH_UNEXPLAINED", "1.0")
+    lax = SenseCheck(Settings(), real_embedder, topics, table)
+    assert lax.settings.offtopic_margin == 0.9
+    assert lax.judge(trap) is None
+    assert lax.judge(zh_trap) is None  # 0.7-0.9 of it unexplained, under a bar of 1.0
