@@ -2,18 +2,19 @@
 
 The concept detector finds "matrix" in "Who plays Neo in The Matrix?" and 积分 in 信用卡积分怎么兑换, and such
 questions can match a passage well enough to pass the similarity bar. So three kinds of question must also read
-as maths: those whose only maths evidence is ambiguous words (``corpus/offtopic.yaml``), follow-ups that would
-inherit the conversation's concepts without naming one, and on-mission questions that name none. Evidence
-against the maths sense, any one of which refuses:
+as maths: those whose only maths words are ambiguous (``corpus/offtopic.yaml``), follow-ups that would inherit
+the conversation's concepts without naming one or pointing back ("that", "it", 这个), and questions that name no
+concept (the mission, resource and practice paths answer some of those without the similarity bar).
 
-- the question's embedding is nearer to another domain's descriptions than to the maths ones (our generic lines
-  plus the name and summary of the concepts in play) by more than ``offtopic_margin``;
-- a cue word of another domain is in the question and the same difference exceeds ``offtopic_cue_margin``;
-- for Chinese, whose English rewrite (``knowledge/zh.py``) keeps only the words the term table knows, the share
-  of the question the table does not explain is at least ``offtopic_zh_unexplained``.
+- English: the question's MiniLM embedding is compared with each other domain's descriptions and with the maths
+  ones (our generic lines plus the name and summary of the concepts in play). It is another domain's when that
+  difference exceeds ``offtopic_margin``, or ``offtopic_cue_margin`` when a cue word of a domain is in it.
+- Chinese: the English rewrite (``knowledge/zh.py``) keeps only the words the term table knows, too little for
+  the embedding, so the share of the question the table does not explain decides: at least
+  ``offtopic_zh_unexplained``, or ``offtopic_zh_cue_unexplained`` with a cue word. A cue word with a rewrite
+  that reads as that domain (the English rule with the cue margin) also decides.
 
-A follow-up that points back ("that", "it", 这个) stays with the conversation. All bars are Settings fields,
-tuned on the dev split (settings.py says how).
+All bars are Settings fields, tuned on the dev split (settings.py says how).
 """
 
 from __future__ import annotations
