@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import errno
 import json
+import os
 import re
 import signal
 import sys
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_FILES_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_INDEX_CORRUPT, EXIT_DISK_FULL, EXIT_READ_ONLY = 3, 4, 5
+EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader went away
 
 EPILOG = """exit codes:
   0    done
@@ -31,6 +33,7 @@ EPILOG = """exit codes:
   4    disk full while writing the index: free space and run again (the previous index is untouched)
   5    the index folder is read-only: make it writable or use --index DIR elsewhere (the index is untouched)
   130  interrupted (Ctrl-C or SIGTERM): the index was left as it was before the command
+  141  the program reading the output stopped early (e.g. `| head`): the rest of the output was dropped
 """
 _C1_OR_SURROGATE = re.compile("[\x7f-\x9f\ud800-\udfff]")
 
@@ -409,7 +412,25 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _reader_went_away() -> int:
+    """``mathtutor ask ... | head``: stop quietly, as the Python docs advise for SIGPIPE, not "error: Broken pipe"."""
+    # point stdout at /dev/null so the interpreter's final flush does not raise a second BrokenPipeError
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_PIPE_CLOSED
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; exit codes as in EPILOG."""
+    try:
+        code = _run_command(argv)
+        sys.stdout.flush()  # a closed pipe shows up here for short, buffered output
+        return code
+    except BrokenPipeError:
+        return _reader_went_away()
+
+
+def _run_command(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     from pydantic import ValidationError
@@ -443,6 +464,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = study.run(args)
         if code is not None:
             return code
+    except BrokenPipeError:
+        raise  # not a file problem: main() handles it after the last flush
     except KeyboardInterrupt:
         print("interrupted: the index was left as it was before this command", file=sys.stderr)
         return EXIT_INTERRUPTED
