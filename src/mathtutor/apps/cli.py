@@ -239,7 +239,7 @@ def _cmd_ask(args: argparse.Namespace) -> int:
         if reply is not None:
             print(_json_line(reply["answer"]) if args.json else _safe(reply["markdown"]))
             return EXIT_OK
-        tutor = _open_tutor(args)
+        tutor = _open_tutor(args, prepare=False)  # one question: build only what it needs
         from mathtutor.tutor import QuestionError
 
         try:
@@ -268,7 +268,7 @@ def _cmd_ask(args: argparse.Namespace) -> int:
             hist = check_history(case.get("history", history))
             lvl = check_level(case.get("level", level))
             if tutor is None:
-                tutor = _open_tutor(args)
+                tutor = _open_tutor(args, prepare=True)
             answer = tutor.ask(q, history=hist, level=lvl, formats=formats)
             out = answer.to_dict() if args.json else {"question": answer.question, "markdown": answer.to_markdown()}
         except (json.JSONDecodeError, InputError, ValueError) as exc:
@@ -312,12 +312,12 @@ def _index_error(exc: BaseException) -> bool:
     return isinstance(exc, IndexError_)
 
 
-def _open_tutor(args: argparse.Namespace):
+def _open_tutor(args: argparse.Namespace, *, prepare: bool):
     from mathtutor.ingest.query_encoder import query_embedder
     from mathtutor.tutor import Tutor
 
     embedder = query_embedder(get_settings(index_dir=args.index))  # no torch: questions are short (bug 11)
-    return Tutor.open(args.index, backend=args.backend, embedder=embedder)
+    return Tutor.open(args.index, backend=args.backend, embedder=embedder, prepare=prepare)
 
 
 def _cmd_index(args: argparse.Namespace) -> int:
