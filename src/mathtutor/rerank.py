@@ -16,7 +16,7 @@ from typing import Any
 from mathtutor.ingest.page_roles import classify, definition_score, demote, mentions
 from mathtutor.knowledge.zh import has_cjk, translate_query
 
-__all__ = ["DEFINITION_WEIGHT", "rerank", "term_of"]
+__all__ = ["DEFINITION_WEIGHT", "rerank", "term_of", "zh_term"]
 
 #: A passage that fully defines the term scores (1 + DEFINITION_WEIGHT) times its retrieval score.
 DEFINITION_WEIGHT = 0.6
@@ -27,11 +27,39 @@ FRAGMENT_FACTOR = 0.5
 FRAGMENT_WORDS = 20
 
 _TERM_PATTERNS = (
+    r"\bwhere (?:is|are) (?P<t>.+?) (?:explained|defined|introduced|covered|discussed|derived|treated)\b",
     r"\bwhere\b.*?\b(?:explain|explains|explained|define|defines|defined|introduce|introduces|cover|covers|discuss|discusses|"
     r"treat|treats)\b[:\s]+(?P<t>.+?)\s*[?.!]*$",
     r"\bwhat (?:is|are)\s+(?:an?\s+|the\s+)?(?P<t>.+?)\s*[?.!]*$",
     r"\b(?:explain|define)\s+(?P<t>.+?)\s*[?.!]*$",
 )
+
+
+#: Chinese "where is X explained": X after the cue ("…在哪里讲了X？"), or before 在 when the cue ends the
+#: question ("X在《B》的哪里讲解？"); book titles in 《》 (and a bracketed short name after them) are not X.
+_ZH_CUE = r"(?:哪里|哪儿|何处|哪一页|哪页|哪一章|哪一节|哪一讲)"
+_ZH_AFTER = re.compile(_ZH_CUE + r"(?:讲解|讲述|讲|介绍|定义|解释|讨论|推导)(?:了|过)?(?P<t>.+?)[？?。！!\s]*$")
+_ZH_BEFORE = re.compile(r"^(?P<t>.+?)在.*?" + _ZH_CUE)
+_ZH_JOINERS = frozenset({"和", "与", "與", "及", "的", "以及"})
+_ZH_TITLE = re.compile(r"《[^》]*》(?:\s*[（(][^）)]*[）)])?")
+
+
+def zh_term(query: str) -> str | None:
+    """The term of a Chinese "where is X explained" question, in English when the term table covers all
+    of it (else the Chinese words, with whatever English the table gives); None when it is not one."""
+    q = _ZH_TITLE.sub(" ", " ".join(query.split()))
+    m = _ZH_AFTER.search(q)
+    span = m.group("t").strip() if m else ""
+    if not span:
+        m = _ZH_BEFORE.search(q)
+        span = m.group("t").strip() if m else ""
+    if not span:
+        return None
+    rewrite = translate_query(span)
+    unknown = [p for p in rewrite.unknown if has_cjk(p) and p not in _ZH_JOINERS]
+    if rewrite.english and not unknown:
+        return rewrite.english
+    return f"{span} {rewrite.english}".strip()
 
 
 def term_of(query: str) -> str:
@@ -41,6 +69,9 @@ def term_of(query: str) -> str:
     """
     q = " ".join(query.split())
     if has_cjk(q):
+        found = zh_term(q)
+        if found:
+            return found
         q = translate_query(q).english or q
     for pattern in _TERM_PATTERNS:
         m = re.search(pattern, q, re.I)

@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     backend: str = Field(default="extractive", pattern="^(extractive|local|ollama|openai)$")
     level: str | None = Field(default=None, pattern="^(beginner|practitioner|researcher)$")
     top_k: int = Field(default=8, ge=1, le=50, description="Passages cited at most per answer.")
+    where_pool: int = Field(
+        default=30, ge=1, le=200, description="Passages re-ranked for 'where is X explained' (rerank.py)."
+    )
     # Scope gate (tutor/scope.py). Measured on MiniLM: on-topic questions score 0.45-0.75 against their best
     # passage, off-topic ones ("capital of France", "write a poem") 0.05-0.30. A recognised concept word lowers
     # the bar without removing it: "when does the *distribution* of the new iPhone start?" names a concept and
