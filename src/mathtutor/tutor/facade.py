@@ -232,7 +232,9 @@ class Tutor:
             pool = self.retriever.search(
                 term, k=self.settings.where_pool, concepts=concepts, filters=filters or None, mode=mode, diversify=False
             )
-            hits = rerank(pool, ctx.question)[:k]
+            st = self.settings
+            weights = {"margin_weight": st.where_margin_weight, "early_weight": st.where_early_weight}
+            hits = rerank(pool, ctx.question, weight=st.where_definition_weight, **weights)[:k]
         else:
             hits = self.retriever.search(query, k=k, concepts=ctx.concepts, filters=filters or None, mode=mode)
         if not hits and filters:
