@@ -9,8 +9,10 @@ passage defines the term (:func:`mathtutor.ingest.page_roles.definition_score`).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 from mathtutor.ingest.page_roles import classify, definition_score, demote, mentions
@@ -102,21 +104,29 @@ def role_of(chunk: Any) -> str:
 
 def margin_names(chunk: Any, term: str) -> bool:
     """Does a margin note of the chunk's page name the term? (MML prints each term beside the page that
-    introduces it; ingest keeps those notes in ``meta["margin"]``.)"""
+    introduces it; ingest keeps those notes in ``meta["margin"]``.) The note is the term, or a word or two
+    more, or the main half of it ("kernel" for "kernel (null space)"). Compared by word stems: no regex per note."""
     meta = getattr(chunk, "meta", None) or {}
     notes = meta.get("margin") or ()
-    size = len(_content_words(term))
+    stems = _stems(term)
+    if not stems:
+        return False
     for note in notes:
         if not isinstance(note, str):
             continue
-        n = len(_content_words(note))
-        if (mentions(note, term) and n <= size + 1) or (n and mentions(term, note) and 2 * n >= size):
+        have = _stems(note)
+        if have and (
+            (stems <= have and len(have) <= len(stems) + 1) or (have <= stems and 2 * len(have) >= len(stems))
+        ):
             return True
     return False
 
 
-def _content_words(text: str) -> list[str]:
-    return [w for w in re.findall(r"[^\W_]+", text.lower()) if w not in _STOP]
+@lru_cache(maxsize=4096)
+def _stems(text: str) -> frozenset[str]:
+    """Content words cut to a loose stem ("matrices" ~ "matrix", "spaces" ~ "space")."""
+    words = re.findall(r"[^\W_]+", unicodedata.normalize("NFKC", text).lower())
+    return frozenset(w[:5] if len(w) > 5 else w.rstrip("s") for w in words if w not in _STOP)
 
 
 def rerank(

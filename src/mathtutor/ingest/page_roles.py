@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Literal
 
 __all__ = ["ROLES", "Role", "classify", "definition_score", "demote", "mentions"]
@@ -152,6 +153,7 @@ def _stem(word: str) -> str:
     return re.escape(word[:keep]) + r"\w*"
 
 
+@lru_cache(maxsize=1024)
 def _term_pattern(term: str) -> str:
     """The term as a regex: its words in order, loose endings, spaces or hyphens between them.
 
@@ -195,6 +197,9 @@ _DEF_NEAR = (
 )
 
 
+_DEF_CUE = re.compile("|".join(_DEF_NEAR), re.I)
+
+
 def definition_score(text: str, term: str, heading: str | None = None) -> float:
     """How much ``text`` defines or first develops ``term``: 0 (never mentions it) to 1.
 
@@ -225,7 +230,7 @@ def definition_score(text: str, term: str, heading: str | None = None) -> float:
     for s in sentences:
         if not pat.search(s):
             continue
-        cue = any(re.search(c, s, re.I) for c in _DEF_NEAR)
+        cue = _DEF_CUE.search(s) is not None
         if cue or re.search(is_a, s[:160], re.I):
             defining += 1
     score += min(0.45, 0.25 * defining)
