@@ -104,8 +104,9 @@ def role_of(chunk: Any) -> str:
 
 def margin_names(chunk: Any, term: str) -> bool:
     """Does a margin note of the chunk's page name the term? (MML prints each term beside the page that
-    introduces it; ingest keeps those notes in ``meta["margin"]``.) The note is the term, or a word or two
-    more, or the main half of it ("kernel" for "kernel (null space)"). Compared by word stems: no regex per note."""
+    introduces it; ingest keeps those notes in ``meta["margin"]``.) The note is the term, or at least half of
+    it ("null space" for "kernel (null space)"), never a longer phrase that contains it ("partial derivative"
+    does not mark "derivative"). Compared by word stems: no regex per note."""
     meta = getattr(chunk, "meta", None) or {}
     notes = meta.get("margin") or ()
     stems = _stems(term)
@@ -115,9 +116,7 @@ def margin_names(chunk: Any, term: str) -> bool:
         if not isinstance(note, str):
             continue
         have = _stems(note)
-        if have and (
-            (stems <= have and len(have) <= len(stems) + 1) or (have <= stems and 2 * len(have) >= len(stems))
-        ):
+        if have and (have == stems or (have < stems and 2 * len(have) >= len(stems))):
             return True
     return False
 

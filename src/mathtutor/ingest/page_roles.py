@@ -197,6 +197,9 @@ _DEF_NEAR = (
 )
 
 
+_TITLE_LINE = re.compile(
+    r"\s*(?:lecture|chapter|section|week|unit|lesson)\s+\d+[a-z]?\s*[|:.\u2013-]\s*(.{3,60})", re.I
+)
 _DEF_CUE = re.compile("|".join(_DEF_NEAR), re.I)
 
 
@@ -224,6 +227,10 @@ def definition_score(text: str, term: str, heading: str | None = None) -> float:
         if pat.search(ln) and (re.match(r"^(?:#{1,6}\s|\d+(?:\.\d+)*\.?\s+[A-Z])", ln) and len(ln) <= 90):
             score += 0.3
             break
+    else:  # a lecture or chapter titled by the term ("Lecture 21 | Null space ...", not "... left null space")
+        title = _TITLE_LINE.match(text)
+        if title and pat.match(re.sub(r"^(?:the|an?)\s+", "", title.group(1), flags=re.I)):
+            score += 0.3
     sentences = re.split(r"(?<=[.!?])\s+|\n\s*\n", text)
     is_a = _term_pattern(term) + r"\s*(?:\([^)]{0,40}\)\s*)?(?:is|are)\s+(?:a|an|the)\b"  # "X (a.k.a. Y) is a ..."
     defining = 0
