@@ -57,8 +57,8 @@ _ZH_TITLE = re.compile(r"《[^》]*》(?:\s*[（(][^）)]*[）)])?")
 
 
 def zh_term(query: str) -> str | None:
-    """The term of a Chinese "where is X explained" question, in English when the term table covers all
-    of it (else the Chinese words, with whatever English the table gives); None when it is not one."""
+    """The term of a Chinese "where is X explained" question, in English when the term table knows some
+    of it (else the Chinese words); None when it is not such a question."""
     q = _ZH_TITLE.sub(" ", " ".join(query.split()))
     m = _ZH_AFTER.search(q)
     span = m.group("t").strip() if m else ""
@@ -69,9 +69,11 @@ def zh_term(query: str) -> str | None:
         return None
     rewrite = translate_query(span)
     unknown = [p for p in rewrite.unknown if has_cjk(p) and p not in _ZH_JOINERS]
-    if rewrite.english and not unknown:
-        return rewrite.english
-    return f"{span} {rewrite.english}".strip()
+    # Chinese words the table does not know add nothing to an English search, but they are all there is
+    # when it knows none of them
+    return (
+        rewrite.english if rewrite.english and (not unknown or rewrite.matched) else f"{span} {rewrite.english}".strip()
+    )
 
 
 def term_of(query: str) -> str:

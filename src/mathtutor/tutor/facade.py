@@ -228,7 +228,10 @@ class Tutor:
         if ctx.intent == "where":  # the page that defines it: a wider pool, re-ranked by page role and definition
             # search for the term alone: the book's title and "where is ... explained" match openers and summaries
             term = term_of(ctx.question)
-            concepts = self.topics.detect(term) if self.topics is not None and ctx.concepts else []
+            # the term's own concepts; a follow-up ("where is the stochastic version explained?") keeps the
+            # conversation's
+            named = self.topics.detect(term) if self.topics is not None and ctx.concepts else []
+            concepts = named or ctx.concepts
             pool = self.retriever.search(
                 term, k=self.settings.where_pool, concepts=concepts, filters=filters or None, mode=mode, diversify=False
             )
