@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mathtutor.inputs import check_history, check_level, check_question
-from mathtutor.rerank import rerank
+from mathtutor.rerank import rerank, term_of
 from mathtutor.retrieval import MODES, HybridRetriever
 from mathtutor.settings import Settings, get_settings
 from mathtutor.tutor import coach, guidance, passages
@@ -246,10 +246,18 @@ class Tutor:
         k = self.settings.top_k
         query = ctx.search or ctx.question
         if ctx.intent == "where":  # the page that defines it: a wider pool, re-ranked by page role and definition
+            # search for the term alone: the book's title and "where is ... explained" match openers and summaries
+            term = term_of(ctx.question)
+            # the term's own concepts; a follow-up ("where is the stochastic version explained?") keeps the
+            # conversation's
+            named = self.topics.detect(term) if self.topics is not None and ctx.concepts else []
+            concepts = named or ctx.concepts
             pool = self.retriever.search(
-                query, k=30, concepts=ctx.concepts, filters=filters or None, mode=mode, diversify=False
+                term, k=self.settings.where_pool, concepts=concepts, filters=filters or None, mode=mode, diversify=False
             )
-            hits = rerank(pool, ctx.question)[:k]
+            st = self.settings
+            weights = {"margin_weight": st.where_margin_weight, "early_weight": st.where_early_weight}
+            hits = rerank(pool, ctx.question, weight=st.where_definition_weight, **weights)[:k]
         else:
             hits = self.retriever.search(query, k=k, concepts=ctx.concepts, filters=filters or None, mode=mode)
         if not hits and filters:
