@@ -134,7 +134,8 @@ def facts_answer(
             f"**{res.title}** — by {', '.join(res.creators)}; {res.format}, {cost}; for {levels} learners [{n}]."
         )
         lines.append("")
-        lines.append(res.description + (f" {res.note}" if res.note else ""))
+        retired = res.note if res.note and "retired" in res.note.lower() else ""  # other notes are ours, not theirs
+        lines.append(f"{res.description} {retired}".strip())
         for concept in ctx.concepts[:1]:
             found = [(r, p) for r, p in picks(concept, 1) if r.id == rid or r.parent == rid]
             for r, part in found:

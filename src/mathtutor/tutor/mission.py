@@ -34,7 +34,7 @@ _PHRASES = re.compile(
 )
 _MATHS = re.compile(
     r"\b(math|maths|mathematics|mathematical|calculus|linear algebra|algebra|statistics|stats|probability"
-    r"|trigonometry|optimi[sz]ation theory)\b",
+    r"|trigonometry|optimi[sz]ation theory|proofs?)\b",
     re.IGNORECASE,
 )
 _FIELD = re.compile(

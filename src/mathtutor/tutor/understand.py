@@ -76,8 +76,8 @@ REFERS_TO_TOPIC = re.compile(
 )
 #: The question names the resource cited before ("that book", 这门课), not only "it".
 NAMES_RESOURCE = re.compile(
-    r"\b(that|this|those|these|the same) (book|textbook|course|class|series|channel|video|lecture|notes|site|website"
-    r"|article|post|playlist|pdf|text|one)s?\b|这本|那本|这门|那门|这篇|那篇|这套|那套|这份|那份"
+    r"\b(that|this|those|these|the|the same) (book|textbook|course|class|series|channel|video|lecture|notes|site"
+    r"|website|article|post|playlist|pdf|text|one)s?\b|这本|那本|这门|那门|这篇|那篇|这套|那套|这份|那份"
     r"|(这|那)个(网站|课|视频|频道|系列|讲义|教程)",
     re.IGNORECASE,
 )
