@@ -181,3 +181,19 @@ def test_what_about_x_asks_the_previous_question_again_about_x(shipped, q):
     assert ctx.concepts == ["svd"] and ctx.plan and ctx.followup
     book = _ctx(shipped, q, _turns("Is there a book on PCA?", "MML.", "https://mml-book.github.io/"))
     assert book.intent == "resource" and book.concepts == ["svd"]
+
+
+def test_chinese_follow_ups_that_drop_the_pronoun(shipped):
+    """Chinese often drops "it": a relation with one named concept is about the previous one, a property with no
+    subject of its own is the cited resource's, and "别的" after a resource request asks for more of them."""
+    grad = _turns("梯度是什么？", "梯度是偏导数组成的向量。", "https://mml-book.github.io/")
+    assert _ctx(shipped, "在深度学习里怎么用？", grad).concepts == ["neural-networks", "gradients"]
+    assert _ctx(shipped, "和导数有什么区别？", grad).concepts == ["derivatives", "gradients"]
+    assert _ctx(shipped, "有没有更基础的？", grad).level == "beginner"
+    course = _turns(
+        "有没有讲线性代数的课程？", "MIT 18.06。", "https://ocw.mit.edu/courses/18-06-linear-algebra-spring-2010/"
+    )
+    code = _ctx(shipped, "有配套代码吗？", course)
+    assert code.resources == {"mit-18-06"} and code.intent == "facts"
+    more = _ctx(shipped, "还有别的推荐吗？", course)
+    assert more.intent == "resource" and more.resources == set() and "linear algebra" in more.search

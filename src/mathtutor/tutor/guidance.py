@@ -129,9 +129,9 @@ def facts_answer(
         res = catalog.resource_of(rid)
         n = cites.add_catalog(res, None)
         cost = "free" if res.free else "not free"
-        levels = ", ".join(res.levels)
+        levels, style = ", ".join(res.levels), f"; with {', '.join(res.style)}" if res.style else ""
         lines.append(
-            f"**{res.title}** — by {', '.join(res.creators)}; {res.format}, {cost}; for {levels} learners [{n}]."
+            f"**{res.title}** — by {', '.join(res.creators)}; {res.format}, {cost}{style}; for {levels} learners [{n}]."
         )
         lines.append("")
         retired = res.note if res.note and "retired" in res.note.lower() else ""  # other notes are ours, not theirs

@@ -50,7 +50,7 @@ LEVEL_HINTS = {
     "beginner": re.compile(
         r"\bbeginners?\b|\bnew to\b|\bno background\b|\bfrom scratch\b|\bnovice\b|\b(simpler|easier|gentler)\b"
         r"|\bover my head\b|\btoo (hard|difficult|advanced)\b|\bless (technical|mathematical)\b"
-        r"|新手|入门|零基础|简单|浅显|通俗|易懂|看不懂|太难",
+        r"|\bmore intuitive\b|新手|入门|零基础|简单|浅显|通俗|易懂|看不懂|太难|更基础|基础一点|直观",
         re.IGNORECASE,
     ),
     "researcher": re.compile(
@@ -74,6 +74,15 @@ REFERS_TO_TOPIC = re.compile(
     r"\b(it|its|them)\b|\b(that|this)(?=\s*[?.!,]|\s*$)|\bthe same (topic|thing|idea|concept)\b|它|这个|那个",
     re.IGNORECASE,
 )
+#: Relating a named concept to something unnamed ("what's the difference from derivatives?", 在深度学习里怎么用):
+#: the unnamed one is the previous turn's concept.
+RELATES = re.compile(
+    r"\b(difference|differ|relate[sd]?|relationship|compared?|versus|vs)\b|区别|关系|不同|联系|比较"
+    r"|(里|中)(怎么|如何)用|(里|中)的作用|用在哪",
+    re.IGNORECASE,
+)
+#: Asking for something else than what was given ("any other recommendations?", 还有别的推荐吗).
+OTHER = re.compile(r"\b(another|other|others|else|alternatives?)\b|别的|其他|其它|换一个", re.IGNORECASE)
 #: The question names the resource cited before ("that book", 这门课), not only "it".
 NAMES_RESOURCE = re.compile(
     r"\b(that|this|those|these|the|the same) (book|textbook|course|class|series|channel|video|lecture|notes|site"
@@ -87,7 +96,8 @@ PROPERTY = re.compile(
     r"|pages?|episodes?|how long|length|subtitles|solutions?|answers|university|updated)\b"
     r"|\bdoes (it|that|this) (also )?(cover|include|have|explain|teach|go into|discuss|come with)\b"
     r"|\bis (it|that|this) (any )?(good|worth|suitable|up to date|still)\b"
-    r"|收费|免费|付费|多少钱|谁写|作者|谁做|谁讲|第几章|哪一章|第几页|哪一页|章节|多长|讲不讲|包括|包含|答案|习题课",
+    r"|\bhow (hard|difficult|long) is\b|\bdifficulty\b"
+    r"|收费|免费|付费|多少钱|谁写|作者|谁做|谁讲|第几章|哪一章|第几页|哪一页|章节|多长|讲不讲|包括|包含|答案|习题课|配套|难吗|难不难|难度",
     re.IGNORECASE,
 )
 #: "What about X?", "and for X?", 那X呢: the previous question again, about X.
@@ -184,13 +194,19 @@ def _follow(ctx: Context, history: list[dict[str, str]], topics: TopicGraph, cat
     refers = bool(REFERS_BACK.search(q))
     explicit = bool(NAMES_RESOURCE.search(q))
     asked = {f for f, rx in FORMAT_HINTS.items() if rx.search(own)}
-    elliptical = refers or bool(asked or LEVEL_ASKED.search(own) or PROPERTY.search(q) or NEXT.search(q))
+    elliptical = refers or bool(
+        asked or LEVEL_ASKED.search(own) or PROPERTY.search(q) or NEXT.search(q) or OTHER.search(q)
+    )
     if TOPIC_CHANGE.search(q) and not elliptical:
         carried = []  # "by the way, ..." / 对了，…: a new question, not about the last topic
     if not ctx.concepts and carried:
         ctx.concepts, ctx.followup = list(carried), True
         ctx.plan = ctx.plan or bool(PLAN.search(carried_from))
-    elif ctx.concepts and REFERS_TO_TOPIC.search(q) and not explicit and not PROPERTY.search(q) and not ctx.resources:
+    elif (
+        ctx.concepts
+        and (REFERS_TO_TOPIC.search(q) or (len(ctx.concepts) == 1 and RELATES.search(q)))
+        and not (explicit or PROPERTY.search(q) or ctx.resources)
+    ):
         # "how is it used in backpropagation?": it = the previous turn's concept, asked about with the new one
         extra = [c for c in carried if c not in ctx.concepts]
         if extra:
@@ -209,10 +225,12 @@ def _follow(ctx: Context, history: list[dict[str, str]], topics: TopicGraph, cat
         last = users[-1]
         ctx.search = f"{ctx.search} {translate_query(last).english if has_cjk(last) else last}".strip()
         ctx.followup = True
-    another = not explicit and not PROPERTY.search(q) and (asked or LEVEL_ASKED.search(own))
+    another = not explicit and not PROPERTY.search(q) and (asked or LEVEL_ASKED.search(own) or OTHER.search(q))
     if ctx.intent is None and users and another and is_resource_request(users[-1]):
         ctx.intent = "resource"  # "anything I could watch instead?" after "which book ...?"
-    binds = explicit or (refers and bool(PROPERTY.search(q)) and ctx.intent != "resource")
+    # a property with no subject of its own ("有配套代码吗", "what chapters should I read?") is the resource's too
+    owns = bool(refers or not _concepts(q, topics))
+    binds = explicit or (owns and bool(PROPERTY.search(q)) and ctx.intent != "resource")
     if ctx.resources or not binds:
         return
     cited = resources_in(previous_answer, catalog)
