@@ -80,11 +80,13 @@ QUESTIONS = [
 
 
 @pytest.mark.parametrize("public_url", [None, "http://127.0.0.1:7860"])
-def test_no_answer_shows_a_file_url_or_a_server_path(notes_index, public_url):
+def test_no_answer_shows_a_file_url_or_a_server_path(notes_index, public_url, tmp_path):
     """Bug 2: notes were cited as file:///<server path>/corpus/notes/...; no answer may show a server path."""
     from mathtutor.tutor import Tutor
 
-    tutor = Tutor.open(notes_index, embedder=FakeEmbedder(), public_url=public_url, in_scope_min_similarity=0.0)
+    tutor = Tutor.open(
+        notes_index, embedder=FakeEmbedder(), public_url=public_url, in_scope_min_similarity=0.0, data_dir=tmp_path
+    )
     stored = {c.url for c in tutor.store.iter_chunks()}
     assert stored and all(u.startswith("corpus/notes/") for u in stored), stored  # portable: no path stored
     roots = {str(PROJECT_ROOT), str(notes_index), str(Path.home()), "/tmp/", "file:"}

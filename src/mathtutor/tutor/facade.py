@@ -55,8 +55,14 @@ class Tutor:
         _ = embedder.model  # load the model now, not during the first question
 
     @classmethod
-    def open(cls, index_dir: str | Path | None = None, *, embedder: Any = None, **overrides: Any) -> Tutor:
-        """Open the index (default: settings.index_dir) with the catalog and topic graph."""
+    def open(
+        cls, index_dir: str | Path | None = None, *, embedder: Any = None, prepare: bool = True, **overrides: Any
+    ) -> Tutor:
+        """Open the index (default: settings.index_dir) with the catalog and topic graph.
+
+        ``prepare`` (see :meth:`prepare`) builds now what questions would build on first use; a process
+        that answers one question and exits (``mathtutor ask``) is faster without it.
+        """
         from mathtutor.index.store import IndexStore
         from mathtutor.knowledge.catalog import load_catalog
         from mathtutor.knowledge.topics import load_topics
@@ -77,7 +83,21 @@ class Tutor:
             # precision and threads for one short query, measured once per machine (cached in data_dir);
             # the int8 gate looks for each probe's neighbours among this index's vectors
             tutor.embed_choice = tune_query_embedder(embedder, settings, reference=tutor.lookups.vectors)
+        if prepare:
+            tutor.prepare()
         return tutor
+
+    def prepare(self) -> None:
+        """Build what questions otherwise build on first use: concept vectors, the resource recommender
+        (and its vectors), the Chinese term table. Call it once the query embedding is configured, as
+        :meth:`open` does: without it the first questions of each kind wait for this (a first study plan
+        embedded up to 7 concepts; issue 14's p95 was mostly such first-time work)."""
+        from mathtutor.knowledge.zh import load_terms
+
+        self.lookups.embed_concepts()
+        if self.catalog is not None:  # only _guide asks the recommender, and only with a catalog
+            self.recommender.matrix()
+        load_terms()
 
     def ask(
         self,
