@@ -114,6 +114,12 @@ class Settings(BaseSettings):
     in_scope_min_similarity_with_concept: float = Field(
         default=0.36, ge=-1.0, le=1.0, description="The same bar for questions that name a topic-graph concept."
     )
+    # Mission questions (tutor/mission.py) with no structural cue: best cosine to our six prototypes. Measured on
+    # dev (MiniLM): mission questions 0.42-0.83 (most 0.55+); questions of other kinds that name no concept at
+    # most 0.37 ("what should I learn next?"), off-topic ones at most 0.23.
+    mission_min_similarity: float = Field(
+        default=0.50, ge=-1.0, le=1.0, description="Similarity to the mission prototypes that makes a mission question."
+    )
     public_url: str | None = Field(
         default=None,
         description="Address of the web app (e.g. http://127.0.0.1:7860); study notes are cited at <public_url>/notes/"

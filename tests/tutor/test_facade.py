@@ -313,3 +313,50 @@ def test_a_named_resource_is_in_scope_even_with_few_passages(tutor):
     """Naming a catalog resource is enough: the catalog answers even where little of it is indexed."""
     a = tutor.ask("I'm looking for Simon Ward-Jones's post on probability distributions")
     assert a.in_scope and any((c.resource_id or "").startswith("swj") for c in a.citations)
+
+
+@pytest.mark.slow
+def test_study_path_citations_are_numbered_in_reading_order(tutor):
+    """Bug: the one-sentence intro was cited after the whole path ([29] before [3]); numbers now rise as read."""
+    a = tutor.ask("What should I study for PCA?")
+    firsts = []
+    for n in (int(m) for m in re.findall(r"\[(\d+)\]", a.answer)):
+        if n not in firsts:
+            firsts.append(n)
+    assert firsts == sorted(firsts) and firsts[0] == 1
+
+
+@pytest.mark.slow
+def test_how_is_it_used_follows_the_concept_not_the_cited_resource(tutor):
+    history = [
+        {"role": "user", "content": "What is the chain rule?"},
+        {
+            "role": "assistant",
+            "content": "Derivatives of a composition multiply [1].\n\n**Sources**\n"
+            "[1] Essence of calculus <https://www.3blue1brown.com/topics/calculus>",
+        },
+    ]
+    a = tutor.ask("And how is it used in backpropagation?", history=history)
+    cited = {c.resource_id for c in a.citations}
+    assert a.in_scope and "backpropagation" in a.concepts
+    assert cited & {"3b1b-neural-networks", "mml-book", "matrix-calculus", "d2l"}
+
+
+@pytest.mark.slow
+def test_is_that_book_free_is_answered_from_the_catalog(tutor):
+    history = [
+        {"role": "user", "content": "Which book should I use to learn linear algebra for ML?"},
+        {"role": "assistant", "content": "MML [1].\n\n**Sources**\n[1] MML <https://mml-book.github.io/>"},
+    ]
+    a = tutor.ask("Is that book free to download or do I have to buy it?", history=history)
+    assert a.in_scope and [c.resource_id for c in a.citations] == ["mml-book"]
+    assert "free" in a.answer and "Deisenroth" in a.answer
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "q", ["I hated maths at school. Is machine learning out of reach?", "数学很差还能学人工智能吗？"]
+)
+def test_mission_phrasings_get_the_depths_and_the_order(tutor, q):
+    a = tutor.ask(q)
+    assert a.in_scope and "How much maths you need" in a.answer and len(a.study_path) >= 8

@@ -125,9 +125,10 @@ class Composer:
             return out_of_scope(ctx)
         cites = CitationList(self.lookups, self.settings.public_url)
         if ctx.plan and ctx.concepts:
-            goal = self.goal_resources(ctx, cites)  # where the goal itself is taught, before the way there
-            steps, body = self.study_path(ctx, cites)
+            # numbered in reading order: where the goal itself is taught, what it is, then the way there
+            goal = self.goal_resources(ctx, cites)
             intro = self.explain(ctx, hits, cites, max_sentences=1)
+            steps, body = self.study_path(ctx, cites)
             text = "\n".join([*goal, *intro, "", *body]) if intro or goal else "\n".join(body)
             return Answer(ctx.question, True, text, cites.list, steps, list(ctx.concepts))
         if ctx.intent == "where" and not ctx.plan:

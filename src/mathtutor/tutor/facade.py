@@ -21,6 +21,7 @@ from mathtutor.settings import Settings, get_settings
 from mathtutor.tutor import coach, guidance, passages
 from mathtutor.tutor.compose import CitationList, Composer
 from mathtutor.tutor.lesson import note_sections
+from mathtutor.tutor.mission import MissionDetector
 from mathtutor.tutor.plan import IndexLookups, pick_resources
 from mathtutor.tutor.scope import in_scope
 from mathtutor.tutor.understand import QuestionError, common_names, understand
@@ -48,6 +49,7 @@ class Tutor:
         self.notes = note_sections(store.iter_chunks())
         self.composer = Composer(settings, catalog, topics, self.lookups, self.notes)
         self.common_names = common_names(topics)
+        self.mission_like = MissionDetector(embedder, settings.mission_min_similarity)
         #: How queries are embedded (calibration.EmbedChoice) when :meth:`open` made the embedder.
         self.embed_choice: Any = None
         _ = embedder.model  # load the model now, not during the first question
@@ -153,6 +155,7 @@ class Tutor:
             catalog=self.catalog,
             default_level=self.settings.level,
             common=self.common_names,
+            mission_like=self.mission_like,
         )
         if learner is not None and ctx.plan:
             ctx.mastered = self._mastered(learner)
@@ -190,11 +193,13 @@ class Tutor:
         if self.catalog is None:
             return None
         cites = CitationList(self.lookups, self.settings.public_url)
+        names = {c.id: c.name for c in self.topics.concepts} if self.topics is not None else {}
+        picks = lambda c, n: pick_resources(c, ctx, set(), n, self.catalog, self.lookups)  # noqa: E731
         if ctx.intent == "mission" and set(ctx.concepts) <= guidance.GENERAL:
             recs = self.recommender.search(ctx.search, k=4, level=ctx.level, concepts=guidance.FOUNDATIONS)
-            names = {c.id: c.name for c in self.topics.concepts} if self.topics is not None else {}
-            picks = lambda c: pick_resources(c, ctx, set(), 1, self.catalog, self.lookups)  # noqa: E731
             return guidance.mission_answer(ctx, recs, self.catalog, cites, names, picks)
+        if ctx.intent == "facts":
+            return guidance.facts_answer(ctx, self.catalog, cites, names, picks)
         if ctx.intent == "resource" and not ctx.plan and in_scope(ctx, hits, self.settings, mode):
             recs = self.recommender.search(ctx.search, k=5, formats=ctx.formats, level=ctx.level, concepts=ctx.concepts)
             return guidance.resource_answer(ctx, recs, self.catalog, cites)
