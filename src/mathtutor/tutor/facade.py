@@ -89,12 +89,13 @@ class Tutor:
 
     def prepare(self) -> None:
         """Build what questions otherwise build on first use: concept vectors, the resource recommender
-        (and its vectors), the Chinese term table. Call it once the query embedding is configured, as
-        :meth:`open` does: without it the first questions of each kind wait for this (a first study plan
-        embedded up to 7 concepts; issue 14's p95 was mostly such first-time work)."""
+        (and its vectors), the mission prototypes, the Chinese term table. Call it once the query embedding
+        is configured, as :meth:`open` does: without it the first questions of each kind wait for this (a
+        first study plan embedded up to 7 concepts; issue 14's p95 was mostly such first-time work)."""
         from mathtutor.knowledge.zh import load_terms
 
         self.lookups.embed_concepts()
+        self.mission_like.prepare()
         if self.catalog is not None:  # only _guide asks the recommender, and only with a catalog
             self.recommender.matrix()
         load_terms()

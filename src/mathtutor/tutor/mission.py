@@ -129,12 +129,17 @@ class MissionDetector:
         self.min_similarity = min_similarity
         self._prototypes: np.ndarray | None = None
 
-    def similarity(self, text: str) -> float:
-        """The best cosine between ``text`` and a prototype (vectors are normalised by the embedder)."""
+    def prepare(self) -> np.ndarray:
+        """The prototypes' vectors, embedded once (``Tutor.prepare`` calls this before the first question)."""
         if self._prototypes is None:
             self._prototypes = np.asarray(self.embedder.embed(list(PROTOTYPES)), dtype=np.float32)
+        return self._prototypes
+
+    def similarity(self, text: str) -> float:
+        """The best cosine between ``text`` and a prototype (vectors are normalised by the embedder)."""
+        prototypes = self.prepare()
         vec = np.asarray(self.embedder.embed_query(text), dtype=np.float32)
-        return float(np.max(self._prototypes @ vec))
+        return float(np.max(prototypes @ vec))
 
     def __call__(self, text: str) -> bool:
         return bool(text.strip()) and self.similarity(text) >= self.min_similarity
