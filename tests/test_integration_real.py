@@ -117,3 +117,31 @@ def test_reingest_embeds_nothing(built, real_embedder):
     root, settings, _, _ = built
     report = ingest([root / rel for rel in SLICE], settings, embedder=real_embedder, progress=False)
     assert report.noop and report.chunks_added == 0 and report.files_unchanged == len(SLICE) - 1
+
+
+@pytest.mark.parametrize(
+    ("question", "file", "page", "heading"),
+    [
+        ("Where does the MML book explain the characteristic polynomial?", "chapter04.pdf", 7, None),
+        ("《Mathematics for Machine Learning》在哪里讲了特征多项式？", "chapter04.pdf", 7, None),
+        (
+            "Where is the vector chain rule explained in The Matrix Calculus You Need For Deep Learning?",
+            "matrix-calculus.md",
+            None,
+            "Vector chain rule",
+        ),
+    ],
+)
+def test_where_is_it_explained_cites_the_defining_page_first(built, real_embedder, question, file, page, heading):
+    # evals/terms.jsonl (dev): Definition 4.5 is on chapter04.pdf p.7 (book p.104); the section's own heading.
+    from mathtutor.tutor import Tutor
+
+    _, settings, _, _ = built
+    tutor = Tutor.open(settings.index_dir, embedder=real_embedder)
+    answer = tutor.ask(question)
+    first = tutor.store.get_chunks([next(c.chunk_id for c in answer.citations if c.chunk_id is not None)])[0]
+    assert first.file_key.endswith(file), (first.file_key, answer.answer[:300])
+    if page is not None:
+        assert first.page == page, answer.answer[:400]
+    else:
+        assert heading in (first.section or ""), first.section

@@ -234,3 +234,24 @@ def test_real_embedder_ranks_short_videos(tmp_path: Path, topics) -> None:
     assert out[0] in {"3b1b-essence-linear-algebra", "3blue1brown"}
     assert "3b1b-essence-linear-algebra" in out[:2]
     assert len(list(tmp_path.glob("resources-*.npy"))) == 1
+
+
+def test_vectors_of_a_stand_in_or_another_precision_are_never_read_as_the_model_s(tmp_path: Path, topics) -> None:
+    """A test's stand-in carries the real model's name; the cache key also names the embedder's kind and precision."""
+
+    class SameName(BagOfWords):
+        model_name = "sentence-transformers/all-MiniLM-L6-v2"
+
+    class Model(SameName):
+        precision = "float32"
+
+    class Bf16(Model):
+        precision = "bfloat16"
+
+    first = Recommender(topics=topics, embedder=SameName(), cache_dir=tmp_path)
+    first.matrix()
+    keys = {Recommender(topics=topics, embedder=e(), cache_dir=tmp_path).catalog_hash() for e in (Model, Bf16)}
+    assert len(keys | {first.catalog_hash()}) == 3
+    model = Model()
+    Recommender(topics=topics, embedder=model, cache_dir=tmp_path).matrix()
+    assert model.calls == 1 and len(list(tmp_path.glob("resources-*.npy"))) == 2  # embedded, not read

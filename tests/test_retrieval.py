@@ -83,3 +83,25 @@ def test_langchain_retriever_interface(retriever):
     docs = retriever.as_langchain(k=2).invoke("Bayes rule posterior")
     assert docs and docs[0].metadata["title"]
     assert any("posterior" in d.page_content for d in docs)
+
+
+def test_fusion_reads_candidates_in_batches_and_ranks_as_if_it_read_them_all(retriever, monkeypatch):
+    """Only the best candidates are read at first; when the one-file cap skips them, the next batch is read."""
+    chunks = list(retriever.store.iter_chunks())
+    big = [c.id for c in chunks if c.file_key.endswith("big.md")]
+    others = [c.id for c in chunks if not c.file_key.endswith("big.md")]
+    ranked = big + others  # all eight passages of one file first
+    read: list[list[int]] = []
+    real = retriever.store.get_chunks
+    monkeypatch.setattr(retriever.store, "get_chunks", lambda ids: read.append(list(ids)) or real(ids))
+    dense = [(cid, 1.0 - i / 100) for i, cid in enumerate(ranked)]
+
+    hits = retriever.fuse(dense, [], k=1)
+    assert [h.chunk.id for h in hits] == big[:1] and read == [big[:2]]  # 2k candidates, not all 12
+
+    read.clear()
+    hits = retriever.fuse(dense, [], k=3)
+    assert [h.chunk.id for h in hits] == [big[0], big[1], others[0]]  # the cap skips six big.md passages
+    assert read == [ranked[:6], ranked[6:12]]
+    read.clear()
+    assert [h.chunk.id for h in retriever.fuse(dense, [], k=3, diversify=False)] == ranked[:3]

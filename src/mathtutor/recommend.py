@@ -182,9 +182,15 @@ class Recommender:
         return bm25
 
     def catalog_hash(self) -> str:
-        """Changes whenever a document or the embedding model changes."""
-        model = str(getattr(self.embedder, "model_name", type(self.embedder).__name__))
-        h = hashlib.sha256(model.encode())
+        """Changes whenever a document or the embedder changes: its model, its kind and its precision.
+
+        Test stand-ins carry the real model's name, and the Tutor now builds these vectors at open
+        (``Tutor.prepare``): keyed by the name alone, a stand-in's vectors would be read as the model's.
+        """
+        kind = type(self.embedder)
+        model = str(getattr(self.embedder, "model_name", kind.__name__))
+        who = f"{model}|{kind.__module__}.{kind.__qualname__}|{getattr(self.embedder, 'precision', '')}"
+        h = hashlib.sha256(who.encode())
         for doc in self.documents:
             h.update(b"\0" + doc.encode())
         return h.hexdigest()[:16]

@@ -7,7 +7,7 @@ or Chinese) also searches for that concept's English name, so "什么是奇异�
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from mathtutor.ingest.linking import NOTES_RESOURCE
@@ -117,13 +117,11 @@ class HybridRetriever:
             for rank, (cid, _) in enumerate(ranked):
                 fused[cid] += 1.0 / (RRF_K + rank + 1)
         order = sorted(fused, key=lambda c: (-fused[c], c))
-        chunks = {c.id: c for c in self.store.get_chunks(order)}
         hits: list[Hit] = []
         per_file: dict[str, int] = defaultdict(int)
         per_resource: dict[str, int] = defaultdict(int)
         overflow: list[Hit] = []
-        for cid in order:
-            chunk = chunks.get(cid)
+        for cid, chunk in self._in_order(order, first=2 * k):
             if chunk is None or not self._allowed(chunk, filters):
                 continue
             hit = Hit(chunk, fused[cid], dense_score.get(cid), lex_score.get(cid))
@@ -139,6 +137,18 @@ class HybridRetriever:
         if len(hits) < k:  # too few distinct sources: fill up rather than return less
             hits.extend(overflow[: k - len(hits)])
         return hits
+
+    def _in_order(self, ids: list[int], first: int) -> Iterator[tuple[int, Chunk | None]]:
+        """(id, chunk or None) for ``ids`` in order, read in growing batches: fusion usually stops after
+        about ``k`` of up to 80 candidates (reading 80 chunks took 0.76 ms, 16 took 0.18 ms, loaded)."""
+        start, size = 0, max(first, 1)
+        while start < len(ids):
+            batch = ids[start : start + size]
+            chunks = {c.id: c for c in self.store.get_chunks(batch)}
+            for cid in batch:
+                yield cid, chunks.get(cid)
+            start += size
+            size *= 2
 
     def as_langchain(self, k: int = 8):
         """This retriever behind LangChain's ``BaseRetriever`` interface."""

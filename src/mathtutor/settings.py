@@ -92,6 +92,18 @@ class Settings(BaseSettings):
     backend: str = Field(default="extractive", pattern="^(extractive|local|ollama|openai)$")
     level: str | None = Field(default=None, pattern="^(beginner|practitioner|researcher)$")
     top_k: int = Field(default=8, ge=1, le=50, description="Passages cited at most per answer.")
+    where_pool: int = Field(
+        default=30, ge=1, le=200, description="Passages re-ranked for 'where is X explained' (rerank.py)."
+    )
+    where_definition_weight: float = Field(
+        default=0.6, ge=0.0, le=5.0, description="Re-rank boost for a passage that defines the term (rerank.py)."
+    )
+    where_margin_weight: float = Field(
+        default=1.0, ge=0.0, le=5.0, description="Re-rank boost for a page whose margin note names the term."
+    )
+    where_early_weight: float = Field(
+        default=0.3, ge=0.0, le=5.0, description="Re-rank boost for the earliest page of a file defining the term."
+    )
     # Scope gate (tutor/scope.py). Measured on MiniLM: on-topic questions score 0.45-0.75 against their best
     # passage, off-topic ones ("capital of France", "write a poem") 0.05-0.30. A recognised concept word lowers
     # the bar without removing it: "when does the *distribution* of the new iPhone start?" names a concept and
@@ -120,6 +132,12 @@ class Settings(BaseSettings):
     )
     offtopic_zh_cue_unexplained: float = Field(
         default=0.3, ge=0.0, le=1.0, description="The same share when a cue word of another domain is there."
+    )
+    # Mission questions (tutor/mission.py) with no structural cue: best cosine to our six prototypes. Measured on
+    # dev (MiniLM): mission questions 0.42-0.83 (most 0.55+); questions of other kinds that name no concept at
+    # most 0.37 ("what should I learn next?"), off-topic ones at most 0.23.
+    mission_min_similarity: float = Field(
+        default=0.50, ge=-1.0, le=1.0, description="Similarity to the mission prototypes that makes a mission question."
     )
     public_url: str | None = Field(
         default=None,

@@ -128,7 +128,8 @@ class Context:
     resources: set[str]  #: catalog resources the question is about (named, or "it" = the one cited before)
     followup: bool = False  #: concepts or resources come from earlier turns
     #: What kind of answer is wanted beyond an explanation: "resource" (which book/course/video fits),
-    #: "mission" (how much / what maths, in what order, for which role), "where" (the page that explains X).
+    #: "mission" (how much / what maths, in what order, for which role), "where" (the page that explains X),
+    #: "facts" (a property of the resource cited before: is it free, who made it).
     intent: str | None = None
     #: The text retrieval searches: the question, plus its English rewrite for Chinese questions.
     search: str = ""

@@ -132,3 +132,15 @@ def test_ask_with_history_file_and_bad_inputs(built, tmp_path):
     hist.write_text("[{oops")
     bad = _run("ask", "hi", "--history", str(hist), "--index", str(index))
     assert bad.returncode != 0 and "cannot read history file" in bad.stderr
+
+
+def test_reader_that_goes_away_is_not_an_error(built):
+    """`mathtutor ask ... | head -0`: no "error: Broken pipe", no traceback, exit 141 like a shell."""
+    _, index, _ = built
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    cmd = [sys.executable, "-m", "mathtutor.apps.cli", "ask", "What should I study for SVD?", "--index", str(index)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    proc.stdout.close()  # the reader leaves before the answer is written
+    _, err = proc.communicate(timeout=600)
+    assert proc.returncode == 141, err
+    assert b"Broken pipe" not in err and b"Traceback" not in err and b"Exception ignored" not in err

@@ -1,4 +1,4 @@
-"""Validate the eval data written from the materials: evals/dev.jsonl, evals/test.jsonl, evals/terms.jsonl.
+"""Validate the eval data written from the materials: dev.jsonl, test.jsonl, terms.jsonl, terms-test.jsonl (evals/).
 
 The schema of the two case splits is the runner's :class:`~mathtutor.evals.Case` plus the optional fields
 documented in evals/README.md (``template``, ``expect_files``, ``asks_for``, ``contradicts_topics`` and the
@@ -38,6 +38,9 @@ ZH_SHARE, ZH_TOLERANCE = 0.5, 0.1
 OOS_SHARE_RANGE = {"test": (0.12, 0.18), "dev": (0.12, 0.30)}
 MIN_CASES_PER_SPLIT = 110
 MIN_TERMS = 75
+MIN_TEST_TERMS = 40
+#: The terms files: ``terms.jsonl`` is the dev set, ``terms-test.jsonl`` the frozen test set.
+TERM_FILES = ("terms.jsonl", "terms-test.jsonl")
 #: corpus-real folder -> catalog resources its files may stand for (terms.jsonl `resource`).
 FOLDER_RESOURCES = {
     "mml-book": {"mml-book"},
@@ -56,7 +59,8 @@ COPY_RUN = 12
 _WORD = re.compile(r"[A-Za-z0-9']+")
 _URL = re.compile(r"https?://\S+")
 _CJK = re.compile(r"[\u3400-\u9fff]")
-_SHA_LINE = re.compile(r"test\.jsonl sha256: `([0-9a-f]{64})`")
+_SHA_LINE = re.compile(r"(?<![-\w])test\.jsonl sha256: `([0-9a-f]{64})`")
+_TERMS_SHA_LINE = re.compile(r"terms-test\.jsonl sha256: `([0-9a-f]{64})`")
 
 
 class DataCase(Case):
@@ -92,8 +96,8 @@ def cases(split: str) -> tuple[DataCase, ...]:
 
 
 @cache
-def terms() -> tuple[Term, ...]:
-    return tuple(Term.model_validate(raw) for raw in _lines(EVALS / "terms.jsonl"))
+def terms(name: str = "terms.jsonl") -> tuple[Term, ...]:
+    return tuple(Term.model_validate(raw) for raw in _lines(EVALS / name))
 
 
 @cache
@@ -310,9 +314,10 @@ def test_test_split_is_frozen() -> None:
 # ---------------------------------------------------------------- terms
 
 
-def test_terms_parse_and_refer_to_catalog_resources() -> None:
-    loaded = terms()
-    assert len(loaded) >= MIN_TERMS
+@pytest.mark.parametrize("name", TERM_FILES)
+def test_terms_parse_and_refer_to_catalog_resources(name: str) -> None:
+    loaded = terms(name)
+    assert len(loaded) >= (MIN_TERMS if name == "terms.jsonl" else MIN_TEST_TERMS)
     assert len({t.id for t in loaded}) == len(loaded)
     assert len({(t.resource, t.term.lower()) for t in loaded}) == len(loaded)
     assert {t.resource for t in loaded} <= catalog_resources()
@@ -320,30 +325,56 @@ def test_terms_parse_and_refer_to_catalog_resources() -> None:
     for t in loaded:
         assert t.resource in FOLDER_RESOURCES[t.file.split("/")[0]], t.id
         assert t.file not in NOT_DEFINING, t.id
+        assert all(c.file.split("/")[0] == t.file.split("/")[0] for c in t.also), t.id
+
+
+def test_terms_test_shares_no_term_with_dev() -> None:
+    def keys(name: str) -> set[str]:
+        return {normalize_q(re.sub(r"^(?:the|an?)\s+", "", t.term, flags=re.I)) for t in terms(name)}
+
+    assert keys("terms.jsonl") & keys("terms-test.jsonl") == set()
+    test = terms("terms-test.jsonl")
+    assert all(t.q_zh for t in test), "every test term has a Chinese question"
+    assert len({t.file.split("/")[0] for t in test}) >= 6, "spread over PDFs, markdown and transcripts"
+
+
+def test_terms_test_is_frozen() -> None:
+    match = _TERMS_SHA_LINE.search((EVALS / "README.md").read_text(encoding="utf-8"))
+    assert match, "evals/README.md must record the frozen terms-test.jsonl sha256"
+    assert hashlib.sha256((EVALS / "terms-test.jsonl").read_bytes()).hexdigest() == match.group(1), (
+        "evals/terms-test.jsonl changed: the terms test set is frozen (see evals/README.md)"
+    )
 
 
 @pytest.mark.slow
-def test_term_locators_exist_in_corpus_real() -> None:
+@pytest.mark.parametrize("name", TERM_FILES)
+def test_term_locators_exist_in_corpus_real(name: str) -> None:
     from pypdf import PdfReader
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     files = manifest_files()
     readers: dict[str, PdfReader] = {}
-    for t in terms():
-        assert t.file in files, t.id
-        path = CORPUS / t.file
-        if t.pages:
-            reader = readers.setdefault(t.file, PdfReader(str(path)))
-            count = len(reader.pages)
-            assert max(t.pages) <= count, f"{t.id}: page {max(t.pages)} > {count}"
-            if t.label:
-                assert tuple(reader.page_labels[p - 1] for p in t.pages) == t.label, t.id
-            text = " ".join(_page_text(reader, p) for p in t.pages)
-            missing = [w for w in _content_stems(t.term) if w not in text]
-            assert missing == [], f"{t.id}: {missing} not on page(s) {list(t.pages)} of {t.file}"
-        elif t.heading:
-            headings = {m.group(1).strip() for m in re.finditer(r"(?m)^#+ (.+)$", path.read_text(encoding="utf-8"))}
-            assert t.heading in headings, t.id
+    for t in terms(name):
+        for loc in (t, *t.also):
+            assert loc.file in files, t.id
+            path = CORPUS / loc.file
+            if loc.pages:
+                reader = readers.setdefault(loc.file, PdfReader(str(path)))
+                count = len(reader.pages)
+                assert max(loc.pages) <= count, f"{t.id}: page {max(loc.pages)} > {count}"
+                if loc is t and t.label:
+                    assert tuple(reader.page_labels[p - 1] for p in t.pages) == t.label, t.id
+                text = " ".join(_page_text(reader, p) for p in loc.pages)
+                missing = [w for w in _content_stems(t.term) if w not in text]
+                assert missing == [], f"{t.id}: {missing} not on page(s) {list(loc.pages)} of {loc.file}"
+            elif loc.heading:
+                text = path.read_text(encoding="utf-8")
+                headings = {m.group(1).strip() for m in re.finditer(r"(?m)^#+ (.+)$", text)}
+                assert loc.heading in headings, t.id
+            else:
+                text = path.read_text(encoding="utf-8", errors="ignore").lower()
+                missing = [w for w in _content_stems(t.term) if w not in text]
+                assert missing == [], f"{t.id}: {missing} not in {loc.file}"
 
 
 _TERM_STOP = frozenset(
@@ -415,7 +446,7 @@ def test_no_twelve_word_run_from_corpus_real() -> None:
         ):
             seen |= _shingles(p.read_text(errors="ignore"))
     assert len(seen) > 100_000  # the corpus was really read
-    for name in ("dev.jsonl", "test.jsonl", "terms.jsonl"):
+    for name in ("dev.jsonl", "test.jsonl", *TERM_FILES):
         for raw in _lines(EVALS / name):
             for s in _strings(raw):
                 assert not (_shingles(s) & seen), (

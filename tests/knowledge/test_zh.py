@@ -574,3 +574,21 @@ def test_common_words_that_only_look_like_cues(table):
     assert q("帮我研究一下主成分分析", table).level is None  # "look into", not the researcher level
     assert q("简单来说什么是熵", table).level is None
     assert q("能够理解反向传播吗", table).intents == ("explain",)  # 能够 is "can", not "够" (enough)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "只是微调现成的大模型，用不用学微积分？",
+        "我数学一直很差，还有希望学会机器学习吗？",
+        "零基础想搞深度学习，数学该从哪儿补起？",
+    ],
+)
+def test_maths_or_a_branch_with_a_need_or_start_cue_is_the_mission(table, text):
+    assert "mission" in q(text, table).intents
+
+
+def test_a_branch_is_not_a_specific_concept_but_a_named_concept_is(table):
+    assert "mission" in q("线性代数和概率论，应该先学哪一个？", table).intents
+    assert "mission" not in q("学特征值需要什么基础？", table).intents  # a concept's prerequisites: a plan
+    assert "mission" not in q("零基础怎么学习微积分？", table).intents  # 零基础 is a level, not a cue

@@ -11,8 +11,8 @@ from mathtutor.tutor.lesson import _worked_example, lesson_lines, note_sections
 from mathtutor.types import Chunk, Citation, Context
 
 
-def ctx(q: str, concepts=(), level=None) -> Context:
-    return Context(q, list(concepts), False, set(), level, set())
+def ctx(q: str, concepts=(), level=None, intent=None) -> Context:
+    return Context(q, list(concepts), False, set(), level, set(), intent=intent)
 
 
 def with_state(state: str) -> list[dict[str, str]]:
@@ -140,3 +140,18 @@ def test_worked_example_is_the_same_for_the_same_question():
     first, s1 = _worked_example("determinant", "practitioner", "Explain determinants")
     again, s2 = _worked_example("determinant", "practitioner", "Explain determinants")
     assert first == again and s1 == s2 and first
+
+
+def test_simpler_explanation_or_notes_with_exercises_are_not_a_problem():
+    """Without an open problem, "anything simpler?" asks for an easier explanation, and a resource request
+    that mentions exercises (有没有配练习题的讲义) asks for notes, not for a problem."""
+    assert coach.practice_turn(ctx("有没有简单一点的讲法？", ["covariance-correlation"]), []) is None
+    assert coach.practice_turn(ctx("Anything simpler?", ["determinant"]), []) is None
+    notes = ctx("有没有配练习题的讲义？", ["determinant"], intent="resource")
+    assert coach.practice_turn(notes, []) is None
+    worked = ctx("Could you point me to something with worked exercises on it?", ["determinant"], intent="resource")
+    assert coach.practice_turn(worked, []) is None
+    # with a problem open, "an easier one" is still a practice move
+    problem = make_problem("chain-rule", level="practitioner", seed=3)
+    easier = coach.practice_turn(ctx("an easier one please", ["chain-rule"]), with_state(problem.state))
+    assert easier is not None and easier.practice["intent"] == "another"

@@ -80,11 +80,13 @@ QUESTIONS = [
 
 
 @pytest.mark.parametrize("public_url", [None, "http://127.0.0.1:7860"])
-def test_no_answer_shows_a_file_url_or_a_server_path(notes_index, public_url):
+def test_no_answer_shows_a_file_url_or_a_server_path(notes_index, public_url, tmp_path):
     """Bug 2: notes were cited as file:///<server path>/corpus/notes/...; no answer may show a server path."""
     from mathtutor.tutor import Tutor
 
-    tutor = Tutor.open(notes_index, embedder=FakeEmbedder(), public_url=public_url, in_scope_min_similarity=0.0)
+    tutor = Tutor.open(
+        notes_index, embedder=FakeEmbedder(), public_url=public_url, in_scope_min_similarity=0.0, data_dir=tmp_path
+    )
     stored = {c.url for c in tutor.store.iter_chunks()}
     assert stored and all(u.startswith("corpus/notes/") for u in stored), stored  # portable: no path stored
     roots = {str(PROJECT_ROOT), str(notes_index), str(Path.home()), "/tmp/", "file:"}
@@ -102,3 +104,34 @@ def test_no_answer_shows_a_file_url_or_a_server_path(notes_index, public_url):
         assert f"{public_url}/notes/pca" in note_urls and f"{public_url}/notes/learning-tracks" in note_urls
     else:
         assert "corpus/notes/concepts/pca.md" in note_urls
+
+
+def test_where_answers_list_the_ranked_pages_once_each_in_order():
+    from mathtutor.retrieval import Hit
+    from mathtutor.settings import Settings
+    from mathtutor.tutor.compose import WHERE_CITES, Composer
+    from mathtutor.types import Context
+
+    def page(n: int, text: str, resource: str = "mml-book", cid: int | None = None) -> Hit:
+        chunk = Chunk(text, "mml-book/chapter02.pdf", "pdf", "MML", n, resource, page=n, id=cid or n)
+        return Hit(chunk, 1.0 / n)
+
+    defining = "Some words first to make a sentence. A matrix B is called the inverse of a matrix A when AB = I."
+    hits = [
+        page(8, defining),
+        page(8, "The inverse of a matrix is unique, as we show on this very page with a short proof.", cid=99),
+        page(3, "This chapter is about many things and names no term at all in its first sentence here."),
+        page(40, "We use the inverse of a matrix again when we change bases in a later section of the book."),
+        page(2, "A study note on the inverse of a matrix, which must never be cited here.", "mathtutor-notes"),
+        *(page(50 + i, f"Another later page {i} that uses the inverse of a matrix in passing only.") for i in range(5)),
+    ]
+    q = "Where does the MML book explain the inverse of a matrix?"
+    ctx = Context(q, [], False, set(), None, {"mml-book"}, intent="where")
+    cites = CitationList()
+    lines = Composer(Settings(), None, None, None).where(ctx, hits, cites)
+    assert lines[0].startswith("Where the materials explain **inverse of a matrix**")
+    pages = [c.locator for c in cites.list]
+    assert pages == ["p. 8", "p. 3", "p. 40", "p. 50", "p. 51"][:WHERE_CITES]  # one per page, notes left out
+    assert "is called the inverse of a matrix A" in lines[1] and lines[1].endswith(
+        "[1]"
+    )  # the sentence naming the term

@@ -13,8 +13,76 @@ from mathtutor.tutor import Answer, QuestionError, Tutor
 
 
 @pytest.fixture(scope="module")
-def notes_tutor(notes_index):
-    return Tutor.open(notes_index, embedder=FakeEmbedder(), in_scope_min_similarity=0.0)
+def notes_tutor(notes_index, tmp_path_factory):
+    data = tmp_path_factory.mktemp("data")  # the stand-in's recommender vectors stay out of the real data folder
+    return Tutor.open(notes_index, embedder=FakeEmbedder(), in_scope_min_similarity=0.0, data_dir=data)
+
+
+#: Questions of every kind the composer and the guide answer, with the options that change their picks.
+KINDS = [
+    ("What should I study for PCA?", {}),
+    ("What should I study for PCA?", {"level": "beginner", "formats": {"video"}}),
+    ("学习奇异值分解需要什么基础？", {}),
+    ("What is an eigenvector?", {}),
+    ("Explain the chain rule", {"level": "researcher"}),
+    ("Is there a book with exercises on linear algebra?", {}),
+    ("What maths do I need for machine learning?", {}),
+    ("How do I learn gradient descent as a beginner?", {"formats": {"book"}}),
+]
+
+
+#: Passages of catalog parts (linked by their URLs), so study steps cite passages chosen by concept vectors.
+LINKED = {
+    "ep14.md": ("https://www.youtube.com/watch?v=PFDu9oVAE-g", "Eigenvectors stay on their own span. " * 3),
+    "ep04.md": ("https://www.youtube.com/watch?v=YG15m2VwSjA", "The chain rule multiplies the derivatives. " * 3),
+    "ep02.md": ("https://www.youtube.com/watch?v=IHZwWFHWa-w", "Gradient descent steps downhill on the cost. " * 3),
+    "lec29.md": ("https://www.youtube.com/watch?v=TX_vooSnhm8", "The SVD factors any matrix into U Sigma V. " * 3),
+}
+
+
+@pytest.fixture(scope="module")
+def linked_index(tmp_path_factory):
+    from mathtutor.ingest.pipeline import ingest
+    from mathtutor.settings import PROJECT_ROOT, Settings
+
+    root = tmp_path_factory.mktemp("linked")
+    docs = root / "docs"
+    docs.mkdir()
+    lines = []
+    for name, (url, text) in LINKED.items():
+        (docs / name).write_text(f"# {name}\n\n{text}\n\n## More\n\n{text.lower()}\n")
+        lines.append(json.dumps({"file": name, "title": name, "canonical_url": url}))
+    (docs / "manifest.jsonl").write_text("\n".join(lines) + "\n")
+    settings = Settings(index_dir=root / "index", parse_workers=0)
+    report = ingest([PROJECT_ROOT / "corpus" / "notes", docs], settings, embedder=FakeEmbedder(), progress=False)
+    assert report.ok, report.errors
+    return settings.index_dir
+
+
+def test_a_prepared_tutor_embeds_only_the_question_and_answers_like_a_lazy_one(linked_index, tmp_path):
+    """Tutor.open prepares concept vectors and the recommender; answers equal those of a tutor that builds
+    them on demand, whatever was asked before (nothing cached depends on a question or its options)."""
+    prepared_emb, lazy_emb = FakeEmbedder(), FakeEmbedder()
+    common = {"in_scope_min_similarity": 0.0, "data_dir": tmp_path}
+    prepared = Tutor.open(linked_index, embedder=prepared_emb, **common)
+    lazy = Tutor.open(linked_index, embedder=lazy_emb, prepare=False, **common)
+    assert len(prepared.lookups.by_part) == len(LINKED)
+    assert len(prepared.lookups.concept_vec) == len(prepared.topics.concepts) and not lazy.lookups.concept_vec
+    assert lazy_emb.calls == 0 and "recommender" not in vars(lazy)
+    got = {}
+    for q, options in reversed(KINDS):
+        before = prepared_emb.calls
+        got[q, str(options)] = prepared.ask(q, **options).to_dict()
+        assert prepared_emb.calls - before <= 2  # the question; a resource question's recommender query
+    for q, options in KINDS:
+        want = lazy.ask(q, **options).to_dict()
+        mine = got[q, str(options)]
+        assert (mine["answer"], mine["citations"], mine["study_path"]) == (
+            want["answer"],
+            want["citations"],
+            want["study_path"],
+        )
+    assert lazy_emb.calls > len(KINDS) + 2  # on demand, concept vectors were embedded while answering
 
 
 def test_two_threads_asking_with_different_ablations_each_get_their_own(notes_tutor):
@@ -282,3 +350,49 @@ def test_maths_questions_and_moves_around_the_check_still_work(tutor):
     assert tutor.ask("give me a problem").practice is not None  # asks which concept: still practice
     mission = tutor.ask("Where do I start with the maths for machine learning?")
     assert mission.in_scope and mission.citations
+
+@pytest.mark.slow
+def test_study_path_citations_are_numbered_in_reading_order(tutor):
+    """Bug: the one-sentence intro was cited after the whole path ([29] before [3]); numbers now rise as read."""
+    a = tutor.ask("What should I study for PCA?")
+    firsts = []
+    for n in (int(m) for m in re.findall(r"\[(\d+)\]", a.answer)):
+        if n not in firsts:
+            firsts.append(n)
+    assert firsts == sorted(firsts) and firsts[0] == 1
+
+
+@pytest.mark.slow
+def test_how_is_it_used_follows_the_concept_not_the_cited_resource(tutor):
+    history = [
+        {"role": "user", "content": "What is the chain rule?"},
+        {
+            "role": "assistant",
+            "content": "Derivatives of a composition multiply [1].\n\n**Sources**\n"
+            "[1] Essence of calculus <https://www.3blue1brown.com/topics/calculus>",
+        },
+    ]
+    a = tutor.ask("And how is it used in backpropagation?", history=history)
+    cited = {c.resource_id for c in a.citations}
+    assert a.in_scope and "backpropagation" in a.concepts
+    assert cited & {"3b1b-neural-networks", "mml-book", "matrix-calculus", "d2l"}
+
+
+@pytest.mark.slow
+def test_is_that_book_free_is_answered_from_the_catalog(tutor):
+    history = [
+        {"role": "user", "content": "Which book should I use to learn linear algebra for ML?"},
+        {"role": "assistant", "content": "MML [1].\n\n**Sources**\n[1] MML <https://mml-book.github.io/>"},
+    ]
+    a = tutor.ask("Is that book free to download or do I have to buy it?", history=history)
+    assert a.in_scope and [c.resource_id for c in a.citations] == ["mml-book"]
+    assert "free" in a.answer and "Deisenroth" in a.answer
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "q", ["I hated maths at school. Is machine learning out of reach?", "数学很差还能学人工智能吗？"]
+)
+def test_mission_phrasings_get_the_depths_and_the_order(tutor, q):
+    a = tutor.ask(q)
+    assert a.in_scope and "How much maths you need" in a.answer and len(a.study_path) >= 8

@@ -91,9 +91,38 @@ def test_mission_answer_gives_depths_order_and_where_to_start(topics, catalog):
     names = {c.id: c.name for c in topics.concepts}
     mml = catalog.resource_of("mml-book")
     recs = [Rec("khan-linear-algebra", "Khan", ("free",))]
-    answer = guidance.mission_answer(ctx, recs, catalog, Cites(), names, lambda c: [(mml, None)])
+    answer = guidance.mission_answer(ctx, recs, catalog, Cites(), names, lambda c, n: [(mml, None)])
     for title, _ in guidance.DEPTHS:
         assert title in answer.answer
     assert [s.concept for s in answer.study_path] == list(guidance.ORDER)
     assert names["chain-rule"] in answer.answer and "free [" in answer.answer
     assert all(c in topics for c in guidance.ORDER) and set(topics.ids) >= guidance.GENERAL
+
+
+def test_mission_answer_cites_the_branch_asked_about_before_the_order(topics, catalog):
+    ctx = Context("Do I need calculus to fine-tune models?", [], False, set(), None, set(), intent="mission")
+    names = {c.id: c.name for c in topics.concepts}
+    picked: list[tuple[str, int]] = []
+
+    def picks(concept, n):
+        picked.append((concept, n))
+        return [(catalog.resource_of("khan-calculus" if concept == "derivatives" else "mml-book"), None)]
+
+    cites = Cites()
+    answer = guidance.mission_answer(ctx, [], catalog, cites, names, picks)
+    assert picked[0] == ("derivatives", 2)  # the branch named, up to two resources, before the order
+    assert cites.list[0] == "khan-calculus"
+    focus_at = answer.answer.index("For what you asked about")
+    assert focus_at < answer.answer.index("A good order") and "Derivatives: Khan Academy: Calculus [1]" in answer.answer
+
+
+def test_facts_answer_says_cost_and_makers_from_the_catalog(topics, catalog):
+    names = {c.id: c.name for c in topics.concepts}
+    ctx = Context("Is that book free?", [], False, set(), None, {"mml-book"}, followup=True, intent="facts")
+    cites = Cites()
+    answer = guidance.facts_answer(ctx, catalog, cites, names, lambda c, n: [])
+    mml = catalog.resource_of("mml-book")
+    assert answer is not None and answer.in_scope and cites.list == ["mml-book"]
+    assert "free" in answer.answer and mml.creators[0] in answer.answer and "[1]" in answer.answer
+    paid = Context("Is it free?", [], False, set(), None, set(), intent="facts")
+    assert guidance.facts_answer(paid, catalog, Cites(), names, lambda c, n: []) is None

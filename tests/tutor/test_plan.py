@@ -30,6 +30,54 @@ def test_best_passage_takes_the_id_of_the_best_row_when_some_ids_have_no_vector(
     assert chunk.id == 12 and score == pytest.approx(1.0)
 
 
+class _CountingEmbedder:
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def embed_query(self, text: str) -> np.ndarray:
+        self.texts.append(text)
+        return np.array([1.0, 0.0] if "first" in text else [0.0, 1.0], dtype=np.float32)
+
+
+def _lookups(store, embedder) -> IndexLookups:
+    return IndexLookups(
+        store,
+        ids=np.array([11, 12]),
+        vectors=np.array([[1.0, 0.0], [0.0, 1.0]], dtype=np.float32),
+        row={11: 0, 12: 1},
+        by_resource={"r": [11, 12]},
+        concept_text={"a": "A. The first concept.", "b": "B. The second concept."},
+        embedder=embedder,
+    )
+
+
+def test_every_concept_is_embedded_alone_once_and_the_cited_passage_is_found_once():
+    read: list[list[int]] = []
+
+    class Store(_Store):
+        def get_chunks(self, ids):
+            read.append(list(ids))
+            return super().get_chunks(ids)
+
+    emb = _CountingEmbedder()
+    lookups = _lookups(Store(), emb)
+    lookups.embed_concepts()
+    assert emb.texts == ["A. The first concept.", "B. The second concept."]  # one call each, as on demand
+    res = SimpleNamespace(id="r")
+    assert lookups.best_passage("a", res, None)[0].id == 11 and lookups.best_passage("b", res, None)[0].id == 12
+    assert lookups.best_passage("a", res, None)[0].id == 11
+    assert read == [[11], [12]] and len(emb.texts) == 2  # neither embedded nor read again
+
+
+def test_concepts_embedded_on_demand_or_up_front_cite_the_same_passages():
+    res = SimpleNamespace(id="r")
+    lazy, eager = _lookups(_Store(), _CountingEmbedder()), _lookups(_Store(), _CountingEmbedder())
+    eager.embed_concepts()
+    for concept in ("b", "a", "b"):
+        (x, sx), (y, sy) = lazy.best_passage(concept, res, None), eager.best_passage(concept, res, None)
+        assert (x.id, sx) == (y.id, sy)
+
+
 def test_best_passage_is_none_without_vectors_or_concept():
     lookups = IndexLookups(_Store(), ids=np.zeros(0), vectors=np.zeros((0, 2)), by_resource={"r": [10]})
     assert lookups.best_passage("c", SimpleNamespace(id="r"), None) is None

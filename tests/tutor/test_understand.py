@@ -108,3 +108,92 @@ def test_a_format_word_keeps_the_topic_and_drops_the_cited_resource(shipped):
     assert videos.concepts == ["pca"] and videos.resources == set() and "video" in videos.formats
     book = understand("Which chapter of that book?", history, level=None, formats=None, topics=topics, catalog=cat)
     assert book.resources == {"mml-book"}
+
+
+def _turns(user: str, answer: str, url: str, title: str = "Source") -> list[dict[str, str]]:
+    return [
+        {"role": "user", "content": user},
+        {"role": "assistant", "content": f"{answer} [1]\n\n**Sources**\n[1] {title} <{url}>"},
+    ]
+
+
+CALCULUS = "https://www.3blue1brown.com/topics/calculus"
+
+
+@pytest.mark.parametrize("q", ["And how is it used in backpropagation?", "那它在反向传播里具体怎么用？"])
+def test_it_is_the_previous_concept_not_the_previous_resource(shipped, q):
+    """Bug: "it" bound to the first resource of the previous answer (Essence of calculus), which does not teach
+    backpropagation; it is the chain rule, asked about together with backpropagation, in both languages."""
+    ctx = _ctx(shipped, q, _turns("What is the chain rule?", "Derivatives of compositions multiply.", CALCULUS))
+    assert ctx.resources == set() and ctx.concepts == ["backpropagation", "chain-rule"] and ctx.followup
+
+
+@pytest.mark.parametrize(
+    ("q", "intent"),
+    [("Is that book free to download?", "facts"), ("Who wrote it?", "facts"), ("这本书要收费吗？", "facts")],
+)
+def test_a_property_of_the_cited_resource_binds_it(shipped, q, intent):
+    history = _turns("Which book for linear algebra?", "MML covers it.", "https://mml-book.github.io/")
+    ctx = _ctx(shipped, q, history)
+    assert ctx.resources == {"mml-book"} and ctx.intent == intent
+
+
+def test_a_request_for_another_resource_never_restricts_to_the_cited_one(shipped):
+    history = _turns(
+        "What does the determinant mean?", "It scales areas.", "https://www.3blue1brown.com/topics/linear-algebra"
+    )
+    ctx = _ctx(shipped, "Could you point me to something with worked exercises on it?", history)
+    assert ctx.resources == set() and ctx.intent == "resource" and ctx.concepts == ["determinant"]
+
+
+def test_another_format_after_a_resource_request_is_a_resource_request_on_the_same_topic(shipped):
+    history = _turns("Which book should I use to learn linear algebra for ML?", "MML.", "https://mml-book.github.io/")
+    ctx = _ctx(shipped, "Anything I could watch rather than read?", history)
+    assert ctx.intent == "resource" and "video" in ctx.formats and ctx.resources == set()
+    assert "linear algebra" in ctx.search  # the topic comes with the question, though it names no concept
+
+
+@pytest.mark.parametrize("q", ["Got it. What comes after that?", "学完这个下一步学什么好？"])
+def test_what_comes_next_is_what_the_topic_leads_to(shipped, q):
+    _, topics = shipped
+    ctx = _ctx(shipped, q, _turns("How does gradient descent work?", "Steps downhill.", "https://d2l.ai/"))
+    assert ctx.concepts and set(ctx.concepts) <= set(topics.dependents("gradient-descent")) and not ctx.plan
+
+
+@pytest.mark.parametrize(
+    ("q", "level"), [("Anything for a total beginner?", "beginner"), ("有没有更深入一点的？", "researcher")]
+)
+def test_chinese_and_english_follow_ups_carry_the_concept_and_change_the_level(shipped, q, level):
+    ctx = _ctx(shipped, q, _turns("什么是特征值？", "特征值是拉伸因子。", "https://mml-book.github.io/"))
+    assert ctx.concepts == ["eigendecomposition"] and ctx.followup and ctx.level == level
+    assert ctx.resources == set()
+
+
+@pytest.mark.parametrize("q", ["对了，明天哪只股票会涨？", "By the way, can you book me a table for two tonight?"])
+def test_a_change_of_subject_does_not_carry_the_topic(shipped, q):
+    ctx = _ctx(shipped, q, _turns("什么是期望？", "期望是加权平均。", "https://seeing-theory.brown.edu/"))
+    assert ctx.concepts == [] and not ctx.followup and "book" not in ctx.formats
+
+
+@pytest.mark.parametrize("q", ["What about the SVD?", "那SVD呢？"])
+def test_what_about_x_asks_the_previous_question_again_about_x(shipped, q):
+    ctx = _ctx(shipped, q, _turns("What should I study for PCA?", "A path.", "https://mml-book.github.io/"))
+    assert ctx.concepts == ["svd"] and ctx.plan and ctx.followup
+    book = _ctx(shipped, q, _turns("Is there a book on PCA?", "MML.", "https://mml-book.github.io/"))
+    assert book.intent == "resource" and book.concepts == ["svd"]
+
+
+def test_chinese_follow_ups_that_drop_the_pronoun(shipped):
+    """Chinese often drops "it": a relation with one named concept is about the previous one, a property with no
+    subject of its own is the cited resource's, and "别的" after a resource request asks for more of them."""
+    grad = _turns("梯度是什么？", "梯度是偏导数组成的向量。", "https://mml-book.github.io/")
+    assert _ctx(shipped, "在深度学习里怎么用？", grad).concepts == ["neural-networks", "gradients"]
+    assert _ctx(shipped, "和导数有什么区别？", grad).concepts == ["derivatives", "gradients"]
+    assert _ctx(shipped, "有没有更基础的？", grad).level == "beginner"
+    course = _turns(
+        "有没有讲线性代数的课程？", "MIT 18.06。", "https://ocw.mit.edu/courses/18-06-linear-algebra-spring-2010/"
+    )
+    code = _ctx(shipped, "有配套代码吗？", course)
+    assert code.resources == {"mit-18-06"} and code.intent == "facts"
+    more = _ctx(shipped, "还有别的推荐吗？", course)
+    assert more.intent == "resource" and more.resources == set() and "linear algebra" in more.search

@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import errno
 import json
+import os
 import re
 import signal
 import sys
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_FILES_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_INDEX_CORRUPT, EXIT_DISK_FULL, EXIT_READ_ONLY = 3, 4, 5
+EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader went away
 
 EPILOG = """exit codes:
   0    done
@@ -31,6 +33,7 @@ EPILOG = """exit codes:
   4    disk full while writing the index: free space and run again (the previous index is untouched)
   5    the index folder is read-only: make it writable or use --index DIR elsewhere (the index is untouched)
   130  interrupted (Ctrl-C or SIGTERM): the index was left as it was before the command
+  141  the program reading the output stopped early (e.g. `| head`): the rest of the output was dropped
 """
 _C1_OR_SURROGATE = re.compile("[\x7f-\x9f\ud800-\udfff]")
 
@@ -236,7 +239,7 @@ def _cmd_ask(args: argparse.Namespace) -> int:
         if reply is not None:
             print(_json_line(reply["answer"]) if args.json else _safe(reply["markdown"]))
             return EXIT_OK
-        tutor = _open_tutor(args)
+        tutor = _open_tutor(args, prepare=False)  # one question: build only what it needs
         from mathtutor.tutor import QuestionError
 
         try:
@@ -265,7 +268,7 @@ def _cmd_ask(args: argparse.Namespace) -> int:
             hist = check_history(case.get("history", history))
             lvl = check_level(case.get("level", level))
             if tutor is None:
-                tutor = _open_tutor(args)
+                tutor = _open_tutor(args, prepare=True)
             answer = tutor.ask(q, history=hist, level=lvl, formats=formats)
             out = answer.to_dict() if args.json else {"question": answer.question, "markdown": answer.to_markdown()}
         except (json.JSONDecodeError, InputError, ValueError) as exc:
@@ -309,12 +312,12 @@ def _index_error(exc: BaseException) -> bool:
     return isinstance(exc, IndexError_)
 
 
-def _open_tutor(args: argparse.Namespace):
+def _open_tutor(args: argparse.Namespace, *, prepare: bool):
     from mathtutor.ingest.query_encoder import query_embedder
     from mathtutor.tutor import Tutor
 
     embedder = query_embedder(get_settings(index_dir=args.index))  # no torch: questions are short (bug 11)
-    return Tutor.open(args.index, backend=args.backend, embedder=embedder)
+    return Tutor.open(args.index, backend=args.backend, embedder=embedder, prepare=prepare)
 
 
 def _cmd_index(args: argparse.Namespace) -> int:
@@ -409,7 +412,25 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _reader_went_away() -> int:
+    """``mathtutor ask ... | head``: stop quietly, as the Python docs advise for SIGPIPE, not "error: Broken pipe"."""
+    # point stdout at /dev/null so the interpreter's final flush does not raise a second BrokenPipeError
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_PIPE_CLOSED
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; exit codes as in EPILOG."""
+    try:
+        code = _run_command(argv)
+        sys.stdout.flush()  # a closed pipe shows up here for short, buffered output
+        return code
+    except BrokenPipeError:
+        return _reader_went_away()
+
+
+def _run_command(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     from pydantic import ValidationError
@@ -443,6 +464,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = study.run(args)
         if code is not None:
             return code
+    except BrokenPipeError:
+        raise  # not a file problem: main() handles it after the last flush
     except KeyboardInterrupt:
         print("interrupted: the index was left as it was before this command", file=sys.stderr)
         return EXIT_INTERRUPTED

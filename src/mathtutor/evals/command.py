@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from mathtutor.evals.cases import SPLITS, CaseFileError, display_path, load_cases
 from mathtutor.evals.report import headline, write_report
 from mathtutor.evals.runner import evaluate
-from mathtutor.evals.terms import load_terms
+from mathtutor.evals.terms import TERM_SPLITS, load_terms
 from mathtutor.settings import get_settings
 
 if TYPE_CHECKING:
@@ -30,9 +30,11 @@ def run_eval(args: argparse.Namespace) -> int:
     try:
         catalog = load_catalog(settings.corpus_dir / "catalog.yaml")
         topics = load_topics(settings.corpus_dir / "topics.yaml")
-        cases_path = Path(args.cases) if args.cases else SPLITS[getattr(args, "split", None) or "test"]
+        split = getattr(args, "split", None) or "test"
+        cases_path = Path(args.cases) if args.cases else SPLITS[split]
         cases = load_cases(cases_path, catalog=catalog, topics=topics)
-        terms = [] if getattr(args, "no_terms", False) else load_terms()
+        terms_path = TERM_SPLITS[split]
+        terms = [] if getattr(args, "no_terms", False) else load_terms(terms_path)
     except CaseFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -61,6 +63,8 @@ def run_eval(args: argparse.Namespace) -> int:
         terms=terms,
     )
     report["meta"]["cases_file"] = display_path(cases_path)
+    if report.get("terms"):
+        report["terms"]["file"] = display_path(terms_path)
     seeds = getattr(args, "practice_seeds", 50)
     if seeds:
         from mathtutor.practice import selfcheck
@@ -86,7 +90,7 @@ def run_eval(args: argparse.Namespace) -> int:
         k = report["terms"]["k"]
         print(
             f"  where is TERM explained: defining page cited first {t['hit@1']:.2f}, in the top {k} {t[f'hit@{k}']:.2f}"
-            f" ({t['questions']} questions)"
+            f" ({t['questions']} questions, {report['terms'].get('file', 'terms')})"
         )
     failing = report["summary"][meta["main"]]["overall"]["failing"]
     print(f"{failing} failing case(s) listed in {paths['md']}")

@@ -104,7 +104,7 @@ def _terms_section(terms: dict[str, Any] | None) -> list[str]:
         return []
     k, t = terms["k"], terms["summary"]
     lines = [
-        "### Where is TERM explained (defining page, from `evals/terms.jsonl`)",
+        f"### Where is TERM explained (defining page, from `{terms.get('file', 'evals/terms.jsonl')}`)",
         "",
         f"| lang | questions | defining page first | in the top {k} |",
         "|---|---:|---:|---:|",

@@ -24,7 +24,42 @@ if TYPE_CHECKING:
     from mathtutor.types import Chunk
 
 DEFAULT_TERMS = EVALS_DIR / "terms.jsonl"
+#: Which terms file each case split scores: ``terms.jsonl`` has been tuned on, so it is the dev set;
+#: ``terms-test.jsonl`` is frozen (its sha256 is recorded in evals/README.md) and only reported.
+TERM_SPLITS = {"test": EVALS_DIR / "terms-test.jsonl", "dev": DEFAULT_TERMS, "legacy": DEFAULT_TERMS}
 TERMS_K = 5
+
+
+def _check_locator(file: str, pages: tuple[int, ...], label: tuple[str, ...], heading: str | None) -> None:
+    """A PDF is located by pages, markdown by heading, plain text by the file alone."""
+    suffix = Path(file).suffix.lower()
+    if suffix == ".pdf":
+        if not pages or heading is not None:
+            raise ValueError("a PDF term needs pages (and no heading)")
+        if list(pages) != sorted(set(pages)) or pages[0] < 1:
+            raise ValueError("pages must be ascending, unique and 1-based")
+        if label and len(label) != len(pages):
+            raise ValueError("label must give one printed label per page")
+    elif suffix == ".md":
+        if pages or label or not heading:
+            raise ValueError("a markdown term is located by heading, not pages")
+    elif pages or label or heading:
+        raise ValueError("a plain-text term is located by its file only")
+
+
+class Copy(BaseModel):
+    """The same text in another file (Seeing Theory's chapter PDFs repeat the whole book's pages)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    file: str
+    pages: tuple[int, ...] = ()
+    heading: str | None = None
+
+    @model_validator(mode="after")
+    def _locator(self) -> Copy:
+        _check_locator(self.file, self.pages, (), self.heading)
+        return self
 
 
 class Term(BaseModel):
@@ -41,22 +76,12 @@ class Term(BaseModel):
     heading: str | None = None
     q: str = Field(min_length=10)
     q_zh: str | None = None
+    #: Other files holding the same defining text; citing one of them counts too.
+    also: tuple[Copy, ...] = ()
 
     @model_validator(mode="after")
     def _locator(self) -> Term:
-        suffix = Path(self.file).suffix.lower()
-        if suffix == ".pdf":
-            if not self.pages or self.heading is not None:
-                raise ValueError("a PDF term needs pages (and no heading)")
-            if list(self.pages) != sorted(set(self.pages)) or self.pages[0] < 1:
-                raise ValueError("pages must be ascending, unique and 1-based")
-            if self.label and len(self.label) != len(self.pages):
-                raise ValueError("label must give one printed label per page")
-        elif suffix == ".md":
-            if self.pages or self.label or not self.heading:
-                raise ValueError("a markdown term is located by heading, not pages")
-        elif self.pages or self.label or self.heading:
-            raise ValueError("a plain-text term is located by its file only")
+        _check_locator(self.file, self.pages, self.label, self.heading)
         if self.term.lower() not in self.q.lower():
             raise ValueError("q must name the term")
         if self.q_zh is not None and not CJK.search(self.q_zh):
@@ -85,21 +110,29 @@ def load_terms(path: Path | str | None = None) -> list[Term]:
 
 
 def defines(term: Term, chunk: Chunk) -> bool:
-    """Is ``chunk`` where ``term`` is defined (its file, and its page or heading)?"""
+    """Is ``chunk`` where ``term`` is defined (its file, and its page or heading, or one of its copies)?"""
+    return any(_located(loc, chunk) for loc in (term, *term.also))
+
+
+def _located(loc: Term | Copy, chunk: Chunk) -> bool:
     key = chunk.file_key.replace("\\", "/")
-    if not (key == term.file or key.endswith("/" + term.file)):
+    if not (key == loc.file or key.endswith("/" + loc.file)):
         return False
-    if term.pages:
-        return chunk.page is not None and chunk.page in term.pages
-    if term.heading:
-        return bool(chunk.section) and term.heading.lower() in chunk.section.lower()
+    if loc.pages:
+        return chunk.page is not None and chunk.page in loc.pages
+    if loc.heading:
+        return bool(chunk.section) and loc.heading.lower() in chunk.section.lower()
     return True
 
 
 def indexed_terms(terms: Sequence[Term], file_keys: Sequence[str]) -> list[Term]:
     """The terms whose file is in the index (the others cannot be found and are not scored)."""
     keys = [k.replace("\\", "/") for k in file_keys]
-    return [t for t in terms if any(k == t.file or k.endswith("/" + t.file) for k in keys)]
+
+    def found(file: str) -> bool:
+        return any(k == file or k.endswith("/" + file) for k in keys)
+
+    return [t for t in terms if any(found(f) for f in (t.file, *(c.file for c in t.also)))]
 
 
 def cited_chunks(tutor: Tutor, answer: dict[str, Any]) -> list[Chunk]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Literal
 
 __all__ = ["ROLES", "Role", "classify", "definition_score", "demote", "mentions"]
@@ -152,6 +153,7 @@ def _stem(word: str) -> str:
     return re.escape(word[:keep]) + r"\w*"
 
 
+@lru_cache(maxsize=1024)
 def _term_pattern(term: str) -> str:
     """The term as a regex: its words in order, loose endings, spaces or hyphens between them.
 
@@ -195,6 +197,12 @@ _DEF_NEAR = (
 )
 
 
+_TITLE_LINE = re.compile(
+    r"\s*(?:lecture|chapter|section|week|unit|lesson)\s+\d+[a-z]?\s*[|:.\u2013-]\s*(.{3,60})", re.I
+)
+_DEF_CUE = re.compile("|".join(_DEF_NEAR), re.I)
+
+
 def definition_score(text: str, term: str, heading: str | None = None) -> float:
     """How much ``text`` defines or first develops ``term``: 0 (never mentions it) to 1.
 
@@ -219,13 +227,17 @@ def definition_score(text: str, term: str, heading: str | None = None) -> float:
         if pat.search(ln) and (re.match(r"^(?:#{1,6}\s|\d+(?:\.\d+)*\.?\s+[A-Z])", ln) and len(ln) <= 90):
             score += 0.3
             break
+    else:  # a lecture or chapter titled by the term ("Lecture 21 | Null space ...", not "... left null space")
+        title = _TITLE_LINE.match(text)
+        if title and pat.match(re.sub(r"^(?:the|an?)\s+", "", title.group(1), flags=re.I)):
+            score += 0.3
     sentences = re.split(r"(?<=[.!?])\s+|\n\s*\n", text)
     is_a = _term_pattern(term) + r"\s*(?:\([^)]{0,40}\)\s*)?(?:is|are)\s+(?:a|an|the)\b"  # "X (a.k.a. Y) is a ..."
     defining = 0
     for s in sentences:
         if not pat.search(s):
             continue
-        cue = any(re.search(c, s, re.I) for c in _DEF_NEAR)
+        cue = _DEF_CUE.search(s) is not None
         if cue or re.search(is_a, s[:160], re.I):
             defining += 1
     score += min(0.45, 0.25 * defining)

@@ -46,7 +46,12 @@ INTENTS = (
     "follow_up",
 )
 #: Cues are never reported; translate_query combines them with the rest of the question.
-CUES = ("request_cue", "resource_cue", "enough_cue", "maths_cue", "ellipsis_cue", "field_cue")
+CUES = ("request_cue", "resource_cue", "enough_cue", "maths_cue", "ellipsis_cue", "field_cue", "subject_cue")
+#: Maths (or a branch of it) with a need, amount, order, start or ability cue is the mission question.
+_MISSION_CUE = re.compile(
+    r"需要|要不要|用不用|需不需要|必须|必要|得学|要学|够|从哪|先学|先.{0,8}还是|哪个先|先后|顺序|哪一步|什么程度|什么水平"
+    r"|多少|多深|哪几块|哪些方面|哪几个|最重要|重要的|用得上|门槛|要求|补|复习|能不能|能学|学得会|希望|很差|不好|太差"
+)
 TRAITS = ("exercises", "solutions", "proofs", "code", "short", "interactive", "free")
 
 #: Which field each kind must carry, and the values each tag field allows.
@@ -409,7 +414,8 @@ def translate_query(text: str, table: TermTable | None = None) -> ZhRewrite:
     - a Latin token that is a one-word id or alias in topics.yaml names that concept ("PCA");
     - "what maths do I need" about a specific concept asks for its prerequisites (plan); with no
       specific concept (or only a field such as 深度学习) a plan about maths is the mission question;
-    - "enough?" ("够吗", "能学…吗") with maths named is the mission question;
+    - "enough?" ("够吗", "能学…吗") with maths named is the mission question, and so is maths (or a branch
+      such as 微积分) with a need, amount, order, start or ability cue and no specific concept;
     - a named format makes it a resource request, unless it asks for a page;
     - a weak cue ("有没有", "推荐", "适合") counts only with a format, trait, level, resource word
       or maths word (so "推荐一部电影" is not a resource request);
@@ -442,7 +448,8 @@ def translate_query(text: str, table: TermTable | None = None) -> ZhRewrite:
     intents = [v for v in tags if v in INTENTS]
     # "需要什么数学" is the mission question ("what maths do I need?") unless it is about a named concept,
     # where it asks for that concept's prerequisites; a whole field ("深度学习") is not such a concept.
-    specific = bool(latin_concepts) or any(t.concept and "field_cue" not in t.intents for t in matched)
+    broad = {"field_cue", "subject_cue"}
+    specific = bool(latin_concepts) or any(t.concept and not broad & set(t.intents) for t in matched)
     if specific and "mission" in intents and all("plan" in t.intents for t in matched if "mission" in t.intents):
         intents.remove("mission")
 
@@ -461,6 +468,8 @@ def translate_query(text: str, table: TermTable | None = None) -> ZhRewrite:
         add("mission")
     if "enough_cue" in tags and about_maths:
         add("mission")
+    if not specific and {"maths_cue", "subject_cue"} & set(tags) and _MISSION_CUE.search(text):
+        add("mission")  # maths, or a branch of it, with a need / amount / order / start / ability cue
     if "ellipsis_cue" in tags and not concepts:
         add("follow_up")
     if "resource_request" in intents and "practice" in intents:

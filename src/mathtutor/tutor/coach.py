@@ -68,12 +68,15 @@ def practice_turn(ctx: Context, history: Sequence[dict[str, str]]) -> Answer | N
     from mathtutor.practice import dialogue
 
     state = last_state(history)
-    if state is None and _RESOURCE_LIKE.search(ctx.question):
-        return None  # "where can I practise X?" asks for resources, not for a problem
+    if state is None and (ctx.intent == "resource" or _RESOURCE_LIKE.search(ctx.question)):
+        return None  # "where can I practise X?", 有没有配练习题的讲义: resources with exercises, not a problem
     current = ctx.concepts[0] if ctx.concepts else None
     turn = dialogue.respond(ctx.question, state=state, current_concept=current, level=ctx.level or "practitioner")
-    if turn.intent == "none" or (turn.intent == "ask-concept" and not _ASKS_FOR_A_PROBLEM.search(ctx.question)):
+    asks = bool(_ASKS_FOR_A_PROBLEM.search(ctx.question))
+    if turn.intent == "none" or (turn.intent == "ask-concept" and not asks):
         return None  # "best practice", "exercise caution": not a request for a problem
+    if state is None and turn.intent == "another" and not asks:
+        return None  # "anything simpler?" with no problem open: a simpler explanation, not an easier problem
     record = dict(turn.record)
     problem = record.get("problem") or (record.get("solution") or {}).get("problem")
     concept = (problem or {}).get("concept") or current

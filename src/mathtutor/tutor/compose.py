@@ -7,7 +7,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from mathtutor.ingest.linking import NOTES_RESOURCE
+from mathtutor.ingest.page_roles import mentions
 from mathtutor.links import is_note_location, note_url
+from mathtutor.rerank import term_of
 from mathtutor.tutor import passages
 from mathtutor.tutor.coach import wants_explanation
 from mathtutor.tutor.lesson import lesson_lines
@@ -19,6 +21,10 @@ if TYPE_CHECKING:
     from mathtutor.knowledge.catalog import Catalog, Part, Resource
     from mathtutor.knowledge.topics import TopicGraph
     from mathtutor.settings import Settings
+
+
+#: Pages cited for "where is X explained": the ranking's first pages, one citation each.
+WHERE_CITES = 5
 
 
 def label(res: Resource, part: Part | None) -> str:
@@ -119,11 +125,19 @@ class Composer:
             return out_of_scope(ctx)
         cites = CitationList(self.lookups, self.settings.public_url)
         if ctx.plan and ctx.concepts:
-            goal = self.goal_resources(ctx, cites)  # where the goal itself is taught, before the way there
-            steps, body = self.study_path(ctx, cites)
+            # numbered in reading order: where the goal itself is taught, what it is, then the way there
+            goal = self.goal_resources(ctx, cites)
             intro = self.explain(ctx, hits, cites, max_sentences=1)
+            steps, body = self.study_path(ctx, cites)
             text = "\n".join([*goal, *intro, "", *body]) if intro or goal else "\n".join(body)
             return Answer(ctx.question, True, text, cites.list, steps, list(ctx.concepts))
+        if ctx.intent == "where" and not ctx.plan:
+            lines = self.where(ctx, hits, cites)
+            if lines:
+                cited = len(cites.list)  # other resources for the concept, never a page already listed
+                more = [m for m in self.more_resources(ctx, cites) if int(m.rsplit("[", 1)[-1].rstrip("]")) > cited]
+                lines += ["", "**Elsewhere**", *more] if more else []
+                return Answer(ctx.question, True, "\n".join(lines), cites.list, [], list(ctx.concepts))
         if not ctx.plan and len(ctx.concepts) == 1 and self.topics is not None and wants_explanation(ctx.question):
             lesson = self.lesson(ctx, hits, cites)
             if lesson is not None:
@@ -186,6 +200,30 @@ class Composer:
         names = self.names(ctx.concepts)
         head = f"Here is what the materials say about {names}:" if names else "Here is what the materials say:"
         return [head, *chosen]
+
+    def where(self, ctx: Context, hits: list[Hit], cites: CitationList) -> list[str]:
+        """'Where does BOOK explain X?': the re-ranked pages in their order (the defining page first), one
+        citation per page, each with the sentence that names X, so the order the learner sees is the ranking's."""
+        term = term_of(ctx.question)
+        seen: set[tuple[str, object]] = set()
+        lines: list[str] = []
+        for hit in hits:
+            chunk = hit.chunk
+            if chunk.kind == "catalog" or chunk.resource_id == NOTES_RESOURCE:
+                continue
+            key = (chunk.file_key, chunk.page if chunk.page is not None else chunk.section)
+            if key in seen:
+                continue
+            seen.add(key)
+            sents = passages.sentences(chunk.text)
+            fallback = sents[0] if sents else passages.snippet(chunk.text, 200)
+            sent = next((x for x in sents if mentions(x, term)), fallback)
+            n = cites.add_chunk(chunk, hit.score)
+            where = ", ".join(x for x in (chunk.title, chunk.locator()) if x)
+            lines.append(f"- {where}: {sent} [{n}]")
+            if len(lines) >= WHERE_CITES:
+                break
+        return [f"Where the materials explain **{term}** (best match first):", *lines] if lines else []
 
     def names(self, concepts: list[str]) -> str:
         if self.topics is None or not concepts:

@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from mathtutor.inputs import check_history, check_level, check_question
 from mathtutor.knowledge.senses import SENSES_FILE, load_senses
-from mathtutor.rerank import rerank
+from mathtutor.rerank import rerank, term_of
 from mathtutor.retrieval import MODES, HybridRetriever
 from mathtutor.settings import Settings, get_settings
 from mathtutor.tutor import coach, guidance, passages
 from mathtutor.tutor.compose import CitationList, Composer
 from mathtutor.tutor.lesson import note_sections
+from mathtutor.tutor.mission import MissionDetector
 from mathtutor.tutor.offtopic import SenseCheck
 from mathtutor.tutor.plan import IndexLookups, pick_resources
 from mathtutor.tutor.scope import in_scope
@@ -53,13 +54,20 @@ class Tutor:
         table = settings.corpus_dir / SENSES_FILE
         #: The word-sense check of the scope policy (None when the corpus has no offtopic.yaml).
         self.senses = SenseCheck(settings, embedder, topics, load_senses(table)) if table.is_file() else None
+        self.mission_like = MissionDetector(embedder, settings.mission_min_similarity)
         #: How queries are embedded (calibration.EmbedChoice) when :meth:`open` made the embedder.
         self.embed_choice: Any = None
         _ = embedder.model  # load the model now, not during the first question
 
     @classmethod
-    def open(cls, index_dir: str | Path | None = None, *, embedder: Any = None, **overrides: Any) -> Tutor:
-        """Open the index (default: settings.index_dir) with the catalog and topic graph."""
+    def open(
+        cls, index_dir: str | Path | None = None, *, embedder: Any = None, prepare: bool = True, **overrides: Any
+    ) -> Tutor:
+        """Open the index (default: settings.index_dir) with the catalog and topic graph.
+
+        ``prepare`` (see :meth:`prepare`) builds now what questions would build on first use; a process
+        that answers one question and exits (``mathtutor ask``) is faster without it.
+        """
         from mathtutor.index.store import IndexStore
         from mathtutor.knowledge.catalog import load_catalog
         from mathtutor.knowledge.topics import load_topics
@@ -80,7 +88,25 @@ class Tutor:
             # precision and threads for one short query, measured once per machine (cached in data_dir);
             # the int8 gate looks for each probe's neighbours among this index's vectors
             tutor.embed_choice = tune_query_embedder(embedder, settings, reference=tutor.lookups.vectors)
+        if prepare:
+            tutor.prepare()
         return tutor
+
+    def prepare(self) -> None:
+        """Build what questions otherwise build on first use: concept vectors, the resource recommender
+        (and its vectors), the mission prototypes, the word-sense check's vectors, the Chinese term table.
+        Call it once the query embedding is configured, as :meth:`open` does: without it the first questions
+        of each kind wait for this (a first study plan embedded up to 7 concepts; issue 14's p95 was mostly
+        such first-time work)."""
+        from mathtutor.knowledge.zh import load_terms
+
+        self.lookups.embed_concepts()
+        self.mission_like.prepare()
+        if self.senses is not None:
+            self.senses.prepare()
+        if self.catalog is not None:  # only _guide asks the recommender, and only with a catalog
+            self.recommender.matrix()
+        load_terms()
 
     def ask(
         self,
@@ -138,6 +164,7 @@ class Tutor:
             catalog=self.catalog,
             default_level=self.settings.level,
             common=self.common_names,
+            mission_like=self.mission_like,
         )
         ctx.offtopic = self.senses.judge(ctx) if self.senses is not None else None
         if learner is not None and ctx.plan:
@@ -178,11 +205,13 @@ class Tutor:
         cites = CitationList(self.lookups, self.settings.public_url)
         if ctx.offtopic is not None:
             return None  # the composer refuses it
+        names = {c.id: c.name for c in self.topics.concepts} if self.topics is not None else {}
+        picks = lambda c, n: pick_resources(c, ctx, set(), n, self.catalog, self.lookups)  # noqa: E731
         if ctx.intent == "mission" and set(ctx.concepts) <= guidance.GENERAL:
             recs = self.recommender.search(ctx.search, k=4, level=ctx.level, concepts=guidance.FOUNDATIONS)
-            names = {c.id: c.name for c in self.topics.concepts} if self.topics is not None else {}
-            picks = lambda c: pick_resources(c, ctx, set(), 1, self.catalog, self.lookups)  # noqa: E731
             return guidance.mission_answer(ctx, recs, self.catalog, cites, names, picks)
+        if ctx.intent == "facts":
+            return guidance.facts_answer(ctx, self.catalog, cites, names, picks)
         if ctx.intent == "resource" and not ctx.plan and in_scope(ctx, hits, self.settings, mode):
             recs = self.recommender.search(ctx.search, k=5, formats=ctx.formats, level=ctx.level, concepts=ctx.concepts)
             return guidance.resource_answer(ctx, recs, self.catalog, cites)
@@ -236,10 +265,18 @@ class Tutor:
         k = self.settings.top_k
         query = ctx.search or ctx.question
         if ctx.intent == "where":  # the page that defines it: a wider pool, re-ranked by page role and definition
+            # search for the term alone: the book's title and "where is ... explained" match openers and summaries
+            term = term_of(ctx.question)
+            # the term's own concepts; a follow-up ("where is the stochastic version explained?") keeps the
+            # conversation's
+            named = self.topics.detect(term) if self.topics is not None and ctx.concepts else []
+            concepts = named or ctx.concepts
             pool = self.retriever.search(
-                query, k=30, concepts=ctx.concepts, filters=filters or None, mode=mode, diversify=False
+                term, k=self.settings.where_pool, concepts=concepts, filters=filters or None, mode=mode, diversify=False
             )
-            hits = rerank(pool, ctx.question)[:k]
+            st = self.settings
+            weights = {"margin_weight": st.where_margin_weight, "early_weight": st.where_early_weight}
+            hits = rerank(pool, ctx.question, weight=st.where_definition_weight, **weights)[:k]
         else:
             hits = self.retriever.search(query, k=k, concepts=ctx.concepts, filters=filters or None, mode=mode)
         if not hits and filters:

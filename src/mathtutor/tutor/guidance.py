@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from mathtutor.tutor import mission
+from mathtutor.tutor.compose import label
 from mathtutor.types import Answer, Context, StudyStep
 
 if TYPE_CHECKING:
@@ -51,8 +53,8 @@ ORDER = (
     "gradient-descent",
 )
 #: Concept words a mission question may contain without asking about that concept ("is high-school maths
-#: enough ..." names algebra): the question is still about the path as a whole.
-GENERAL = frozenset({"algebra-precalculus", "functions"})
+#: enough ..." names algebra, "how much probability ..." a whole branch): still about the path as a whole.
+GENERAL = mission.GENERAL
 #: Concepts that steer "where do I start" recommendations toward foundations.
 FOUNDATIONS = ("algebra-precalculus", "vectors", "derivatives", "probability-basics")
 
@@ -82,16 +84,25 @@ def mission_answer(
     catalog: Catalog,
     cites: CitationList,
     names: dict[str, str],
-    picks: Callable[[str], list[tuple[Any, Any]]],
+    picks: Callable[[str, int], list[tuple[Any, Any]]],
 ) -> Answer:
-    """How much maths, in what order, and where to start: the degrees of depth, the order as a short study
-    path (``picks(concept)``: the resource, and part, to study each step from), then where to start."""
+    """How much maths, in what order, and where to start: the degrees of depth, where the branches the
+    question names are taught, the order as a short study path (``picks(concept, n)``: up to n resources,
+    and parts, to study each step from), then where to start."""
     lines = ["How much maths you need depends on what you want to do with machine learning:", ""]
     lines += [f"- **{title}**: {text}" for title, text in DEPTHS]
+    focus = mission.focus_concepts(ctx.search or ctx.question, ctx.concepts)
+    if focus:  # "do I need calculus?", "linear algebra or probability first?": where each branch is taught
+        lines += ["", "**For what you asked about:**", ""]
+        for concept in focus:
+            refs = "; ".join(
+                f"{label(res, part)} [{cites.add_resource(concept, res, part)}]" for res, part in picks(concept, 2)
+            )
+            lines.append(f"- {names.get(concept, concept)}: {refs}" if refs else f"- {names.get(concept, concept)}")
     lines += ["", "**A good order:**", ""]
     steps = []
     for i, concept in enumerate(ORDER, start=1):
-        numbers = [cites.add_resource(concept, res, part) for res, part in picks(concept)]
+        numbers = [cites.add_resource(concept, res, part) for res, part in picks(concept, 1)]
         refs = ", ".join(f"[{n}]" for n in numbers)
         lines.append(f"{i}. {names.get(concept, concept)}" + (f" {refs}" if refs else ""))
         steps.append(StudyStep(concept, "the order the source lists recommend", numbers))
@@ -104,3 +115,32 @@ def mission_answer(
             lines.append(f"- **{rec.title}**" + (f" — {why}" if why else "") + f" [{n}]")
     lines += ["", 'Ask "What should I study for PCA?" (or any goal) for a step-by-step path with pages and minutes.']
     return Answer(ctx.question, True, "\n".join(lines), cites.list, steps, list(ctx.concepts))
+
+
+def facts_answer(
+    ctx: Context, catalog: Catalog, cites: CitationList, names: dict[str, str], picks: Callable[[str, int], list[Any]]
+) -> Answer | None:
+    """ "Is that book free?", "who made it?": the catalog's facts about the resource cited before, and where
+    in it the conversation's topic is."""
+    if not ctx.resources:
+        return None
+    lines = []
+    for rid in sorted(ctx.resources):
+        res = catalog.resource_of(rid)
+        n = cites.add_catalog(res, None)
+        cost = "free" if res.free else "not free"
+        levels, style = ", ".join(res.levels), f"; with {', '.join(res.style)}" if res.style else ""
+        lines.append(
+            f"**{res.title}** — by {', '.join(res.creators)}; {res.format}, {cost}{style}; for {levels} learners [{n}]."
+        )
+        lines.append("")
+        retired = res.note if res.note and "retired" in res.note.lower() else ""  # other notes are ours, not theirs
+        lines.append(f"{res.description} {retired}".strip())
+        for concept in ctx.concepts[:1]:
+            found = [(r, p) for r, p in picks(concept, 1) if r.id == rid or r.parent == rid]
+            for r, part in found:
+                lines += [
+                    "",
+                    f"On {names.get(concept, concept)}: {label(r, part)} [{cites.add_resource(concept, r, part)}]",
+                ]
+    return Answer(ctx.question, True, "\n".join(lines), cites.list, [], list(ctx.concepts))

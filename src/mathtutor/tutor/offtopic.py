@@ -78,6 +78,10 @@ class SenseCheck:
         vectors = self.embedder.embed([f"{c.name}: {c.summary}" for c in concepts])
         return {c.id: v for c, v in zip(concepts, vectors, strict=True)}
 
+    def prepare(self) -> None:
+        """Embed the domain, maths and concept descriptions now rather than on the first question that needs them."""
+        _ = self._domain_vectors, self._maths_vectors, self._concept_vectors
+
     def evidence(self, ctx: Context) -> Evidence:
         """Measure what the judgement rests on; cheap (no embedding) when the question's maths words are clear."""
         q = ctx.question

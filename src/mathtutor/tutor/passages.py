@@ -94,24 +94,32 @@ def terms(text: str) -> set[str]:
 
 
 def sentences(text: str, min_words: int = 6) -> list[str]:
-    """Sentences of a passage; list items count as sentences of their own."""
-    pieces = [" ".join(p.split()) for p in _BULLET.split(text)]
+    """Sentences of a passage; list items count as sentences of their own.
+
+    A sentence is a stretch of its list item between spaces, so a pattern none of the item matches
+    matches none of its sentences: the item is searched once, and its sentences only when it matched
+    (most passages hold neither instructions nor web addresses; this was most of composing an answer).
+    """
     out = []
-    for s in (s for piece in pieces for s in _SENTENCE_SPLIT.split(piece)):
-        s = s.strip()
-        if len(s.split()) < min_words or len(s) > 400 or INJECTION.search(s):
-            continue
-        if min_words > 1 and _WEB_ADDRESS.search(s):  # links in passages are often cut or third-party
-            continue
-        if sum(ch.isalpha() for ch in s) < 0.5 * len(s):  # formula soup, tables, code
-            continue
-        out.append(s)
+    for raw in _BULLET.split(text):
+        piece = " ".join(raw.split())
+        instructs = INJECTION.search(piece) is not None
+        links = min_words > 1 and _WEB_ADDRESS.search(piece) is not None
+        for s in _SENTENCE_SPLIT.split(piece):
+            s = s.strip()
+            if len(s.split()) < min_words or len(s) > 400 or (instructs and INJECTION.search(s)):
+                continue
+            if links and _WEB_ADDRESS.search(s):  # links in passages are often cut or third-party
+                continue
+            if sum(map(str.isalpha, s)) < 0.5 * len(s):  # formula soup, tables, code
+                continue
+            out.append(s)
     return out
 
 
 def clean_text(text: str) -> str:
-    """A passage without the sentences that try to instruct the assistant."""
-    return " ".join(s for s in sentences(text, min_words=1) if not INJECTION.search(s))
+    """A passage without the sentences that try to instruct the assistant (:func:`sentences` drops them)."""
+    return " ".join(sentences(text, min_words=1))
 
 
 def usable(text: str) -> bool:

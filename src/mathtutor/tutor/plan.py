@@ -31,8 +31,11 @@ Pick = tuple["Resource", "Part | None"]
 class IndexLookups:
     """Per-index lookups built once: vectors by chunk id, chunks per part and resource; concept vectors on demand.
 
-    A concept's vector is embedded alone the first time a study step needs it (not all 70-odd at open: that
-    was most of a cold ``ask`` after the imports), so it is the same vector whichever question asked first.
+    A concept's vector is embedded alone, the first time a study step needs it or all at once by
+    :meth:`embed_concepts` (a long-lived tutor, after the query embedding is configured; not in a one-shot
+    ``ask``, where embedding all 70-odd was most of the time after the imports). Either way it is the same
+    vector whichever question asked first. The passage cited for a (concept, resource, part) depends on
+    nothing else, so it is found once and kept (``cited``); no question or learner enters that key.
     """
 
     store: Any
@@ -44,6 +47,7 @@ class IndexLookups:
     concept_vec: dict[str, np.ndarray] = field(default_factory=dict)
     concept_text: dict[str, str] = field(default_factory=dict)
     embedder: Any = None
+    cited: dict[tuple[str, str, str | None], tuple[Chunk, float] | None] = field(default_factory=dict)
 
     @classmethod
     def build(cls, store: IndexStore, embedder: Any, topics: TopicGraph | None, dim: int) -> IndexLookups:
@@ -71,8 +75,22 @@ class IndexLookups:
             vec = self.concept_vec[concept] = self.embedder.embed_query(self.concept_text[concept])
         return vec
 
+    def embed_concepts(self) -> None:
+        """Embed every concept now (each alone, as on demand), so no question pays for it."""
+        for concept in self.concept_text:
+            self.concept_vector(concept)
+
     def best_passage(self, concept: str, res: Resource, part: Part | None) -> tuple[Chunk, float] | None:
-        """The indexed passage of this part (or resource) closest to the concept, with its similarity."""
+        """The indexed passage of this part (or resource) closest to the concept, with its similarity.
+
+        The chunk is shared by every answer that cites it: read it, never change it.
+        """
+        key = (concept, res.id, part.id if part is not None else None)
+        if key not in self.cited:
+            self.cited[key] = self._closest(concept, res, part)
+        return self.cited[key]
+
+    def _closest(self, concept: str, res: Resource, part: Part | None) -> tuple[Chunk, float] | None:
         ids = self.by_part.get(part.id, []) if part is not None else self.by_resource.get(res.id, [])
         vec = self.concept_vector(concept) if ids else None
         if vec is not None:

@@ -1,19 +1,23 @@
 """Understanding a question in its conversation: concepts, study-path intent, level, formats, named resources.
 
 The result is a :class:`~mathtutor.types.Context`. Elliptical follow-ups ("and for a beginner?",
-"videos for that?") carry the concepts of earlier turns; "it"/"that book" refers to the resource the
-previous answer cited first.
+"videos for that?", 有视频吗) carry the concepts of earlier turns, in either language; "it" is the previous
+turn's concept unless the question names the resource ("that book", 这本) or asks a property of it (free,
+chapter, author), and then it is the resource the previous answer cited first. Mission questions are read
+in ``tutor/mission.py``.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from mathtutor.inputs import InputError
 from mathtutor.knowledge.catalog import FORMAT_GROUPS
 from mathtutor.knowledge.zh import has_cjk, translate_query
 from mathtutor.recommend_cues import is_resource_request
+from mathtutor.tutor import mission
 from mathtutor.types import Context
 
 if TYPE_CHECKING:
@@ -34,22 +38,80 @@ PLAN = re.compile(
 )
 FORMAT_HINTS = {
     "video": re.compile(r"\bvideos?\b|youtube|\bwatch\b|\blectures?\b|视频|讲座", re.IGNORECASE),
-    "book": re.compile(r"\bbooks?\b|\bchapters?\b|\btextbooks?\b|\bpdf\b|\bread(ing)?\b|书|教材|章节", re.IGNORECASE),
+    "book": re.compile(
+        r"\bbooks?\b(?!\s+(me|us|him|her|them|tickets?|flights?|a (table|flight|hotel|room)))"  # not the verb
+        r"|\bchapters?\b|\btextbooks?\b|\bpdf\b|\bread(ing)?\b|书|教材|章节",
+        re.IGNORECASE,
+    ),
     "course": re.compile(r"\bcourses?\b|\bmooc\b|课程", re.IGNORECASE),
     "interactive": re.compile(r"\binteractive\b|\bexercises?\b|\bpractice\b|交互|练习", re.IGNORECASE),
 }
 LEVEL_HINTS = {
     "beginner": re.compile(
-        r"\bbeginner\b|\bnew to\b|\bno background\b|\bfrom scratch\b|\bnovice\b|新手|入门|零基础", re.IGNORECASE
+        r"\bbeginners?\b|\bnew to\b|\bno background\b|\bfrom scratch\b|\bnovice\b|\b(simpler|easier|gentler)\b"
+        r"|\bover my head\b|\btoo (hard|difficult|advanced)\b|\bless (technical|mathematical)\b"
+        r"|\bmore intuitive\b|新手|入门|零基础|简单|浅显|通俗|易懂|看不懂|太难|更基础|基础一点|直观",
+        re.IGNORECASE,
     ),
-    "researcher": re.compile(r"\bresearch(er)?\b|\brigorous\b|\bproofs?\b|\bphd\b|\bgraduate\b|研究", re.IGNORECASE),
+    "researcher": re.compile(
+        r"\bresearch(er)?\b|\brigorous\b|\bproofs?\b|\bphd\b|\bgraduate\b|\bmore (theoretical|advanced|in[- ]depth)\b"
+        r"|\bdeeper\b|研究|严谨|深入|理论性|进阶",
+        re.IGNORECASE,
+    ),
     "practitioner": re.compile(
         r"\bpractitioner\b|\bengineer\b|\bdeveloper\b|\bin practice\b|工程师|实践", re.IGNORECASE
     ),
 }
+#: A follow-up that asks for another level ("anything simpler?", 更深入一点的呢).
+LEVEL_ASKED = re.compile("|".join(rx.pattern for rx in LEVEL_HINTS.values()), re.IGNORECASE)
 REFERS_BACK = re.compile(
     r"\b(it|that|this|those|them|the same)\b|\b(that|this|the) (book|course|series|channel|video|lecture|one)\b"
-    r"|它|这本|那本|这个|那个|这门|那门",
+    r"|它|这本|那本|这个|那个|这门|那门|这篇|那篇",
+    re.IGNORECASE,
+)
+#: "it" as a pronoun for a topic ("how is it used in ...?"); a bare "that"/"this" only at the end of a clause.
+REFERS_TO_TOPIC = re.compile(
+    r"\b(it|its|them)\b|\b(that|this)(?=\s*[?.!,]|\s*$)|\bthe same (topic|thing|idea|concept)\b|它|这个|那个",
+    re.IGNORECASE,
+)
+#: Relating a named concept to something unnamed ("what's the difference from derivatives?", 在深度学习里怎么用):
+#: the unnamed one is the previous turn's concept.
+RELATES = re.compile(
+    r"\b(difference|differ|relate[sd]?|relationship|compared?|versus|vs)\b|区别|关系|不同|联系|比较"
+    r"|(里|中)(怎么|如何)用|(里|中)的作用|用在哪",
+    re.IGNORECASE,
+)
+#: Asking for something else than what was given ("any other recommendations?", 还有别的推荐吗).
+OTHER = re.compile(r"\b(another|other|others|else|alternatives?)\b|别的|其他|其它|换一个", re.IGNORECASE)
+#: The question names the resource cited before ("that book", 这门课), not only "it".
+NAMES_RESOURCE = re.compile(
+    r"\b(that|this|those|these|the|the same) (book|textbook|course|class|series|channel|video|lecture|notes|site"
+    r"|website|article|post|playlist|pdf|text|one)s?\b|这本|那本|这门|那门|这篇|那篇|这套|那套|这份|那份"
+    r"|(这|那)个(网站|课|视频|频道|系列|讲义|教程)",
+    re.IGNORECASE,
+)
+#: A property of a resource (cost, author, chapters, pages, what it covers): "it" is then the resource.
+PROPERTY = re.compile(
+    r"\b(free|cost|costs|price|pay|paid|buy|download|author|authors|wrote|written|made|created|chapters?|sections?"
+    r"|pages?|episodes?|how long|length|subtitles|solutions?|answers|university|updated)\b"
+    r"|\bdoes (it|that|this) (also )?(cover|include|have|explain|teach|go into|discuss|come with)\b"
+    r"|\bis (it|that|this) (any )?(good|worth|suitable|up to date|still)\b"
+    r"|\bhow (hard|difficult|long) is\b|\bdifficulty\b"
+    r"|收费|免费|付费|多少钱|谁写|作者|谁做|谁讲|第几章|哪一章|第几页|哪一页|章节|多长|讲不讲|包括|包含|答案|习题课|配套|难吗|难不难|难度",
+    re.IGNORECASE,
+)
+#: "What about X?", "and for X?", 那X呢: the previous question again, about X.
+ELLIPSIS = re.compile(r"^\W*(and|what about|how about|same (for|with)|now)\b|^\W*那.*呢|呢\s*[？?]?\s*$", re.IGNORECASE)
+#: "What comes after that?": the topics the previous one leads to.
+NEXT = re.compile(
+    r"\bwhat (comes|should i (learn|study|do|watch|read)|do i (learn|study)) (after|next)\b|\bwhat('s| is) next\b"
+    r"|\bafter (that|this|it)\b|\bnext (topic|step)\b|\bthen what\b|接下来|下一步|然后学|之后学|学完|再学什么",
+    re.IGNORECASE,
+)
+#: A change of subject inside a conversation: what follows is not about the previous topic.
+TOPIC_CHANGE = re.compile(
+    r"\b(by the way|btw|unrelated|another question|different question|off[- ]topic|change of subject)\b"
+    r"|(^|[.!?]\s*)(also|anyway|oh,? and)\b|对了|顺便|另外问|换个话题|题外话",
     re.IGNORECASE,
 )
 _URL = re.compile(r"https?://[^\s)\]>]+")
@@ -69,60 +131,122 @@ def understand(
     catalog: Catalog | None,
     default_level: str | None = None,
     common: CommonNames | None = None,
+    mission_like: Callable[[str], bool] | None = None,
 ) -> Context:
     """What ``q`` asks, read in the light of ``history``. ``topics`` None: no concepts (the no-graph ablation).
 
     ``common`` (see :func:`common_names`) keeps subject names that are also catalog titles from naming
-    a resource; without it every title does.
+    a resource; without it every title does. ``mission_like`` (a :class:`~mathtutor.tutor.mission.MissionDetector`)
+    adds the similarity reading of mission questions to the structural one.
     """
     rewrite = translate_query(q) if has_cjk(q) else None
+    english = rewrite.english if rewrite is not None and rewrite.english else q
     search = f"{q} {rewrite.english}".strip() if rewrite is not None and rewrite.english else q
-    concepts = topics.detect(search) if topics is not None else []
-    if rewrite is not None and topics is not None:
-        concepts += [c for c in rewrite.concepts if c not in concepts and c in topics]
+    concepts = _concepts(q, topics)
     intents = set(rewrite.intents) if rewrite is not None else set()
     plan = bool(PLAN.search(q)) or bool(intents & {"plan"})
     wanted = set(formats or ()) | {f for f, rx in FORMAT_HINTS.items() if rx.search(search)}
+    asked_level = next((lv for lv, rx in LEVEL_HINTS.items() if rx.search(search)), None)
     if level is None:
-        level = next((lv for lv, rx in LEVEL_HINTS.items() if rx.search(search)), None) or default_level
+        level = asked_level or default_level
     named = catalog.names_in(q, common) if catalog is not None else set()
-    ctx = Context(q, concepts, plan, wanted, level, named, search=search, intent=_intent(q, intents))
-    previous_users = [m["content"] for m in history if m["role"] == "user"]
-    previous_answer = next((m["content"] for m in reversed(history) if m["role"] == "assistant"), "")
+    intent = _intent(q, english, intents, concepts, None if named else mission_like)
+    if intent == "mission" and named:
+        intent = None  # "can I still enrol in <course>?" is about that resource
+    if intent == "resource" and not concepts:
+        plan = False  # "自学…的数学，有哪些免费资源": no path to plan without a concept, so the resources themselves
+    if intent == "mission" and mission.specific(concepts):
+        plan = True  # "what maths for deep learning": the study path toward the field the question names
+    ctx = Context(q, concepts, plan, wanted, level, named, search=search, intent=intent)
     if history and topics is not None:
-        if not concepts:
-            for text in reversed(previous_users):
-                carried = topics.detect(text)
-                if carried:
-                    ctx.concepts, ctx.followup = carried, True
-                    ctx.plan = plan or bool(PLAN.search(text))
-                    break
-        # "that book" binds to the resource cited first; "videos for that instead" asks for another format of
-        # the same topic, so a format word that the cited resource does not have keeps the topic only
-        asked = {f for f, rx in FORMAT_HINTS.items() if rx.search(search)}
-        if not named and REFERS_BACK.search(q):
-            cited = resources_in(previous_answer, catalog)
-            if cited and asked and catalog is not None:
-                fmt = catalog.resource_of(cited[0]).format
-                if not any(fmt in FORMAT_GROUPS.get(f, {f}) for f in asked):
-                    cited = []  # another format of the same topic, not the resource cited before
-            if cited:
-                ctx.resources = {cited[0]}
-                ctx.followup = True
+        _follow(ctx, history, topics, catalog)
     return ctx
 
 
-#: On-mission questions with no concept word: what maths, how much, in what order, for which role.
-MISSION = re.compile(
-    r"\bhow much (more )?(math|maths|mathematics)\b|\b(math|maths|mathematics) (do|would|will|should) i need\b"
-    r"|\b(is|are) (high[- ]school|basic|school|undergrad(uate)?) (math|maths|mathematics)\b.*\benough\b"
-    r"|\bwhere (do|should|can) i (start|begin)\b|\bwhat order\b.*\b(learn|study)\b"
-    r"|\bwhich (math|maths|mathematics)\b.*\b(for|as)\b|\bwhat (math|maths|mathematics) (do|should|would)\b"
-    r"|\bfrom using (libraries|frameworks)\b|\b(math|maths|mathematics) (background|prerequisites) for\b"
-    r"|\b(math|maths|mathematics)\b.*\b(researchers?|engineers?|developers?|practitioners?|data scientists?)\b"
-    r"|\b(need|use) (any )?(math|maths|mathematics) at all\b|\bdo i (even )?need (math|maths|mathematics)\b",
-    re.IGNORECASE,
-)
+def _concepts(text: str, topics: TopicGraph | None) -> list[str]:
+    """Concepts a text names, in English or Chinese (through its English rewrite)."""
+    if topics is None:
+        return []
+    rewrite = translate_query(text) if has_cjk(text) else None
+    found = topics.detect(f"{text} {rewrite.english}" if rewrite is not None and rewrite.english else text)
+    if rewrite is not None:
+        found += [c for c in rewrite.concepts if c not in found and c in topics]
+    return found
+
+
+def _follow(ctx: Context, history: list[dict[str, str]], topics: TopicGraph, catalog: Catalog | None) -> None:
+    """Read ``ctx`` as a turn of the conversation: what "it"/"that" and an elliptical question refer to.
+
+    "it"/"that" is the *concept* of the previous turn unless the question names the resource ("that book",
+    这本) or asks about a property of it (free, chapter, author, page, "does it cover"); a request for
+    another resource ("something with exercises on it") never restricts to the one cited before.
+    """
+    q, own = ctx.question, ctx.search
+    users = [m["content"] for m in history if m["role"] == "user"]
+    previous_answer = next((m["content"] for m in reversed(history) if m["role"] == "assistant"), "")
+    carried: list[str] = []
+    carried_from = ""
+    for text in reversed(users):
+        carried = _concepts(text, topics)
+        if carried:
+            carried_from = text
+            break
+    refers = bool(REFERS_BACK.search(q))
+    explicit = bool(NAMES_RESOURCE.search(q))
+    asked = {f for f, rx in FORMAT_HINTS.items() if rx.search(own)}
+    elliptical = refers or bool(
+        asked or LEVEL_ASKED.search(own) or PROPERTY.search(q) or NEXT.search(q) or OTHER.search(q)
+    )
+    if TOPIC_CHANGE.search(q) and not elliptical:
+        carried = []  # "by the way, ..." / 对了，…: a new question, not about the last topic
+    if not ctx.concepts and carried:
+        ctx.concepts, ctx.followup = list(carried), True
+        ctx.plan = ctx.plan or bool(PLAN.search(carried_from))
+    elif (
+        ctx.concepts
+        and (REFERS_TO_TOPIC.search(q) or (len(ctx.concepts) == 1 and RELATES.search(q)))
+        and not (explicit or PROPERTY.search(q) or ctx.resources)
+    ):
+        # "how is it used in backpropagation?": it = the previous turn's concept, asked about with the new one
+        extra = [c for c in carried if c not in ctx.concepts]
+        if extra:
+            ctx.concepts, ctx.followup = ctx.concepts + extra[:2], True
+    elif ctx.concepts and users and ELLIPSIS.search(q):
+        # "what about the SVD?", 那SVD呢: the same kind of question as the last one, about a new concept
+        ctx.followup = True
+        ctx.plan = ctx.plan or bool(PLAN.search(users[-1]))
+        if ctx.intent is None and is_resource_request(users[-1]):
+            ctx.intent = "resource"
+    if NEXT.search(q) and ctx.followup and ctx.concepts:
+        following = [d for c in ctx.concepts[:1] for d in topics.dependents(c)]
+        if following:
+            ctx.concepts, ctx.plan = following[:2], False
+    if not ctx.concepts and users and elliptical:  # the topic is the previous question's, named or not
+        last = users[-1]
+        ctx.search = f"{ctx.search} {translate_query(last).english if has_cjk(last) else last}".strip()
+        ctx.followup = True
+    another = not explicit and not PROPERTY.search(q) and (asked or LEVEL_ASKED.search(own) or OTHER.search(q))
+    if ctx.intent is None and users and another and is_resource_request(users[-1]):
+        ctx.intent = "resource"  # "anything I could watch instead?" after "which book ...?"
+    # a property with no subject of its own ("有配套代码吗", "what chapters should I read?") is the resource's too
+    owns = bool(refers or not _concepts(q, topics))
+    binds = explicit or (owns and bool(PROPERTY.search(q)) and ctx.intent != "resource")
+    if ctx.resources or not binds:
+        return
+    cited = resources_in(previous_answer, catalog)
+    # "videos for that instead" asks for another format of the same topic: a format word that the cited
+    # resource does not have keeps the topic only
+    if cited and asked and catalog is not None:
+        fmt = catalog.resource_of(cited[0]).format
+        if not any(fmt in FORMAT_GROUPS.get(f, {f}) for f in asked):
+            cited = []
+    if cited:
+        ctx.resources = {cited[0]}
+        ctx.followup = True
+        if ctx.intent is None and PROPERTY.search(q) and not _concepts(q, topics):
+            ctx.intent = "facts"  # "is that book free?", "who made it?": answered from the catalog
+
+
 #: "Where does BOOK explain X", "which page defines X": the page, not a summary.
 WHERE = re.compile(
     r"\bwhere (does|do|is|are|can i find)\b.*\b(explain|explained|define|defined|introduce|introduced|cover|covered"
@@ -131,14 +255,25 @@ WHERE = re.compile(
 )
 
 
-def _intent(q: str, zh_intents: set[str]) -> str | None:
-    """ "where", "resource" or "mission", or None for an explanation / study path (see ``Context.intent``)."""
+def _intent(
+    q: str, english: str, zh_intents: set[str], concepts: list[str], mission_like: Callable[[str], bool] | None
+) -> str | None:
+    """ "where", "resource" or "mission", or None for an explanation / study path (see ``Context.intent``).
+
+    Mission: the structural cues (``tutor/mission.py``; for Chinese, the term table's reading) or, failing
+    those, similarity to the mission prototypes; never when the question names a specific concept other than
+    a field (then it asks for that concept's study path).
+    """
     if WHERE.search(q) or "where_explained" in zh_intents:
         return "where"
     if is_resource_request(q):
         return "resource"
-    if MISSION.search(q) or "mission" in zh_intents:
+    if mission.specific(concepts, mission.FIELDS):
+        return None
+    if "mission" in zh_intents or mission.has_cue(english):
         return "mission"
+    if mission_like is not None and not mission.specific(concepts) and mission_like(english):
+        return "mission"  # by meaning alone only with no concept at all: "how do neural networks learn?" is not
     return None
 
 

@@ -1,0 +1,113 @@
+"""Mission questions (how much maths, in what order, for which role) read by structure and by meaning."""
+
+from __future__ import annotations
+
+import pytest
+
+from mathtutor.knowledge.catalog import load_catalog
+from mathtutor.knowledge.topics import load_topics
+from mathtutor.settings import Settings
+from mathtutor.tutor import mission
+from mathtutor.tutor.understand import common_names, understand
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return load_catalog(), load_topics()
+
+
+def _intent(shipped, q, mission_like=None):
+    catalog, topics = shipped
+    ctx = understand(
+        q,
+        [],
+        level=None,
+        formats=None,
+        topics=topics,
+        catalog=catalog,
+        common=common_names(topics),
+        mission_like=mission_like,
+    )
+    return ctx
+
+
+# Phrasings written for this test, none of them an eval case: the cues are structural, not a phrase list.
+MISSION_EN = [
+    "I'm a frontend dev and want to understand transformers. Which maths should I start with?",
+    "How strong does my maths have to be for a machine learning master's?",
+    "I hated maths in school - is ML hopeless for me?",
+    "Do data scientists really need calculus?",
+    "Should I do statistics before or after linear algebra?",
+    "What's the bare minimum of maths to get into deep learning?",
+]
+MISSION_ZH = [
+    "做数据分析转机器学习，数学要补到什么程度？",
+    "想学大模型，线性代数需不需要学？",
+    "数学底子不好，从哪里补起比较好？",
+    "学人工智能最重要的是哪几块数学？",
+]
+NOT_MISSION = [
+    "What is an eigenvector?",
+    "What should I learn before PCA?",  # a named concept: its study path
+    "Is there a textbook with exercises and solutions?",
+    "Can I still enrol in Microsoft's Essential Math for Machine Learning: Python Edition?",  # about a resource
+    "What's the capital of France?",
+    "Explain the chain rule without too much maths",
+]
+
+
+@pytest.mark.parametrize("q", MISSION_EN + MISSION_ZH)
+def test_learners_phrasings_are_mission_questions_by_structure(shipped, q):
+    assert _intent(shipped, q).intent == "mission"
+
+
+@pytest.mark.parametrize("q", NOT_MISSION)
+def test_concept_resource_and_off_topic_questions_are_not(shipped, q):
+    assert _intent(shipped, q).intent != "mission"
+
+
+def test_a_field_named_in_a_mission_question_gets_its_study_path(shipped):
+    ctx = _intent(shipped, "Which maths matters most for deep learning?")
+    assert ctx.intent == "mission" and ctx.concepts == ["neural-networks"] and ctx.plan
+
+
+def test_focus_is_the_branch_the_question_names():
+    assert mission.focus_concepts("Do I need calculus to fine-tune models?", []) == ["derivatives"]
+    assert mission.focus_concepts("linear algebra or probability first?", ["probability-basics"]) == [
+        "probability-basics",
+        "matrices",
+    ]
+    assert mission.focus_concepts("Is high-school maths enough?", ["algebra-precalculus"]) == []
+
+
+def test_similarity_bar_comes_from_settings_and_the_environment(monkeypatch):
+    assert Settings().mission_min_similarity == 0.50
+    monkeypatch.setenv("MATHTUTOR_MISSION_MIN_SIMILARITY", "0.7")
+    assert Settings().mission_min_similarity == 0.7
+
+
+def test_prototypes_are_not_eval_questions():
+    import json
+
+    from mathtutor.settings import PROJECT_ROOT
+
+    asked = set()
+    for name in ("dev.jsonl", "cases.jsonl"):
+        for line in (PROJECT_ROOT / "evals" / name).read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                asked.add(json.loads(line)["q"].casefold())
+    assert not {p.casefold() for p in mission.PROTOTYPES} & asked
+
+
+@pytest.mark.slow
+def test_meaning_catches_what_structure_misses_and_nothing_off_topic(real_embedder, shipped):
+    """MiniLM: a mission question with no structural cue passes the bar; other questions with no concept stay
+    under it (real model, the shipped bar)."""
+    detect = mission.MissionDetector(real_embedder, Settings().mission_min_similarity)
+    q = "I want to move into AI from accounting; what should my learning plan for the mathematics look like?"
+    assert not mission.has_cue(q)
+    assert detect(q)
+    assert _intent(shipped, q, detect).intent == "mission"
+    for other in ("What's the capital of France?", "Write me a poem about autumn", "What should I learn next?"):
+        assert not detect(other), other
+    assert detect.similarity("How do neural networks learn?") < detect.similarity(q)
