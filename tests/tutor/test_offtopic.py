@@ -101,6 +101,8 @@ def test_the_same_words_in_maths_questions_pass(check, parts, q):
         ("And for a beginner?", False),
         ("Something with more examples?", False),
         ("Is there a video for that?", False),  # points back at the conversation
+        ("Anything I could watch rather than read?", False),  # another format of the same topic
+        ("Which films should I watch tonight?", True),  # a format word, but a film question
         ("有没有更简单一点的？", False),
     ],
 )

@@ -3,8 +3,10 @@
 The concept detector finds "matrix" in "Who plays Neo in The Matrix?" and 积分 in 信用卡积分怎么兑换, and such
 questions can match a passage well enough to pass the similarity bar. So three kinds of question must also read
 as maths: those whose only maths words are ambiguous (``corpus/offtopic.yaml``), follow-ups that would inherit
-the conversation's concepts without naming one or pointing back ("that", "it", 这个), and questions that name no
-concept (the mission, resource and practice paths answer some of those without the similarity bar).
+the conversation's topic without naming a concept, pointing back ("that", "it", 这个) or asking for a format of
+it ("anything I could watch instead?"), and questions that name no concept (the mission, facts, resource and
+practice paths answer some of those without the similarity bar). For a follow-up, the earlier question that
+understand() carried counts on the maths side.
 
 - English: the question's MiniLM embedding is compared with each other domain's descriptions and with the maths
   ones (our generic lines plus the name and summary of the concepts in play). It is another domain's when that
@@ -86,20 +88,22 @@ class SenseCheck:
         """Measure what the judgement rests on; cheap (no embedding) when the question's maths words are clear."""
         q = ctx.question
         rewrite = translate_query(q) if has_cjk(q) else None
-        own = self.topics.mentions(ctx.search or q) if self.topics is not None else []
+        # the question's own words (ctx.search may also carry an earlier question of the conversation)
+        own = self.topics.mentions(f"{q} {rewrite.english}" if rewrite else q) if self.topics is not None else []
         if rewrite is not None:
             own += [(t.concept, t.zh) for t in rewrite.matched if t.concept]
         if own and not all(self.table.is_ambiguous(words) for _, words in own):
             return Evidence(None)  # "eigenvalue", "covariance matrix", 矩阵求导: one sense only
+        cues = tuple(self.table.cue_domains(q))
         if own:
             case = "ambiguous"
-        elif ctx.followup and ctx.concepts:
-            if REFERS_BACK.search(q):
-                return Evidence(None)  # "and is there a video of that?": bound to the conversation
+        elif ctx.followup:
+            if REFERS_BACK.search(q) or (ctx.formats and not cues):
+                # "is there a video of that?", "anything I could watch instead?": bound to the conversation
+                return Evidence(None)
             case = "followup"
         else:
             case = "unnamed"
-        cues = tuple(self.table.cue_domains(q))
         unexplained = self.table.unexplained_share(rewrite) if rewrite is not None else None
         text = rewrite.english if rewrite is not None else q
         if not text.strip():
@@ -111,6 +115,9 @@ class SenseCheck:
         concept_ids = {c for c, _ in own} or set(ctx.concepts)
         maths = [float(np.max(self._maths_vectors @ vec))]
         maths += [float(self._concept_vectors[c] @ vec) for c in concept_ids if c in self._concept_vectors]
+        earlier = ctx.search[len(q) :].strip() if case == "followup" and ctx.search.startswith(q) else ""
+        if earlier and rewrite is None:  # the earlier question understand() carried: the conversation's topic
+            maths.append(float(self.embedder.embed([earlier])[0] @ vec))
         margin = float(sims[best]) - max(maths)
         return Evidence(case, dom_ids[best], round(margin, 4), cues, unexplained)
 
