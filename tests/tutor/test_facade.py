@@ -73,7 +73,9 @@ def test_a_prepared_tutor_embeds_only_the_question_and_answers_like_a_lazy_one(l
     for q, options in reversed(KINDS):
         before = prepared_emb.calls
         got[q, str(options)] = prepared.ask(q, **options).to_dict()
-        assert prepared_emb.calls - before <= 2  # the question; a resource question's recommender query
+        # the question; a resource question's recommender query; the word-sense check's reading of a question
+        # whose maths words are ambiguous or that names none (tutor/offtopic.py)
+        assert prepared_emb.calls - before <= 3
     for q, options in KINDS:
         want = lazy.ask(q, **options).to_dict()
         mine = got[q, str(options)]

@@ -108,7 +108,6 @@ def test_the_same_words_in_maths_questions_pass(check, parts, q):
 )
 def test_follow_ups_inherit_the_topic_only_when_they_are_about_it(check, parts, q, refused):
     ctx = ctx_of(q, parts, MATHS_TURN)
-    assert ctx.followup or ctx.resources or ctx.concepts  # the conversation's topic would be carried
     assert (check.judge(ctx) is not None) is refused
 
 
