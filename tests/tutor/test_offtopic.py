@@ -37,6 +37,9 @@ class CountingEmbedder:
         self.texts += len(texts)
         return self.inner.embed(texts)
 
+    def embed_query(self, text):
+        return self.embed([text])[0]
+
 
 @pytest.fixture(scope="module")
 def parts():

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from mathtutor.ingest.query_cache import QueryCache
 from mathtutor.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -118,6 +119,7 @@ class Embedder:
         self._model = None
         self._quantized = False
         self._lock = threading.Lock()
+        self.queries = QueryCache()
 
     @property
     def model(self):
@@ -158,6 +160,7 @@ class Embedder:
         with self._lock:
             self._model = None
             self._quantized = False
+            self.queries.clear()
 
     def configure(self, precision: str, threads: int | None) -> None:
         """Run at ``precision`` with ``threads`` torch threads from now on (a calibration's choice)."""
@@ -168,6 +171,7 @@ class Embedder:
                 self._model = None  # the float weights are gone: reload on next use
             self.precision = precision
             self.threads = threads
+            self.queries.clear()  # vectors of another precision differ slightly
             if self._model is not None and precision == "int8" and not self._quantized:
                 self._model = quantize_int8(self._model, inplace=True)
                 self._quantized = True
@@ -182,7 +186,8 @@ class Embedder:
         return encode(model, texts, self.precision, batch_size or self.settings.embed_batch_size)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embed([text])[0]
+        """One question's vector (read-only; the same text within a few questions is embedded once)."""
+        return self.queries.get(text, lambda t: self.embed([t])[0])
 
     def as_langchain(self) -> Embeddings:
         """This embedder behind LangChain's ``Embeddings`` interface (for LangChain retrievers)."""

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mathtutor.ingest.query_cache import QueryCache
 from mathtutor.settings import Settings, get_settings
 
 #: ``MATHTUTOR_QUERY_ENCODER=full`` makes :func:`query_embedder` give the sentence-transformers Embedder (the old
@@ -87,6 +88,7 @@ class QueryEncoder:
         self.precision = "float32"
         self._model: dict | None = None
         self._lock = threading.Lock()
+        self.queries = QueryCache()
 
     @property
     def model(self) -> dict:
@@ -173,7 +175,8 @@ class QueryEncoder:
             return np.stack([self._forward(enc.ids) for enc in m["tokenizer"].encode_batch(list(texts))])
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embed([text])[0]
+        """One question's vector (read-only; the same text within a few questions is embedded once)."""
+        return self.queries.get(text, lambda t: self.embed([t])[0])
 
 
 def query_embedder(settings: Settings):

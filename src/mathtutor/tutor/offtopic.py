@@ -108,7 +108,7 @@ class SenseCheck:
         text = rewrite.english if rewrite is not None else q
         if not text.strip():
             return Evidence(case, cues=cues, unexplained=unexplained)
-        vec = self.embedder.embed([text])[0]
+        vec = self.embedder.embed_query(text)
         dom_vecs, dom_ids = self._domain_vectors
         sims = dom_vecs @ vec
         best = int(np.argmax(sims))
@@ -117,7 +117,7 @@ class SenseCheck:
         maths += [float(self._concept_vectors[c] @ vec) for c in concept_ids if c in self._concept_vectors]
         earlier = ctx.search[len(q) :].strip() if case == "followup" and ctx.search.startswith(q) else ""
         if earlier and rewrite is None:  # the earlier question understand() carried: the conversation's topic
-            maths.append(float(self.embedder.embed([earlier])[0] @ vec))
+            maths.append(float(self.embedder.embed_query(earlier) @ vec))
         margin = float(sims[best]) - max(maths)
         return Evidence(case, dom_ids[best], round(margin, 4), cues, unexplained)
 

@@ -1,0 +1,69 @@
+"""QueryCache: one question is embedded once per ask, vectors cannot be changed by a caller."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mathtutor.ingest.embedding import Embedder
+from mathtutor.ingest.query_cache import QueryCache
+from mathtutor.ingest.query_encoder import QueryEncoder
+from mathtutor.settings import Settings
+
+
+def _counting():
+    calls: list[str] = []
+
+    def embed(text: str) -> np.ndarray:
+        calls.append(text)
+        return np.full(4, float(len(calls)), dtype=np.float32)
+
+    return calls, embed
+
+
+def test_same_text_embedded_once_and_vectors_are_read_only():
+    cache, (calls, embed) = QueryCache(size=8), _counting()
+    first = cache.get("what is PCA?", embed)
+    again = cache.get("what is PCA?", embed)
+    assert calls == ["what is PCA?"] and again is first
+    with pytest.raises(ValueError):
+        first[0] = 99.0
+    assert cache.get("what is SVD?", embed)[0] == 2.0 and len(calls) == 2
+
+
+def test_least_recently_used_is_dropped_first():
+    cache, (calls, embed) = QueryCache(size=2), _counting()
+    cache.get("a", embed)
+    cache.get("b", embed)
+    cache.get("a", embed)  # a is now the most recent
+    cache.get("c", embed)  # drops b
+    assert len(cache) == 2
+    cache.get("a", embed)
+    cache.get("b", embed)
+    assert calls == ["a", "b", "c", "b"]
+
+
+def test_embedder_configure_and_release_clear_the_cache():
+    emb = Embedder(Settings())
+    emb.queries.get("x", lambda t: np.ones(3, dtype=np.float32))
+    emb.configure("bfloat16", 1)
+    assert len(emb.queries) == 0  # a vector of the old precision is not served after the change
+    emb.queries.get("x", lambda t: np.ones(3, dtype=np.float32))
+    emb.release()
+    assert len(emb.queries) == 0
+
+
+def test_query_encoder_embeds_a_repeated_question_once(monkeypatch):
+    enc = QueryEncoder(Settings())
+    calls: list[list[str]] = []
+    real = enc.embed
+
+    def counting(texts, batch_size=None):
+        calls.append(list(texts))
+        return real(texts, batch_size)
+
+    monkeypatch.setattr(enc, "embed", counting)
+    v1 = enc.embed_query("How much maths do I need for deep learning?")
+    v2 = enc.embed_query("How much maths do I need for deep learning?")
+    assert len(calls) == 1 and np.array_equal(v1, v2)
+    assert abs(float(np.linalg.norm(v1)) - 1.0) < 1e-4
