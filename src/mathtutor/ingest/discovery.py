@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import os
 import re
@@ -13,6 +14,7 @@ from mathtutor.ingest.linking import HOUSEKEEPING, MANIFEST_NAME, ManifestCache,
 from mathtutor.ingest.readers import (
     SOURCES_FILENAME,
     TERMS_FILENAME,
+    TERMS_PART_GLOB,
     TOPICS_FILENAME,
     file_problem,
     kind_for,
@@ -53,7 +55,8 @@ def discover(
     errors: list[FileIssue] = []
 
     def consider(path: Path, explicit: bool) -> None:
-        if path.name in (MANIFEST_NAME, TOPICS_FILENAME, SOURCES_FILENAME, TERMS_FILENAME) and not explicit:
+        is_table = path.name in (MANIFEST_NAME, TOPICS_FILENAME, SOURCES_FILENAME, TERMS_FILENAME)
+        if (is_table or fnmatch.fnmatchcase(path.name, TERMS_PART_GLOB)) and not explicit:
             return  # read as the folder's sources manifest / by the catalog reader, not content
         if HOUSEKEEPING.match(path.name):
             if explicit:

@@ -34,6 +34,7 @@ CATALOG_FILENAME = "catalog.yaml"
 TOPICS_FILENAME = "topics.yaml"  # read with the catalog (concept names), not indexed itself
 SOURCES_FILENAME = "sources.yaml"  # the download registry of `mathtutor corpus fetch`, not content
 TERMS_FILENAME = "terms_zh.yaml"  # the Chinese term table of the query rewrite (knowledge/zh.py), not content
+TERMS_PART_GLOB = "terms_zh_*.yaml"  # further parts of that table (terms_zh_books.yaml)
 
 
 class LoadError(Exception):
