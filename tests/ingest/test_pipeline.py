@@ -192,3 +192,29 @@ def test_parse_worker_process_gives_same_result(folder, tmp_path, fake_embedder)
     ta = [(c.text, c.page, c.start_s, c.section) for c in _open(a).iter_chunks()]
     tb = [(c.text, c.page, c.start_s, c.section) for c in _open(b).iter_chunks()]
     assert ta == tb and ta
+
+
+def test_parsing_reads_a_bounded_number_of_files_ahead_and_pauses(tmp_path, monkeypatch):
+    from mathtutor.ingest import parsing
+    from mathtutor.ingest.discovery import discover
+    from mathtutor.ingest.linking import ManifestCache, SourceResolver
+
+    d = tmp_path / "notes"
+    d.mkdir()
+    for i in range(9):
+        (d / f"n{i}.md").write_text(f"# Note {i}\n\nEigenvalue fact number {i}.\n")
+    cands, _, _ = discover([d], ManifestCache())
+    monkeypatch.setattr(parsing, "AHEAD_PER_WORKER", 2)
+    stream = parsing.ParseStream(cands, Settings(parse_workers=1), SourceResolver(None), progress=False)
+    try:
+        assert len(stream.futures) == 2  # not all 9 files submitted at once
+        seen = []
+        for parsed in stream:
+            seen.append(parsed.candidate.key)
+            assert len(stream.futures) <= 2  # a yielded result is no longer held by the stream
+            if len(seen) == 3:
+                with stream.paused():  # the two in flight finish; nothing parses while calibrating
+                    assert len(stream.futures) == 2 and all(f.done() for f in stream.futures)
+        assert seen == [c.key for c in cands]
+    finally:
+        stream.close()
