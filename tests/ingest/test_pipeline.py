@@ -194,27 +194,28 @@ def test_parse_worker_process_gives_same_result(folder, tmp_path, fake_embedder)
     assert ta == tb and ta
 
 
-def test_parsing_reads_a_bounded_number_of_files_ahead_and_pauses(tmp_path, monkeypatch):
+def test_parsing_pauses_and_resumes_in_order_and_holds_no_yielded_result(tmp_path):
     from mathtutor.ingest import parsing
     from mathtutor.ingest.discovery import discover
     from mathtutor.ingest.linking import ManifestCache, SourceResolver
 
     d = tmp_path / "notes"
     d.mkdir()
-    for i in range(9):
-        (d / f"n{i}.md").write_text(f"# Note {i}\n\nEigenvalue fact number {i}.\n")
+    body = " ".join(f"Eigenvalue fact number {j} about a matrix." for j in range(500))  # tens of ms to chunk
+    for i in range(16):  # still queued when the stream pauses after two
+        (d / f"n{i:02d}.md").write_text(f"# Note {i}\n\n{body}\n")
     cands, _, _ = discover([d], ManifestCache())
-    monkeypatch.setattr(parsing, "AHEAD_PER_WORKER", 2)
     stream = parsing.ParseStream(cands, Settings(parse_workers=1), SourceResolver(None), progress=False)
     try:
-        assert len(stream.futures) == 2  # not all 9 files submitted at once
         seen = []
         for parsed in stream:
             seen.append(parsed.candidate.key)
-            assert len(stream.futures) <= 2  # a yielded result is no longer held by the stream
-            if len(seen) == 3:
-                with stream.paused():  # the two in flight finish; nothing parses while calibrating
-                    assert len(stream.futures) == 2 and all(f.done() for f in stream.futures)
-        assert seen == [c.key for c in cands]
+            assert len(stream.futures) == len(cands) - len(seen)  # a yielded result is no longer held
+            if len(seen) == 2:
+                with stream.paused():
+                    states = [f.done() or f.cancelled() for _, f in stream.futures]
+                    assert all(states)  # nothing parses while calibrating
+                    assert any(f.cancelled() for _, f in stream.futures)  # queued files were taken back
+        assert seen == [c.key for c in cands]  # and parsed after, in order
     finally:
         stream.close()

@@ -10,7 +10,7 @@ import os
 import sys
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, wait
+from concurrent.futures import Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,9 +25,6 @@ from mathtutor.settings import Settings
 from mathtutor.types import Chunk, Source
 
 _worker: dict[str, Any] = {}
-#: Files parsed ahead per worker: enough to keep embedding fed, few enough that parsed text does not pile
-#: up in memory while embedding (the slower stage) catches up.
-AHEAD_PER_WORKER = 8
 
 
 def _init_worker(
@@ -103,8 +100,8 @@ def _chunk_with_progress(cand: Candidate, source: Source, sections: list) -> lis
 
 
 class ParseStream:
-    """Parsed files in input order; with parse_workers > 0 a worker pool parses ahead from creation on,
-    at most ``AHEAD_PER_WORKER`` files per worker, and a yielded result is no longer held here.
+    """Parsed files in input order; with parse_workers > 0 a worker pool parses ahead from creation on
+    (parsing is ~4x faster than embedding, so it stays ahead). A yielded result is no longer held here.
 
     Create it before the model loads: the pool then forks from a process without torch threads (see
     :mod:`mathtutor.ingest.workers`, which falls back to spawn otherwise).
@@ -115,50 +112,41 @@ class ParseStream:
     ):
         self.cands = cands
         self.pool: ProcessPoolExecutor | None = None
-        self.futures: deque[Any] = deque()
-        self._next = 0
-        self._paused = False
+        self.futures: deque[tuple[Candidate, Future]] = deque()
         if settings.parse_workers == 0 or len(cands) < 2:
             _init_worker(settings, resolver, progress)
             return
         from mathtutor.ingest.workers import safe_context
 
-        self.ahead = AHEAD_PER_WORKER * settings.parse_workers
         self.pool = ProcessPoolExecutor(
             settings.parse_workers,
             mp_context=safe_context(),
             initializer=_init_worker,
             initargs=(settings, resolver, progress, os.getpid()),
         )
-        self._submit()  # workers start now
-
-    def _submit(self) -> None:
-        while self.pool is not None and not self._paused and len(self.futures) < self.ahead:
-            if self._next >= len(self.cands):
-                return
-            self.futures.append(self.pool.submit(parse_file, self.cands[self._next]))
-            self._next += 1
+        self.futures.extend((c, self.pool.submit(parse_file, c)) for c in cands)  # workers start now
 
     @contextlib.contextmanager
     def paused(self) -> Iterator[None]:
-        """Let the files in flight finish and start no more until the block ends (calibration times the
-        embedding candidates on otherwise idle cores, all under the same conditions)."""
-        self._paused = True
+        """Parse nothing until the block ends (calibration then times the embedding candidates on otherwise
+        idle cores, all under the same conditions): queued files are taken back and queued again after,
+        in order; the few already handed to a worker are let finish first."""
+        held = [(c, f) for c, f in self.futures if f.cancel()]
+        wait([f for _, f in self.futures if not f.cancelled()])
         try:
-            wait(list(self.futures))
             yield
         finally:
-            self._paused = False
-            self._submit()
+            if self.pool is not None and held:
+                again = {id(f): (c, self.pool.submit(parse_file, c)) for c, f in held}
+                self.futures = deque(again.get(id(f), (c, f)) for c, f in self.futures)
 
     def __iter__(self) -> Iterator[Parsed]:
         if self.pool is None:
             yield from (parse_file(c) for c in self.cands)
             return
         while self.futures:
-            result = self.futures.popleft().result()
-            self._submit()
-            yield result
+            _, fut = self.futures.popleft()
+            yield fut.result()
         if self.pool is not None:
             self.pool.shutdown(wait=True)
             self.pool = None
