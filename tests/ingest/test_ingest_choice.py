@@ -238,4 +238,4 @@ def test_first_ingest_measures_and_the_next_reuses(tmp_path, monkeypatch, capsys
 
     (folder / "extra.md").write_text("# Extra\n\nOne more note about the trace of a matrix.\n")
     assert main(["ingest", str(folder), "--index", str(index), "--no-progress"]) == 0
-    assert "(measured earlier on this machine)" in capsys.readouterr().out
+    assert "(measured earlier on this machine; est. " in capsys.readouterr().out
