@@ -32,8 +32,12 @@ class MemProbe:
 
     def throughput(self, precision, threads, max_seconds):
         self.calls.append((precision, threads))
-        vecs = np.eye(12, dtype=np.float32)
+        vecs = np.eye(12, dtype=np.float32)  # cut short: too few rows for a top-10 comparison
         return self.rates.get((precision, threads), 5.0), vecs, self.peaks.get((precision, threads), 700.0)
+
+    def vectors(self, precision):  # the query sentences; int8's drift away from float32's
+        rows = np.random.default_rng(1 if precision == "int8" else 0).standard_normal((24, 16))
+        return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
 
 
 @pytest.fixture(autouse=True)
@@ -70,6 +74,13 @@ def test_every_precision_is_timed_at_both_thread_counts_and_the_fastest_fitting_
     choice = calibrate_ingest(probe, Constraints(memory_mb=1500), cores=2, base=BASE)
     assert sorted(probe.calls) == sorted([(p, t) for p in ("float32", "bfloat16", "int8") for t in (2, 1)])
     assert (choice.precision, choice.processes, choice.threads) == ("bfloat16", 1, 2)
+
+
+def test_int8_cut_short_is_judged_on_the_query_sentences_not_on_a_trivial_overlap():
+    fast_int8 = {**RATES, ("int8", 2): 90.0, ("int8", 1): 50.0}
+    choice = calibrate_ingest(MemProbe(fast_int8), Constraints(memory_mb=1500), cores=2, base=BASE)
+    assert choice.precision != "int8" and "rejected" in choice.notes["int8"]
+    assert "(on the query sentences: too few probe chunks embedded at both precisions)" in choice.notes["int8"]
 
 
 def test_nothing_fits_the_smallest_is_run_and_said_so():

@@ -27,7 +27,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mathtutor.ingest.calibration import INGEST_BUDGET_S, Budget, Constraints, EmbedChoice, Probe, gate_int8
+from mathtutor.ingest.calibration import (
+    INGEST_BUDGET_S,
+    NEIGHBOURS,
+    Budget,
+    Constraints,
+    EmbedChoice,
+    Probe,
+    gate_int8,
+)
 from mathtutor.ingest.embedding import PRECISIONS
 from mathtutor.ingest.machine import children_pss_mb, rss_mb
 
@@ -101,9 +109,7 @@ def calibrate_ingest(
             notes[f"{p} 1x{t}"] = f"failed: {type(exc).__name__}: {exc}"
     if not rate:
         raise RuntimeError(f"no embedding configuration ran: {notes}")
-    ref = next((v for (p, _), v in vecs.items() if p == "float32"), None)
-    int8 = next((v for (p, _), v in vecs.items() if p == "int8"), None)
-    if ref is not None and int8 is not None and not gate_int8(ref, int8, notes):
+    if any(p == "int8" for p, _ in rate) and not _int8_keeps_neighbours(probe, vecs, notes):
         dropped = {k: r for k, r in rate.items() if k[0] == "int8"}
         ran = ", ".join(f"{r:.1f} chunks/s with {t} thread(s)" for (_, t), r in dropped.items())
         notes["int8"] += f"; it ran at {ran}"
@@ -143,6 +149,22 @@ def calibrate_ingest(
         memory_mb={label(k): m for k, m in memory.items() if m is not None},
         memory_budget_mb=c.memory_mb,
     )
+
+
+def _int8_keeps_neighbours(probe: Probe, vecs: dict[tuple[str, int], np.ndarray], notes: dict[str, str]) -> bool:
+    """int8's quality gate on the probe chunks both precisions embedded, if enough of them for the top-k
+    sets to mean something (a cut-short timing embeds only a batch or two), else on the query sentences."""
+    ref = max((v for (p, _), v in vecs.items() if p == "float32"), key=len, default=None)
+    int8 = max((v for (p, _), v in vecs.items() if p == "int8"), key=len, default=None)
+    if ref is not None and int8 is not None and min(len(ref), len(int8)) > 2 * NEIGHBOURS:
+        return gate_int8(ref, int8, notes)
+    try:
+        ok = gate_int8(probe.vectors("float32"), probe.vectors("int8"), notes)
+    except Exception as exc:
+        notes["int8"] = f"failed: {type(exc).__name__}: {exc}"
+        return False
+    notes["int8"] += " (on the query sentences: too few probe chunks embedded at both precisions)"
+    return ok
 
 
 def pick(
