@@ -54,11 +54,11 @@ def main() -> int:
         QUERY_PROBES,
         Constraints,
         ModelProbe,
-        calibrate_ingest,
         calibrate_query,
         top_k_overlap,
     )
     from mathtutor.ingest.embedding import Embedder, ProcessEmbedder, encode
+    from mathtutor.ingest.ingest_choice import MemoryBase, calibrate_ingest
     from mathtutor.ingest.machine import usable_cores
     from mathtutor.ingest.tuning import probe_sample
     from mathtutor.settings import Settings
@@ -74,7 +74,7 @@ def main() -> int:
     vectors = {}
     for p in ("float32", "bfloat16", "int8"):
         for t in sorted({n, 1}, reverse=True):
-            rate, vectors[(p, t)] = probe.throughput(p, t, float("inf"))
+            rate, vectors[(p, t)], _ = probe.throughput(p, t, float("inf"))
             ingest[f"{p} 1 process x {t} threads"] = round(rate, 1)
             print(f"ingest {p} 1x{t}: {rate:.1f} chunks/s", flush=True)
     overlap_int8 = top_k_overlap(vectors[("float32", n)], vectors[("int8", n)])
@@ -103,7 +103,7 @@ def main() -> int:
     for run in (1, 2):
         p2 = ModelProbe(embedder.model, probe_sample(texts), batch_size=settings.embed_batch_size)
         t0 = time.perf_counter()
-        ci = calibrate_ingest(p2, Constraints(), n)
+        ci = calibrate_ingest(p2, Constraints(memory_mb=settings.embed_memory_mb), n, MemoryBase.measure())
         cal[f"ingest run {run}"] = {
             "seconds": round(time.perf_counter() - t0, 2),
             "choice": ci.describe(),

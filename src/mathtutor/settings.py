@@ -60,6 +60,12 @@ class Settings(BaseSettings):
         default=None, ge=1, le=64, description="Torch threads per embedding process; unset: measured (calibration)."
     )
     torch_threads: int | None = Field(default=None, ge=1, le=64, description="Older name of embed_threads.")
+    embed_memory_mb: int = Field(
+        default=1500,
+        ge=200,
+        description="Peak memory (MB, PSS of the whole process tree) an ingest may use: calibration only picks "
+        "embedding layouts whose measured estimate fits.",
+    )
     ann_min_chunks: int = Field(
         default=DEFAULT_ANN_MIN_CHUNKS,
         ge=1,

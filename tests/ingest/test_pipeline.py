@@ -192,3 +192,30 @@ def test_parse_worker_process_gives_same_result(folder, tmp_path, fake_embedder)
     ta = [(c.text, c.page, c.start_s, c.section) for c in _open(a).iter_chunks()]
     tb = [(c.text, c.page, c.start_s, c.section) for c in _open(b).iter_chunks()]
     assert ta == tb and ta
+
+
+def test_parsing_pauses_and_resumes_in_order_and_holds_no_yielded_result(tmp_path):
+    from mathtutor.ingest import parsing
+    from mathtutor.ingest.discovery import discover
+    from mathtutor.ingest.linking import ManifestCache, SourceResolver
+
+    d = tmp_path / "notes"
+    d.mkdir()
+    body = " ".join(f"Eigenvalue fact number {j} about a matrix." for j in range(500))  # tens of ms to chunk
+    for i in range(16):  # still queued when the stream pauses after two
+        (d / f"n{i:02d}.md").write_text(f"# Note {i}\n\n{body}\n")
+    cands, _, _ = discover([d], ManifestCache())
+    stream = parsing.ParseStream(cands, Settings(parse_workers=1), SourceResolver(None), progress=False)
+    try:
+        seen = []
+        for parsed in stream:
+            seen.append(parsed.candidate.key)
+            assert len(stream.futures) == len(cands) - len(seen)  # a yielded result is no longer held
+            if len(seen) == 2:
+                with stream.paused():
+                    states = [f.done() or f.cancelled() for _, f in stream.futures]
+                    assert all(states)  # nothing parses while calibrating
+                    assert any(f.cancelled() for _, f in stream.futures)  # queued files were taken back
+        assert seen == [c.key for c in cands]  # and parsed after, in order
+    finally:
+        stream.close()

@@ -7,15 +7,14 @@ batches are timed under each candidate and the fastest is kept:
 
 - precision: float32, bfloat16 autocast, or dynamic int8 (Linear layers; torch's ``quantize_dynamic``),
   int8 only if its vectors keep top-10 neighbour overlap >= 0.95 with float32 on the probe set;
-- layout (ingest): one process with N threads, or N single-threaded processes (N = usable cores).
-  The processes' rate is N x the single-thread rate measured here, an upper bound (it ignores memory
-  bandwidth and the parse worker); as they also hold the model N times, they must beat one process by
-  ``PROCESS_MARGIN``. Spawning them just to time them would cost more than the whole calibration budget;
+- layout (ingest): one process with N or 1 threads, or N single-threaded processes (N = usable cores),
+  chosen by speed within a memory budget (:mod:`mathtutor.ingest.ingest_choice`);
 - threads (queries): 1 or N, by p50 latency of one-sentence encodes.
 
 The choice is cached as JSON in ``settings.data_dir`` under a machine key (CPU model, cores, library
 versions, model name); a changed key or an unreadable file means measuring again. Settings fixed by the
-environment (``MATHTUTOR_EMBED_PRECISION`` / ``_EMBED_WORKERS`` / ``_EMBED_THREADS``) are not measured.
+environment (``MATHTUTOR_EMBED_PRECISION`` / ``_EMBED_WORKERS`` / ``_EMBED_THREADS``) are not measured;
+``MATHTUTOR_EMBED_MEMORY_MB`` is the ingest's memory budget (part of the cache slot).
 """
 
 from __future__ import annotations
@@ -29,6 +28,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from mathtutor.ingest.embedding import PRECISIONS, encode, quantize_int8, set_torch_threads
+from mathtutor.ingest.machine import peak_rss_mb, reset_peak_rss, rss_mb
 from mathtutor.settings import Settings
 
 CACHE_NAME = "embed-calibration.json"
@@ -36,16 +36,18 @@ CACHE_VERSION = 1
 #: int8 is a candidate only if each probe's 10 nearest neighbours stay this much the same as float32's.
 INT8_MIN_OVERLAP = 0.95
 NEIGHBOURS = 10
-#: N processes hold the model N times: they must be measured this much faster than one process.
-PROCESS_MARGIN = 1.15
-#: Ingest probes this many of the chunks being ingested (fewer: no calibration, nothing cached),
-#: embedded in steps of INGEST_PROBE_STEP so a slow candidate can be cut short.
-INGEST_PROBE_TEXTS = 24
+#: Ingest probes this many of the chunks being ingested (fewer: no calibration, nothing cached), embedded
+#: in batches of INGEST_PROBE_STEP texts of similar length (as ingest's length-sorted batches are), so a
+#: slow candidate can be cut short after any batch.
+INGEST_PROBE_TEXTS = 32
 MIN_INGEST_PROBE_TEXTS = 16
-INGEST_PROBE_STEP = 4
-#: Seconds of timing at most (plus one step of the slowest candidate): the whole calibration, ingest and
-#: queries, stays within 10 s on a quiet machine.
-INGEST_BUDGET_S = 6.0
+INGEST_PROBE_STEP = 8
+#: The untimed warm-up embeds this many of the longest probe texts in one batch; its memory growth, scaled
+#: to ingest's batch size, is the candidate's peak estimate (activations grow with the batch).
+INGEST_WARMUP_TEXTS = 4
+#: Seconds of timing at most (plus one batch per candidate once spent): with the six ingest candidates'
+#: untimed warm-ups (~2 s) and the query timings, the whole calibration stays within 10 s on a quiet machine.
+INGEST_BUDGET_S = 4.5
 QUERY_BUDGET_S = 3.0
 #: Query latency: p50 of this many one-sentence encodes, after a few untimed ones.
 QUERY_TIMED = 20
@@ -101,6 +103,11 @@ class EmbedChoice:
     notes: dict[str, str] = field(default_factory=dict)
     calibration_seconds: float = 0.0
     load_avg: float | None = None  # 1-minute load average when measuring started
+    memory_mb: dict[str, float] = field(default_factory=dict)  # ingest: estimated peak MB of the process tree
+    memory_budget_mb: int | None = None
+
+    def label(self) -> str:
+        return f"{self.precision} {self.processes}x{self.threads}"
 
     def describe(self) -> str:
         """One line for summaries, e.g. ``float32, 1 process x 2 threads (measured in 6.1 s)``."""
@@ -112,6 +119,11 @@ class EmbedChoice:
             "cache": "measured earlier on this machine",
             "settings": "fixed by settings",
         }.get(self.source, self.notes.get("default", "not measured"))
+        mem = self.memory_mb.get(self.label())
+        if mem is not None and self.memory_budget_mb:
+            how += f"; est. {mem:,.0f} MB peak, budget {self.memory_budget_mb:,} MB"
+        if self.notes.get("choice"):
+            how += f"; {self.notes['choice']}"
         return f"{self.precision}, {procs} x {threads} ({how})"
 
     def to_dict(self) -> dict[str, Any]:
@@ -134,6 +146,8 @@ class EmbedChoice:
                 notes={str(k): str(v) for k, v in dict(data.get("notes", {})).items()},
                 calibration_seconds=float(data.get("calibration_seconds", 0.0)),
                 load_avg=None if data.get("load_avg") is None else float(data["load_avg"]),
+                memory_mb={str(k): float(v) for k, v in dict(data.get("memory_mb", {})).items()},
+                memory_budget_mb=None if data.get("memory_budget_mb") is None else int(data["memory_budget_mb"]),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"bad choice record ({exc})") from None
@@ -149,19 +163,22 @@ class Constraints:
     precision: str | None = None
     processes: int | None = None
     threads: int | None = None
+    memory_mb: int | None = None  # ingest: the whole tree's budget (None: no limit)
 
     @classmethod
     def from_settings(cls, settings: Settings, purpose: str) -> Constraints:
         precision = settings.embed_precision if settings.embed_precision != "auto" else None
         threads = settings.embed_threads or settings.torch_threads
         processes = settings.embed_workers if purpose == "ingest" else 1
-        return cls(precision, processes, threads)
+        memory = settings.embed_memory_mb if purpose == "ingest" else None
+        return cls(precision, processes, threads, memory)
 
     def slot(self, purpose: str) -> str:
         def v(x: object) -> str:
             return "auto" if x is None else str(x)
 
-        return f"{purpose}|precision={v(self.precision)}|processes={v(self.processes)}|threads={v(self.threads)}"
+        slot = f"{purpose}|precision={v(self.precision)}|processes={v(self.processes)}|threads={v(self.threads)}"
+        return slot + (f"|memory={self.memory_mb}" if self.memory_mb is not None else "")
 
 
 # ---------------------------------------------------------------- measuring
@@ -170,9 +187,10 @@ class Constraints:
 class Probe(Protocol):
     """Times the model under one candidate (tests inject fakes)."""
 
-    def throughput(self, precision: str, threads: int, max_seconds: float) -> tuple[float, np.ndarray]:
+    def throughput(self, precision: str, threads: int, max_seconds: float) -> tuple[float, np.ndarray, float | None]:
         """Texts per second embedding probe texts in this process (stopping after about ``max_seconds``,
-        at least one batch), and the vectors of the texts it embedded."""
+        at least one batch), the vectors of the texts it embedded, and this process's peak RSS in MB
+        while it ran (None where it cannot be read)."""
         ...
 
     def latency_ms(self, precision: str, threads: int, max_seconds: float, give_up_ms: float | None) -> float:
@@ -207,7 +225,7 @@ def top_k_overlap(ref: np.ndarray, test: np.ndarray, k: int = NEIGHBOURS, agains
     return float(np.mean([len(set(x) & set(y)) / a.shape[1] for x, y in zip(a, b, strict=True)]))
 
 
-def _gate_int8(ref: np.ndarray, int8: np.ndarray, notes: dict[str, str], against: np.ndarray | None = None) -> bool:
+def gate_int8(ref: np.ndarray, int8: np.ndarray, notes: dict[str, str], against: np.ndarray | None = None) -> bool:
     """Whether int8 keeps float32's neighbours (on the rows both embedded; a cut-short probe has fewer)."""
     n = min(len(ref), len(int8))
     if against is None and n < 8:
@@ -220,18 +238,7 @@ def _gate_int8(ref: np.ndarray, int8: np.ndarray, notes: dict[str, str], against
     return ok
 
 
-def ingest_layouts(c: Constraints, cores: int) -> list[tuple[int, int]]:
-    """(processes, threads) candidates, the in-process one first."""
-    if c.processes and c.threads:
-        return [(c.processes, c.threads)]
-    if c.processes:
-        return [(c.processes, 1 if c.processes > 1 else cores)]
-    if c.threads:
-        return [(1, c.threads)] + ([(cores, 1)] if c.threads == 1 and cores > 1 else [])
-    return [(1, cores)] + ([(cores, 1)] if cores > 1 else [])
-
-
-class _Budget:
+class Budget:
     """Splits a time budget over the candidates still to time (each gets at least ``floor`` seconds)."""
 
     def __init__(self, seconds: float, timer: Callable[[], float], floor: float = 0.25):
@@ -244,81 +251,6 @@ class _Budget:
 
     def spent(self) -> bool:
         return self.timer() >= self.deadline
-
-
-def calibrate_ingest(
-    probe: Probe,
-    c: Constraints,
-    cores: int,
-    timer: Callable[[], float] = time.perf_counter,
-    budget_s: float = INGEST_BUDGET_S,
-) -> EmbedChoice:
-    """Fastest (precision, processes, threads) for bulk embedding, by chunks/s on the probe batch.
-
-    The layouts are compared first, with float32 (or the fixed precision); the other precisions are
-    timed in the winning layout. Each candidate gets a share of ``budget_s``; the first always runs,
-    the rest are skipped (and noted) once the budget is spent.
-    """
-    t0 = timer()
-    budget = _Budget(budget_s, timer)
-    layouts = ingest_layouts(c, cores)
-    precisions = [c.precision] if c.precision else list(PRECISIONS)
-    notes: dict[str, str] = {}
-    rate: dict[tuple[str, int], float] = {}  # (precision, threads) -> texts/s of one process
-    vecs: dict[tuple[str, int], np.ndarray] = {}
-    left = len(precisions) + len(layouts) - 1
-
-    def one(p: str, threads: int) -> float | None:
-        nonlocal left
-        if (p, threads) not in rate:
-            if rate and budget.spent():
-                notes[f"{p} 1x{threads}"] = "skipped: calibration time budget spent"
-                left -= 1
-                return None
-            try:
-                rate[(p, threads)], vecs[(p, threads)] = probe.throughput(p, threads, budget.share(left))
-            except Exception as exc:  # e.g. no quantised engine for int8 on this CPU
-                notes[p] = f"failed: {type(exc).__name__}: {exc}"
-                return None
-            finally:
-                left -= 1
-        return rate[(p, threads)]
-
-    # 1. the layout, with the first precision (float32 unless fixed): on a busy machine N threads wait for
-    #    each other and lose badly, so this comes first and the other precisions are timed in the winner
-    first = precisions[0]
-    for _, threads in layouts:
-        one(first, threads)
-    scores: dict[tuple[str, int, int], float] = {}
-    for procs, threads in layouts:
-        if (first, threads) in rate:
-            scores[(first, procs, threads)] = procs * rate[(first, threads)]
-    if not scores:
-        raise RuntimeError(f"no embedding configuration ran: {notes}")
-
-    def merit(key: tuple[str, int, int]) -> float:
-        procs = key[1]
-        return scores[key] / (PROCESS_MARGIN if procs > 1 and c.processes is None else 1.0)
-
-    _, best_procs, best_threads = max(scores, key=merit)
-    # 2. the other precisions, in that layout
-    for p in precisions[1:]:
-        r = one(p, best_threads)
-        if r is not None:
-            scores[(p, best_procs, best_threads)] = best_procs * r
-    gate = first == "float32" and ("int8", best_threads) in rate
-    if gate and not _gate_int8(vecs[("float32", best_threads)], vecs[("int8", best_threads)], notes):
-        rejected = scores.pop(("int8", best_procs, best_threads))
-        notes["int8"] += f"; it ran at {rejected:.1f} chunks/s"
-    measured: dict[str, float] = {}
-    for (p, procs, threads), score in scores.items():
-        label = f"{p} {procs}x{threads}"
-        measured[label] = round(score, 1)
-        if procs > 1 and c.processes is None:
-            notes[label] = f"estimate: {procs} x the single-thread rate measured in one process"
-
-    p, procs, threads = max(scores, key=merit)
-    return EmbedChoice("ingest", p, procs, threads, "measured", "chunks/s", measured, notes, round(timer() - t0, 2))
 
 
 def calibrate_query(
@@ -335,14 +267,14 @@ def calibrate_query(
     already 3x slower than the best so far stops being timed (its p50 cannot win).
     """
     t0 = timer()
-    budget = _Budget(budget_s, timer, floor=0.15)
+    budget = Budget(budget_s, timer, floor=0.15)
     precisions = [c.precision] if c.precision else list(PRECISIONS)
     thread_options = [c.threads] if c.threads else sorted({1, cores})
     notes: dict[str, str] = {}
     if "int8" in precisions and len(precisions) > 1:
         try:
             against = reference if reference is not None and len(reference) >= NEIGHBOURS else None
-            if not _gate_int8(probe.vectors("float32"), probe.vectors("int8"), notes, against=against):
+            if not gate_int8(probe.vectors("float32"), probe.vectors("int8"), notes, against=against):
                 precisions.remove("int8")
         except Exception as exc:
             notes["int8"] = f"failed: {type(exc).__name__}: {exc}"
@@ -380,11 +312,21 @@ def calibrate_query(
     return EmbedChoice("query", p, 1, threads, "measured", "ms", measured, notes, round(timer() - t0, 2))
 
 
+def probe_batches(texts: Sequence[str], size: int = INGEST_PROBE_STEP) -> list[list[str]]:
+    """``texts`` in batches of ``size`` similar lengths (ingest's batches are length-sorted too), ordered
+    from the median length outwards so that any first few batches span the lengths."""
+    ordered = sorted(texts, key=len)
+    batches = [ordered[at : at + size] for at in range(0, len(ordered), size)]
+    mid = (len(batches) - 1) // 2
+    order = sorted(range(len(batches)), key=lambda i: (abs(i - mid), -i))
+    return [batches[i] for i in order]
+
+
 class ModelProbe:
     """Times a loaded SentenceTransformer under each candidate, in this process.
 
-    ``texts`` (ingest: chunks being ingested) are embedded as one batch per candidate after a small
-    untimed warm-up; int8 runs on a quantised copy made on first use.
+    ``texts`` (ingest: chunks being ingested) are embedded in the batches of :func:`probe_batches`, the same
+    for every candidate, after an untimed warm-up batch; int8 runs on a quantised copy made on first use.
     """
 
     def __init__(
@@ -399,6 +341,7 @@ class ModelProbe:
     ):
         self.model = model
         self.texts = list(texts)
+        self.batches = probe_batches(self.texts)
         self.batch_size = batch_size
         self.queries = list(queries)
         self.quantized = quantized  # the model is int8 already (settings fixed it): only int8 can run
@@ -423,22 +366,34 @@ class ModelProbe:
         set_torch_threads(threads)
         return before
 
-    def throughput(self, precision: str, threads: int, max_seconds: float = 60.0) -> tuple[float, np.ndarray]:
+    def throughput(
+        self, precision: str, threads: int, max_seconds: float = 60.0
+    ) -> tuple[float, np.ndarray, float | None]:
+        """Chunks/s over the batches done in ``max_seconds`` (at least one), weighted by their length (a
+        candidate cut short after the short batches is not flattered), the vectors, and this process's
+        peak RSS at ingest's batch size: the warm-up's growth on the longest texts, scaled to it."""
         import torch
 
         before = self._with_threads(threads)
         try:
             model = self._model_for(precision)  # int8: quantised here, before the clock starts
-            encode(model, self.texts[:1], precision, self.batch_size)  # warm-up: kernels, thread pool
-            step = max(1, INGEST_PROBE_STEP)
-            parts, t = [], self.timer()
-            for at in range(0, len(self.texts), step):
-                parts.append(encode(model, self.texts[at : at + step], precision, self.batch_size))
+            warm = sorted(self.texts, key=len)[-INGEST_WARMUP_TEXTS:]
+            encode(model, warm[:1], precision, 1)  # one-time set-up (thread pool, kernels): not scaled below
+            reset_peak_rss()
+            start = rss_mb()
+            encode(model, warm, precision, len(warm))  # warm-up: kernels, thread pool, the memory figure
+            peak, peak_mb = peak_rss_mb(), None
+            if start is not None and peak is not None:
+                peak_mb = round(start[0] + max(peak - start[0], 0.0) * self.batch_size / max(len(warm), 1), 1)
+            parts, done, t = [], 0, self.timer()
+            for batch in self.batches:
+                parts.append(encode(model, batch, precision, self.batch_size))
+                done += sum(map(len, batch))
                 if self.timer() - t > max_seconds:
                     break
             elapsed = max(self.timer() - t, 1e-9)
-            vectors = np.concatenate(parts)
-            return len(vectors) / elapsed, vectors
+            mean_len = max(sum(map(len, self.texts)) / max(len(self.texts), 1), 1.0)
+            return done / mean_len / elapsed, np.concatenate(parts), peak_mb
         finally:
             torch.set_num_threads(before)
 

@@ -57,3 +57,69 @@ def machine_key(model_name: str) -> dict[str, Any]:
         "transformers": _version("transformers"),
         "model": model_name,
     }
+
+
+# ---------------------------------------------------------------- memory (Linux /proc; None elsewhere)
+
+
+def _status_mb(pid: int | str, *fields: str) -> dict[str, float]:
+    out: dict[str, float] = {}
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                key = line.split(":", 1)[0]
+                if key in fields:
+                    out[key] = int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return out
+
+
+def pss_mb(pid: int | str = "self") -> float | None:
+    """Proportional set size of one process (shared pages split among their users), in MB."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def rss_mb() -> tuple[float, float] | None:
+    """This process's resident memory and the file-backed part of it (shared libraries, mapped weights), MB."""
+    got = _status_mb("self", "VmRSS", "RssFile")
+    return (got["VmRSS"], got.get("RssFile", 0.0)) if "VmRSS" in got else None
+
+
+def reset_peak_rss() -> bool:
+    """Restart this process's peak-RSS mark (VmHWM) from its current RSS, so a step's own peak can be read."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def peak_rss_mb() -> float | None:
+    """This process's peak RSS (VmHWM) since it started or since :func:`reset_peak_rss`, in MB."""
+    return _status_mb("self", "VmHWM").get("VmHWM")
+
+
+def children_pss_mb() -> float:
+    """Summed PSS of this process's descendants (e.g. parse workers), in MB; 0 where /proc is missing."""
+    total, todo = 0.0, [str(os.getpid())]
+    while todo:
+        pid = todo.pop()
+        kids: list[str] = []
+        try:
+            for task in Path(f"/proc/{pid}/task").iterdir():  # a child belongs to the thread that started it
+                kids += (task / "children").read_text().split()
+        except OSError:
+            pass
+        for kid in kids:
+            total += pss_mb(kid) or 0.0
+            todo.append(kid)
+    return total

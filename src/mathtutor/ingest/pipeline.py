@@ -213,7 +213,8 @@ def ingest(
             texts = [embedding_text(c) for c in chunks]
             if tuner is not None and choice is None:
                 t = time.perf_counter()
-                embedder, choice = _calibrate(tuner, embedder, texts, settings)
+                with parsed_iter.paused():  # every candidate timed on otherwise idle cores
+                    embedder, choice = _calibrate(tuner, embedder, texts, settings)
                 report.calibration_seconds = round(time.perf_counter() - t, 3)
                 record_choice()
             t = time.perf_counter()
@@ -318,6 +319,7 @@ def _embedder_for(choice: Any, settings: Settings, current: Any = None) -> Any:
 def _calibrate(tuner: Any, embedder: Any, texts: list[str], settings: Settings) -> tuple[Any, Any]:
     """Time the candidates on a sample of the chunks about to be embedded; the embedder that runs the winner."""
     from mathtutor.ingest.calibration import MIN_INGEST_PROBE_TEXTS, ModelProbe
+    from mathtutor.ingest.ingest_choice import MemoryBase
     from mathtutor.ingest.tuning import choose, probe_sample
 
     sample = probe_sample(texts)
@@ -333,6 +335,7 @@ def _calibrate(tuner: Any, embedder: Any, texts: list[str], settings: Settings) 
                 batch_size=settings.embed_batch_size,
                 quantized=model is None,
             ),
+            memory=MemoryBase.measure,
         )
     embedder = _embedder_for(choice, settings, embedder)
     _ = embedder.model

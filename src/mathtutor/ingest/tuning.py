@@ -24,10 +24,9 @@ from mathtutor.ingest.calibration import (
     EmbedChoice,
     ModelProbe,
     Probe,
-    calibrate_ingest,
     calibrate_query,
-    ingest_layouts,
 )
+from mathtutor.ingest.ingest_choice import MemoryBase, calibrate_ingest, ingest_layouts
 from mathtutor.ingest.machine import current_load, machine_key, usable_cores
 from mathtutor.settings import Settings
 
@@ -138,11 +137,16 @@ class Tuner:
             self.purpose, c.precision or "float32", processes, threads, "default", notes={"default": why}
         )
 
-    def measure(self, probe: Probe, reference: np.ndarray | None = None) -> EmbedChoice:
-        """Time the candidates with ``probe`` and return the winner; cached unless the machine was busy."""
+    def measure(
+        self, probe: Probe, reference: np.ndarray | None = None, memory: MemoryBase | None = None
+    ) -> EmbedChoice:
+        """Time the candidates with ``probe`` and return the winner; cached unless the machine was busy.
+
+        ``memory`` (ingest): what the tree holds now, for the candidates' memory estimates.
+        """
         load = current_load()
         if self.purpose == "ingest":
-            choice = calibrate_ingest(probe, self.constraints, self.cores)
+            choice = calibrate_ingest(probe, self.constraints, self.cores, memory)
         else:
             choice = calibrate_query(probe, self.constraints, self.cores, reference)
         choice.load_avg = load
@@ -155,14 +159,20 @@ class Tuner:
         return choice
 
 
-def choose(tuner: Tuner, make_probe: Callable[[], Probe], reference: np.ndarray | None = None) -> EmbedChoice:
-    """The known choice, else a measured (and cached) one; ``make_probe`` is only called to measure."""
+def choose(
+    tuner: Tuner,
+    make_probe: Callable[[], Probe],
+    reference: np.ndarray | None = None,
+    memory: Callable[[], MemoryBase | None] | None = None,
+) -> EmbedChoice:
+    """The known choice, else a measured (and cached) one; ``make_probe`` and ``memory`` are only called
+    to measure."""
     known = tuner.known()
     if known is not None:
         return known
     probe = make_probe()
     try:
-        return tuner.measure(probe, reference)
+        return tuner.measure(probe, reference, memory() if memory is not None else None)
     finally:
         close = getattr(probe, "close", None)
         if close is not None:
