@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 _PUNCT_MAP = str.maketrans(
@@ -45,6 +45,18 @@ def normalize(text: str) -> str:
 def canonical(text: str) -> str:
     """Identity key of an alias: normalised, separators removed ("Back-Prop" == "backprop")."""
     return SEP_CHARS.sub("", normalize(text))
+
+
+def singular_forms(key: str) -> Iterator[str]:
+    """``key``, then ``key`` without the plural ending a detector match may carry ("es", then "s").
+
+    A canonical match is looked up through these, so "matrices"/"gradients" find "matrix"/"gradient"
+    wherever a table is keyed by canonical terms.
+    """
+    yield key
+    for suffix in ("es", "s"):
+        if key.endswith(suffix):
+            yield key[: -len(suffix)]
 
 
 def _is_cjk(char: str) -> bool:

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from mathtutor.knowledge.aliases import canonical, compile_detector, normalize
+from mathtutor.knowledge.aliases import canonical, compile_detector, normalize, singular_forms
 from mathtutor.knowledge.zh import ZhRewrite, has_cjk
 
 SENSES_FILE = "offtopic.yaml"
@@ -60,19 +60,12 @@ class SenseTable:
         return found
 
     def _cue_of(self, key: str) -> str | None:
-        if key in self.cue_domain:
-            return self.cue_domain[key]
-        for suffix in ("es", "s"):  # the detector allows a plural ending on Latin words
-            if key.endswith(suffix) and key[: -len(suffix)] in self.cue_domain:
-                return self.cue_domain[key[: -len(suffix)]]
-        return None
+        return next((self.cue_domain[k] for k in singular_forms(key) if k in self.cue_domain), None)
 
     def is_ambiguous(self, words: str) -> bool:
         """True for an alias that is also an everyday word elsewhere ("matrix", "梯度"); plurals included."""
         key = canonical(words)
-        if key in self.ambiguous:
-            return True
-        return key.isascii() and any(key.endswith(s) and key[: -len(s)] in self.ambiguous for s in ("es", "s"))
+        return key in self.ambiguous or (key.isascii() and any(k in self.ambiguous for k in singular_forms(key)))
 
     def unexplained_share(self, rewrite: ZhRewrite) -> float:
         """Share of a Chinese question's content characters that no term of the term table covers.

@@ -19,7 +19,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from mathtutor.knowledge.aliases import SEP_CHARS, canonical, compile_detector, normalize
+from mathtutor.knowledge.aliases import SEP_CHARS, canonical, compile_detector, normalize, singular_forms
 
 __all__ = [
     "DEFAULT_TOPICS_PATH",
@@ -245,12 +245,7 @@ class TopicGraph:
         return found
 
     def _lookup(self, key: str) -> str | None:
-        if key in self._term_ids:
-            return self._term_ids[key]
-        for suffix in ("es", "s"):  # the regex allows a plural ending on latin terms
-            if key.endswith(suffix) and key[: -len(suffix)] in self._term_ids:
-                return self._term_ids[key[: -len(suffix)]]
-        return None
+        return next((self._term_ids[k] for k in singular_forms(key) if k in self._term_ids), None)
 
     # -- ordering -------------------------------------------------------------------------------
 
