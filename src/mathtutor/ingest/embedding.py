@@ -121,9 +121,9 @@ def return_freed_memory() -> bool:
 
     After a batch, glibc keeps the freed activation buffers (MBs each) resident for reuse, and the heap
     fragments: an ingest process grew to ~1 GB RSS for ~0.8 GB of live memory (issue 14). Trimming once
-    per embedded group returns it and costs about a millisecond. A fixed mmap threshold (every large
-    buffer its own mapping, unmapped on free) kept the peak ~90 MB lower but embedded ~30% slower here:
-    each allocation then paid for fresh zeroed pages (README.md, Benchmarks).
+    per embedded group returns it at no measurable cost in embedding speed. A fixed mmap threshold (every
+    large buffer its own mapping, unmapped on free) kept the peak ~90 MB lower but embedded ~30% slower
+    here: each allocation then paid for fresh zeroed pages (README.md, Benchmarks).
     """
     libc = _libc()
     return bool(libc.malloc_trim(0)) if libc is not None else False
