@@ -428,6 +428,31 @@ def test_summarize_averages_each_metric_over_the_cases_it_applies_to():
     assert s["latency_p50_ms"] == 300 and s["latency_p95_ms"] == pytest.approx(480)
     groups = evals.summarize_groups(rs)
     assert set(groups["by_kind"]) == {"concept", "out_of_scope"} and groups["by_kind"]["out_of_scope"]["cases"] == 2
+    assert set(groups["by_lang_kind"]) == {"en concept", "en out_of_scope"}
+    assert groups["by_lang_kind"]["en concept"]["over_refusal"] == pytest.approx(1 / 3)
+
+
+def test_summarize_groups_splits_kind_within_language():
+    def res(lang: str, kind: str, hit5: float) -> CaseResult:
+        return CaseResult(
+            case_id="c",
+            kind=kind,
+            lang=lang,
+            config="x",
+            expect_in_scope=True,
+            hit1=hit5,
+            hit5=hit5,
+            recall5=hit5,
+            rr=hit5,
+            ndcg10=hit5,
+            abstained=not hit5,
+        )
+
+    rs = [res("en", "mission", 1.0), res("zh", "mission", 0.0), res("zh", "mission", 1.0), res("zh", "resource", 1.0)]
+    groups = evals.summarize_groups(rs)["by_lang_kind"]
+    assert list(groups) == ["en mission", "zh resource", "zh mission"]  # language, then the report's kind order
+    assert groups["zh mission"]["hit@5"] == 0.5 and groups["zh mission"]["over_refusal"] == 0.5
+    assert groups["en mission"]["hit@5"] == 1.0
 
 
 def test_run_config_passes_the_ablation_as_call_arguments_and_survives_a_crash(catalog):

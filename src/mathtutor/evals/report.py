@@ -128,6 +128,24 @@ def _terms_section(terms: dict[str, Any] | None) -> list[str]:
     return lines
 
 
+def _lang_kind_section(groups: dict[str, Any]) -> list[str]:
+    """Kind within language: hit@5 and over-refusal, the two the Chinese target is stated in."""
+    if not groups:
+        return []
+    lines = [
+        "### Per language and kind",
+        "",
+        "| language, kind | n | hit@1 | hit@5 | MRR | OOS abstention | over-refusal |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, v in groups.items():
+        lines.append(
+            f"| {name} | {v['cases']} | {_fmt(v.get('hit@1'))} | {_fmt(v.get('hit@5'))} | {_fmt(v.get('mrr'))} "
+            f"| {_fmt(v.get('oos_abstention'), pct=True)} | {_fmt(v.get('over_refusal'), pct=True)} |"
+        )
+    return [*lines, ""]
+
+
 def render_markdown(report: dict[str, Any], png_name: str | None) -> str:
     """The human report: headline, per kind/language, ablations, calibration, failing cases."""
     meta, summary = report["meta"], report["summary"]
@@ -159,6 +177,7 @@ def render_markdown(report: dict[str, Any], png_name: str | None) -> str:
         *_header("lang"),
         *(_row(k, v) for k, v in s["by_lang"].items()),
         "",
+        *_lang_kind_section(s.get("by_lang_kind", {})),
         *_terms_section(report.get("terms")),
         *_practice_section(report.get("practice")),
     ]

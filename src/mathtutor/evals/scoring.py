@@ -208,11 +208,18 @@ def summarize(results: Sequence[CaseResult]) -> dict[str, Any]:
 
 
 def summarize_groups(results: Sequence[CaseResult]) -> dict[str, Any]:
-    """Overall, per kind and per language."""
-    by_kind = {k: summarize([r for r in results if r.kind == k]) for k in KINDS if any(r.kind == k for r in results)}
+    """Overall, per kind, per language, and per kind within each language (issue 11's Chinese target is per kind)."""
+    kinds = [k for k in KINDS if any(r.kind == k for r in results)]
+    by_kind = {k: summarize([r for r in results if r.kind == k]) for k in kinds}
     langs = sorted({r.lang for r in results})
     return {
         "overall": summarize(results),
         "by_kind": by_kind,
         "by_lang": {lang: summarize([r for r in results if r.lang == lang]) for lang in langs},
+        "by_lang_kind": {
+            f"{lang} {k}": summarize(group)
+            for lang in langs
+            for k in kinds
+            if (group := [r for r in results if r.lang == lang and r.kind == k])
+        },
     }
