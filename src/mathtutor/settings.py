@@ -139,12 +139,21 @@ class Settings(BaseSettings):
     offtopic_zh_cue_unexplained: float = Field(
         default=0.3, ge=0.0, le=1.0, description="The same share when a cue word of another domain is there."
     )
+    # With the gloss (zh_gloss), a Chinese question whose gloss reads as maths by this margin or more is kept
+    # whatever share of it the table misses. Measured on dev (glossed, 2026-12-02): Chinese traps >= -0.10 (with a
+    # cue word; >= +0.03 without), in-scope questions that reach the check <= +0.08, most below -0.15.
+    offtopic_zh_gloss_maths: float = Field(
+        default=-0.15, ge=-1.0, le=1.0, description="Gloss margin at or below which a Chinese question reads as maths."
+    )
     # Mission questions (tutor/mission.py) with no structural cue: best cosine to our six prototypes. Measured on
     # dev (MiniLM): mission questions 0.42-0.83 (most 0.55+); questions of other kinds that name no concept at
     # most 0.37 ("what should I learn next?"), off-topic ones at most 0.23.
     mission_min_similarity: float = Field(
         default=0.50, ge=-1.0, le=1.0, description="Similarity to the mission prototypes that makes a mission question."
     )
+    # Chinese questions are glossed word by word into English (knowledge/zh_gloss.py, CC-CEDICT) for the mission
+    # and word-sense checks; off, those checks read only the term table's rewrite (the ablation the eval measures).
+    zh_gloss: bool = Field(default=True, description="Gloss Chinese questions with CC-CEDICT for the meaning checks.")
     public_url: str | None = Field(
         default=None,
         description="Address of the web app (e.g. http://127.0.0.1:7860); study notes are cited at <public_url>/notes/"

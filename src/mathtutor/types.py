@@ -137,6 +137,9 @@ class Context:
     mastered: set[str] = field(default_factory=set)
     #: Another domain the question is about ("film-tv", ...; see ``tutor.offtopic``): it is refused.
     offtopic: str | None = None
+    #: The question in English words, for the checks that judge what it is about (mission, other domains): the
+    #: question itself, or a Chinese question's word-by-word gloss (``knowledge.zh_gloss``). Empty: not read yet.
+    meaning: str = ""
 
 
 @dataclass(slots=True)

@@ -66,6 +66,7 @@ __all__ = [
     "parse_terms",
     "read_topics",
     "segment",
+    "segment_terms",
     "table_files",
     "translate_query",
 ]
@@ -173,6 +174,11 @@ def _longest_match(lowered: str, i: int, table: TermTable) -> Term | None:
             continue  # nor ends inside one ("截断SVDs" is not "截断SVD" + "s")
         return term
     return None
+
+
+def segment_terms(text: str, table: TermTable | None = None) -> list[tuple[str, Term | None]]:
+    """Cut text into pieces with the table term each one is (None: a Latin token or unknown Chinese)."""
+    return _segment(_checked(text), table or load_terms())
 
 
 def segment(text: str, table: TermTable | None = None) -> list[str]:

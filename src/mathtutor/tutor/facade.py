@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from mathtutor.inputs import check_history, check_level, check_question
 from mathtutor.knowledge.senses import SENSES_FILE, load_senses
+from mathtutor.knowledge.zh_gloss import gloss as gloss_zh
 from mathtutor.rerank import rerank, term_of
 from mathtutor.retrieval import MODES, HybridRetriever
 from mathtutor.settings import Settings, get_settings
@@ -99,6 +100,7 @@ class Tutor:
         of each kind wait for this (a first study plan embedded up to 7 concepts; issue 14's p95 was mostly
         such first-time work)."""
         from mathtutor.knowledge.zh import load_terms
+        from mathtutor.knowledge.zh_gloss import load_glossary
 
         self.lookups.embed_concepts()
         self.mission_like.prepare()
@@ -107,6 +109,13 @@ class Tutor:
         if self.catalog is not None:  # only _guide asks the recommender, and only with a catalog
             self.recommender.matrix()
         load_terms()
+        if self._gloss is not None:
+            load_glossary()
+
+    @property
+    def _gloss(self) -> Callable[[str], str] | None:
+        """The Chinese gloss for the meaning checks, unless ``Settings.zh_gloss`` turns it off."""
+        return gloss_zh if self.settings.zh_gloss else None
 
     def ask(
         self,
@@ -165,6 +174,7 @@ class Tutor:
             default_level=self.settings.level,
             common=self.common_names,
             mission_like=self.mission_like,
+            gloss=self._gloss,
         )
         ctx.offtopic = self.senses.judge(ctx) if self.senses is not None else None
         if learner is not None and ctx.plan:

@@ -51,6 +51,7 @@ class Evidence:
     margin: float | None = None  #: that domain's similarity minus the best maths similarity
     cues: tuple[str, ...] = ()  #: domains whose cue words the question contains
     unexplained: float | None = None  #: Chinese only: share the term table does not explain
+    glossed: bool = False  #: Chinese only: the margin was measured on the question's gloss (``Context.meaning``)
 
 
 class SenseCheck:
@@ -105,7 +106,7 @@ class SenseCheck:
         else:
             case = "unnamed"
         unexplained = self.table.unexplained_share(rewrite) if rewrite is not None else None
-        text = rewrite.english if rewrite is not None else q
+        text = ctx.meaning or (rewrite.english if rewrite is not None else q)  # a Chinese question's gloss
         if not text.strip():
             return Evidence(case, cues=cues, unexplained=unexplained)
         vec = self.embedder.embed_query(text)
@@ -119,7 +120,8 @@ class SenseCheck:
         if earlier and rewrite is None:  # the earlier question understand() carried: the conversation's topic
             maths.append(float(self.embedder.embed_query(earlier) @ vec))
         margin = float(sims[best]) - max(maths)
-        return Evidence(case, dom_ids[best], round(margin, 4), cues, unexplained)
+        glossed = rewrite is not None and bool(ctx.meaning) and ctx.meaning != rewrite.english
+        return Evidence(case, dom_ids[best], round(margin, 4), cues, unexplained, glossed)
 
     def judge(self, ctx: Context) -> str | None:
         """The other domain the question is about ("film-tv", ..., or ``OTHER``), or None when it reads as maths."""
@@ -131,6 +133,10 @@ class SenseCheck:
             return ev.cues[0]
         if ev.unexplained is None:  # English: the embedding reads the whole question
             return ev.domain if ev.margin is not None and ev.margin > s.offtopic_margin else None
-        # Chinese: the rewrite keeps only the words the term table knows, too little for the embedding alone
+        # Chinese: the rewrite keeps only the words the term table knows, too little for the embedding alone, so
+        # what the table cannot explain decides, unless the question's gloss reads clearly as maths ("我是程序员，
+        # 转行要补多少数学": the table knows neither 程序员 nor 转行, the gloss does)
+        if ev.glossed and ev.margin is not None and ev.margin <= s.offtopic_zh_gloss_maths:
+            return None
         bar = s.offtopic_zh_cue_unexplained if ev.cues else s.offtopic_zh_unexplained
         return (ev.cues[0] if ev.cues else OTHER) if ev.unexplained >= bar else None

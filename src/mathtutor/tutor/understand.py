@@ -132,15 +132,19 @@ def understand(
     default_level: str | None = None,
     common: CommonNames | None = None,
     mission_like: Callable[[str], bool] | None = None,
+    gloss: Callable[[str], str] | None = None,
 ) -> Context:
     """What ``q`` asks, read in the light of ``history``. ``topics`` None: no concepts (the no-graph ablation).
 
     ``common`` (see :func:`common_names`) keeps subject names that are also catalog titles from naming
     a resource; without it every title does. ``mission_like`` (a :class:`~mathtutor.tutor.mission.MissionDetector`)
-    adds the similarity reading of mission questions to the structural one.
+    adds the similarity reading of mission questions to the structural one. ``gloss`` (for Chinese questions;
+    :func:`mathtutor.knowledge.zh_gloss.gloss`) gives the English words both readings judge, instead of the term
+    table's rewrite alone.
     """
     rewrite = translate_query(q) if has_cjk(q) else None
     english = rewrite.english if rewrite is not None and rewrite.english else q
+    meaning = (gloss(q) if gloss is not None else "") or english if rewrite is not None else q
     search = f"{q} {rewrite.english}".strip() if rewrite is not None and rewrite.english else q
     concepts = _concepts(q, topics)
     intents = set(rewrite.intents) if rewrite is not None else set()
@@ -150,14 +154,14 @@ def understand(
     if level is None:
         level = asked_level or default_level
     named = catalog.names_in(q, common) if catalog is not None else set()
-    intent = _intent(q, english, intents, concepts, None if named else mission_like)
+    intent = _intent(q, meaning, intents, concepts, None if named else mission_like)
     if intent == "mission" and named:
         intent = None  # "can I still enrol in <course>?" is about that resource
     if intent == "resource" and not concepts:
         plan = False  # "自学…的数学，有哪些免费资源": no path to plan without a concept, so the resources themselves
     if intent == "mission" and mission.specific(concepts):
         plan = True  # "what maths for deep learning": the study path toward the field the question names
-    ctx = Context(q, concepts, plan, wanted, level, named, search=search, intent=intent)
+    ctx = Context(q, concepts, plan, wanted, level, named, search=search, intent=intent, meaning=meaning)
     if history and topics is not None:
         _follow(ctx, history, topics, catalog)
     return ctx
@@ -256,7 +260,7 @@ WHERE = re.compile(
 
 
 def _intent(
-    q: str, english: str, zh_intents: set[str], concepts: list[str], mission_like: Callable[[str], bool] | None
+    q: str, meaning: str, zh_intents: set[str], concepts: list[str], mission_like: Callable[[str], bool] | None
 ) -> str | None:
     """ "where", "resource" or "mission", or None for an explanation / study path (see ``Context.intent``).
 
@@ -270,9 +274,9 @@ def _intent(
         return "resource"
     if mission.specific(concepts, mission.FIELDS):
         return None
-    if "mission" in zh_intents or mission.has_cue(english):
+    if "mission" in zh_intents or mission.has_cue(meaning):
         return "mission"
-    if mission_like is not None and not mission.specific(concepts) and mission_like(english):
+    if mission_like is not None and not mission.specific(concepts) and mission_like(meaning):
         return "mission"  # by meaning alone only with no concept at all: "how do neural networks learn?" is not
     return None
 
