@@ -41,7 +41,7 @@ _TRAIT_CUES: tuple[tuple[str, str], ...] = (
     ("solutions", r"\bsolutions?\b|\banswers\b|\bworked(?:[- ]out)? (?:solutions|answers)\b"),
     ("proofs", r"\bproofs?\b|\bprove[sn]?\b|\bproving\b|\brigou?r|\bderivations?\b|\bderives?\b|\bderiving\b"),
     ("code", r"\bcode\b|\bcoding\b|\bpython\b|\bprogramm|\bimplement|\bnotebooks?\b|\bjupyter\b|\bnumpy\b"),
-    ("short", r"\bshort\b|\bbite[- ]sized\b|\bquick\b|\bon the bus\b|\bcommut|\bfew minutes\b|\bbrief\b"),
+    ("short", r"\bshort(er|est)?\b|\bbite[- ]sized\b|\bquick\b|\bon the bus\b|\bcommut|\bfew minutes\b|\bbrief\b"),
     ("interactive", r"\binteractive\b|\bplay with\b|\bdrag\b|\bsliders?\b|\bin action\b|\bhands[- ]on\b"),
     ("visual", r"\bvisual|\banimat|\bpictures?\b|\bgeometric(?:al)?(?:ly)? intuition\b|\bsee\b.*\bin action\b"),
     ("lectures", r"\blectures?\b|\bprofessor\b"),

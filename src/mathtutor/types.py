@@ -140,6 +140,8 @@ class Context:
     #: The question in English words, for the checks that judge what it is about (mission, other domains): the
     #: question itself, or a Chinese question's word-by-word gloss (``knowledge.zh_gloss``). Empty: not read yet.
     meaning: str = ""
+    #: Resources the learner is moving away from ("anything shorter?" after 18.06, 看书有点枯燥): not recommended again.
+    exclude: set[str] = field(default_factory=set)
 
 
 @dataclass(slots=True)

@@ -223,7 +223,9 @@ class Tutor:
         if ctx.intent == "facts":
             return guidance.facts_answer(ctx, self.catalog, cites, names, picks)
         if ctx.intent == "resource" and not ctx.plan and in_scope(ctx, hits, self.settings, mode):
-            recs = self.recommender.search(ctx.search, k=5, formats=ctx.formats, level=ctx.level, concepts=ctx.concepts)
+            k = 5 + len(ctx.exclude)
+            recs = self.recommender.search(ctx.search, k=k, formats=ctx.formats, level=ctx.level, concepts=ctx.concepts)
+            recs = [r for r in recs if r.resource_id not in ctx.exclude][:5]
             return guidance.resource_answer(ctx, recs, self.catalog, cites)
         return None
 

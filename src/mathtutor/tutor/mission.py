@@ -75,6 +75,12 @@ _ROLE = re.compile(
     r"|for a living)\b",
     re.IGNORECASE,
 )
+#: Fields and jobs of machine learning, wider than ``_FIELD``: in a question that already reads as the mission
+#: question (maths with a need / amount / order cue), "algorithm", "model" or "Kaggle" name our field.
+_ML_WORLD = re.compile(
+    _FIELD.pattern + r"|\b(algorithms?|models?|data (mining|analy(sis|tics|st))|kaggle|research papers?|papers)\b",
+    re.IGNORECASE,
+)
 #: Branches of maths named in a mission question, and the concept that stands for each in the answer.
 _SUBJECTS = (
     (re.compile(r"\b(calculus|derivatives?)\b", re.I), "derivatives"),
@@ -106,6 +112,11 @@ def has_cue(text: str) -> bool:
     if _MATHS.search(text):
         return cue
     return bool(_FIELD.search(text)) and any(rx.search(text) for rx in (_START, _AMOUNT, _ABILITY))
+
+
+def names_field(text: str) -> bool:
+    """The text names machine learning, a part of it or a job in it (English, or a Chinese question's gloss)."""
+    return bool(_ML_WORLD.search(text))
 
 
 def specific(concepts: Iterable[str], fields: Iterable[str] = ()) -> list[str]:

@@ -21,6 +21,7 @@ All bars are Settings fields, tuned on the dev split (settings.py says how).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -28,7 +29,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mathtutor.knowledge.zh import has_cjk, translate_query
-from mathtutor.tutor.understand import REFERS_BACK
+from mathtutor.tutor import mission
+from mathtutor.tutor.understand import ELLIPSIS, LEVEL_ASKED, OTHER, REFERS_BACK, TOPIC_CHANGE
+
+#: Follow-ups that only make sense as a turn of the conversation: "and for X?", "anything simpler?", 换个别的.
+BOUND_TO_CONVERSATION = re.compile("|".join(f"(?:{rx.pattern})" for rx in (ELLIPSIS, LEVEL_ASKED, OTHER)), re.I)
 
 if TYPE_CHECKING:
     from mathtutor.knowledge.senses import SenseTable
@@ -95,12 +100,18 @@ class SenseCheck:
             own += [(t.concept, t.zh) for t in rewrite.matched if t.concept]
         if own and not all(self.table.is_ambiguous(words) for _, words in own):
             return Evidence(None)  # "eigenvalue", "covariance matrix", 矩阵求导: one sense only
+        if not own and ctx.intent == "mission" and mission.names_field(ctx.meaning or q):
+            # "做了五年后端，想转算法组，数学怎么补？": the maths for our field, however much else the learner tells
+            return Evidence(None)
         cues = tuple(self.table.cue_domains(q))
         if own:
             case = "ambiguous"
         elif ctx.followup:
-            if REFERS_BACK.search(q) or (ctx.formats and not cues):
-                # "is there a video of that?", "anything I could watch instead?": bound to the conversation
+            points_back = bool(REFERS_BACK.search(q)) and not TOPIC_CHANGE.search(q)
+            if points_back or (not cues and (ctx.formats or BOUND_TO_CONVERSATION.search(q))):
+                # "can I use it on stock prices?", "is there a video of that?", "and for the discrete case?",
+                # 换个更严谨一点的: bound to the conversation. Not after a change of subject ("while you're at it,
+                # write me a cover letter"), nor an ellipsis with another domain's cue word: the margin decides.
                 return Evidence(None)
             case = "followup"
         else:

@@ -32,8 +32,10 @@ PLAN = re.compile(
     r"\b(what|which)\b.*\b(study|learn|know|read|watch|cover|need)\b"
     r"|\bstudy (path|plan|guide)|\broad ?map\b|\blearning (path|plan)\b|\bprereq|\bprerequisite"
     r"|\bhow (do|can|should|would) (i|you|one) (learn|study|get (into|started)|prepare|master)"
-    r"|\bwhere (do|should|can) i (start|begin)\b|\bwhat .*\bbefore\b"
-    r"|学什么|学习路线|学习路径|学习计划|需要.*(基础|先学|知识|学)|怎么学|如何学|先修|前置",
+    r"|\bwhere (do|should|can) i (start|begin)\b|\b(what|which)\b.*\bbefore\b|\bunder (my|your|one's) belt\b"
+    r"|\bbefore (tackling|starting|learning|studying|diving into|getting into|attempting|reading about)\b"
+    r"|学什么|学习路线|学习路径|学习计划|需要.*(基础|先学|知识|学)|怎么学|如何学|先修|前置"
+    r"|先会|得先|要先|需先|先掌握|先搞懂|先弄懂|得会哪些|要会哪些|需要会|需要掌握|要掌握哪些|得掌握",
     re.IGNORECASE,
 )
 FORMAT_HINTS = {
@@ -82,7 +84,19 @@ RELATES = re.compile(
     re.IGNORECASE,
 )
 #: Asking for something else than what was given ("any other recommendations?", 还有别的推荐吗).
-OTHER = re.compile(r"\b(another|other|others|else|alternatives?)\b|别的|其他|其它|换一个", re.IGNORECASE)
+OTHER = re.compile(r"\b(another|other|others|else|alternatives?)\b|别的|其他|其它|换一个|换个", re.IGNORECASE)
+#: Asking for something unlike what was given: shorter, simpler, more rigorous, 短一点, 看书有点枯燥.
+UNLIKE = re.compile(
+    r"\b(shorter|quicker|lighter|less (long|dense|dry)|too (long|dry|dense|boring))\b|短一点|短一些|更短|太长|枯燥|太干"
+    r"|" + LEVEL_ASKED.pattern,
+    re.IGNORECASE,
+)
+#: Which part of the resource just cited: "which chapter covers regression?", 第几章讲回归.
+WHICH_PART = re.compile(
+    r"\bwhich (chapter|section|part|lecture|episode|unit|page)s?\b|\bwhat (chapter|section|lecture|episode|page)\b"
+    r"|哪一章|哪章|第几章|哪一节|哪节|哪一讲|哪一集|哪一页|第几页|第几讲|第几集",
+    re.IGNORECASE,
+)
 #: The question names the resource cited before ("that book", 这门课), not only "it".
 NAMES_RESOURCE = re.compile(
     r"\b(that|this|those|these|the|the same) (book|textbook|course|class|series|channel|video|lecture|notes|site"
@@ -110,7 +124,8 @@ NEXT = re.compile(
 )
 #: A change of subject inside a conversation: what follows is not about the previous topic.
 TOPIC_CHANGE = re.compile(
-    r"\b(by the way|btw|unrelated|another question|different question|off[- ]topic|change of subject)\b"
+    r"\b(by the way|btw|unrelated|another question|different question|off[- ]topic|change of subject"
+    r"|while you['’]?re at it|while i have you|one more thing|on another note)\b"
     r"|(^|[.!?]\s*)(also|anyway|oh,? and)\b|对了|顺便|另外问|换个话题|题外话",
     re.IGNORECASE,
 )
@@ -167,6 +182,11 @@ def understand(
     return ctx
 
 
+def _english(text: str) -> str:
+    """A text in English words: itself, or a Chinese text's rewrite."""
+    return translate_query(text).english if has_cjk(text) else text
+
+
 def _concepts(text: str, topics: TopicGraph | None) -> list[str]:
     """Concepts a text names, in English or Chinese (through its English rewrite)."""
     if topics is None:
@@ -195,6 +215,12 @@ def _follow(ctx: Context, history: list[dict[str, str]], topics: TopicGraph, cat
         if carried:
             carried_from = text
             break
+    if not carried and NEXT.search(q):  # "what next?" after a branch ("线性代数入门看什么好？"): what follows it
+        for text in reversed(users):
+            carried = [c for c in mission.focus_concepts(_english(text), []) if c in topics]
+            if carried:
+                carried_from = text
+                break
     refers = bool(REFERS_BACK.search(q))
     explicit = bool(NAMES_RESOURCE.search(q))
     asked = {f for f, rx in FORMAT_HINTS.items() if rx.search(own)}
@@ -229,26 +255,37 @@ def _follow(ctx: Context, history: list[dict[str, str]], topics: TopicGraph, cat
         last = users[-1]
         ctx.search = f"{ctx.search} {translate_query(last).english if has_cjk(last) else last}".strip()
         ctx.followup = True
+    cited_before = resources_in(previous_answer, catalog)
+    if cited_before and catalog is not None and not explicit and (OTHER.search(q) or UNLIKE.search(own)):
+        # "anything shorter?" after 18.06, 看书有点枯燥，有视频吗: not the resource just given, nor its format
+        # when another one is asked for
+        ctx.exclude = {cited_before[0]}
+        given = catalog.resource_of(cited_before[0]).format
+        unlike = {f for f in ctx.formats if given in FORMAT_GROUPS.get(f, {f})}
+        if unlike and ctx.formats - unlike:
+            ctx.formats = ctx.formats - unlike
     another = not explicit and not PROPERTY.search(q) and (asked or LEVEL_ASKED.search(own) or OTHER.search(q))
     if ctx.intent is None and users and another and is_resource_request(users[-1]):
         ctx.intent = "resource"  # "anything I could watch instead?" after "which book ...?"
     # a property with no subject of its own ("有配套代码吗", "what chapters should I read?") is the resource's too
     owns = bool(refers or not _concepts(q, topics))
     binds = explicit or (owns and bool(PROPERTY.search(q)) and ctx.intent != "resource")
+    binds = binds or (ctx.intent == "where" and bool(WHICH_PART.search(q)))  # "which chapter covers regression?"
     if ctx.resources or not binds:
         return
     cited = resources_in(previous_answer, catalog)
     # "videos for that instead" asks for another format of the same topic: a format word that the cited
     # resource does not have keeps the topic only
-    if cited and asked and catalog is not None:
+    if cited and asked and catalog is not None and not WHICH_PART.search(q):  # "chapter" is no format there
         fmt = catalog.resource_of(cited[0]).format
         if not any(fmt in FORMAT_GROUPS.get(f, {f}) for f in asked):
             cited = []
     if cited:
         ctx.resources = {cited[0]}
         ctx.followup = True
-        if ctx.intent is None and PROPERTY.search(q) and not _concepts(q, topics):
-            ctx.intent = "facts"  # "is that book free?", "who made it?": answered from the catalog
+        asks_property = bool(PROPERTY.search(q)) and not _concepts(q, topics)
+        if (ctx.intent is None or explicit) and ctx.intent != "where" and asks_property:
+            ctx.intent = "facts"  # "is that book free?", "who made it?", 那个课程免费吗: answered from the catalog
 
 
 #: "Where does BOOK explain X", "which page defines X": the page, not a summary.
