@@ -215,23 +215,29 @@ def _follow(ctx: Context, history: list[dict[str, str]], topics: TopicGraph, cat
         if carried:
             carried_from = text
             break
-    if not carried and NEXT.search(q):  # "what next?" after a branch ("线性代数入门看什么好？"): what follows it
-        for text in reversed(users):
-            carried = [c for c in mission.focus_concepts(_english(text), []) if c in topics]
-            if carried:
-                carried_from = text
-                break
     refers = bool(REFERS_BACK.search(q))
     explicit = bool(NAMES_RESOURCE.search(q))
     asked = {f for f, rx in FORMAT_HINTS.items() if rx.search(own)}
     elliptical = refers or bool(
         asked or LEVEL_ASKED.search(own) or PROPERTY.search(q) or NEXT.search(q) or OTHER.search(q)
     )
+    subject = False
+    if not carried and not ctx.concepts and (NEXT.search(q) or (elliptical and not explicit)):
+        # a branch named earlier ("线性代数入门看什么好？", "有没有直观讲微积分的视频？"): the concept that stands
+        # for it, so that "what next?" and "a more rigorous one?" stay on that branch
+        for text in reversed(users):
+            carried = [c for c in mission.focus_concepts(_english(text), []) if c in topics]
+            if carried:
+                carried_from, subject = text, True
+                break
     if TOPIC_CHANGE.search(q) and not elliptical:
         carried = []  # "by the way, ..." / 对了，…: a new question, not about the last topic
     if not ctx.concepts and carried:
         ctx.concepts, ctx.followup = list(carried), True
-        ctx.plan = ctx.plan or bool(PLAN.search(carried_from))
+        if subject:  # the branch's own words search better than the concept standing for it
+            ctx.search = f"{ctx.search} {_english(carried_from)}".strip()
+        else:
+            ctx.plan = ctx.plan or bool(PLAN.search(carried_from))
     elif (
         ctx.concepts
         and (REFERS_TO_TOPIC.search(q) or (len(ctx.concepts) == 1 and RELATES.search(q)))
