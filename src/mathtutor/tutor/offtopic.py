@@ -95,7 +95,9 @@ class SenseCheck:
         q = ctx.question
         rewrite = translate_query(q) if has_cjk(q) else None
         # the question's own words (ctx.search may also carry an earlier question of the conversation)
-        own = self.topics.mentions(f"{q} {rewrite.english}" if rewrite else q) if self.topics is not None else []
+        # (a Chinese question's words are judged as the Chinese words they are: 降维打击 is not "dimensionality
+        # reduction", though that is how the term table rewrites 降维)
+        own = self.topics.mentions(q) if self.topics is not None else []
         if rewrite is not None:
             own += [(t.concept, t.zh) for t in rewrite.matched if t.concept]
         if own and not all(self.table.is_ambiguous(words) for _, words in own):
