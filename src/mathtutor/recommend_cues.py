@@ -18,7 +18,7 @@ from mathtutor.knowledge.zh import has_cjk, translate_query
 if TYPE_CHECKING:
     from mathtutor.knowledge.topics import TopicGraph
 
-__all__ = ["FORMAT_GROUPS", "RequestCues", "is_resource_request", "parse_request"]
+__all__ = ["FORMAT_GROUPS", "RequestCues", "is_resource_request", "parse_request", "request_subject"]
 
 #: Longer input is not a question; it is refused by the caller before it gets here.
 MAX_CHARS = 4000
@@ -155,3 +155,26 @@ def parse_request(question: str, topics: TopicGraph | None = None) -> RequestCue
         search_text=text,
         chinese=False,
     )
+
+
+#: Words of a resource request that say nothing about its subject ("can you recommend a free online ... for
+#: beginners"): what remains once they and the format, style and level cues are gone is what it is about.
+_REQUEST_WORDS = re.compile(
+    rf"\b(?:{_RESOURCE_NOUN}|is there|are there|is there a|can you|could you|would you|do you know|recommend(?:ed)?"
+    r"|suggest(?:ion)?s?|any|some|good|great|best|decent|nice|free|online|cheap|beginners?|newbies?|novices?"
+    r"|total|complete|self[- ]study|self[- ]taught|learn(?:ing)?|study(?:ing)?|teach(?:es|ing)?|explain(?:s|ing)?"
+    r"|introduct(?:ion|ory)|basics?|from scratch|for|to|on|about|with|of|in|a|an|the|me|my|i|that|which|where"
+    r"|can|could|suitable|no background|zero|watch|read|follow|do|how|what|is|are|there|or|and|please|want"
+    r"|looking|find|get|start(?:ing)?|video tutorials?|tutorials?|lessons?|shows?)\b",
+    re.IGNORECASE,
+)
+
+
+def request_subject(english: str) -> str:
+    """The subject of a resource request, in English: "photography shoot manual mode" from "Can you recommend a
+    free online photography course that teaches beginners to shoot in manual mode?". Empty: it names none."""
+    text = english
+    for _, pattern in (*_FORMAT_CUES, *_TRAIT_CUES, *_LEVEL_CUES):
+        text = re.sub(rf"(?:{pattern})\w*", " ", text, flags=re.IGNORECASE)  # the whole word ("visualization")
+    text = _REQUEST_WORDS.sub(" ", text)
+    return " ".join(re.sub(r"[^\w\s'-]", " ", text).split())

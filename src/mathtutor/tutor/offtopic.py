@@ -28,10 +28,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from mathtutor.knowledge.zh import has_cjk, translate_query
+from mathtutor.knowledge.zh import ZhRewrite, has_cjk, translate_query
+from mathtutor.recommend_cues import request_subject
 from mathtutor.tutor import mission
 from mathtutor.tutor.understand import ELLIPSIS, LEVEL_ASKED, OTHER, REFERS_BACK, TOPIC_CHANGE
 
+#: Words that make a resource request's subject mathematical even when it names no concept of the topic graph.
+MATHS_WORDS = re.compile(
+    r"\b(math|maths|mathematics|mathematical|calculus|algebra|statistics|statistical|stats|probability|probabilistic"
+    r"|geometry|trigonometry|theorems?|proofs?|formulas?|derivations?|analysis|optimi[sz]ation|numerical)\b",
+    re.IGNORECASE,
+)
 #: Follow-ups that only make sense as a turn of the conversation: "and for X?", "anything simpler?", 换个别的.
 BOUND_TO_CONVERSATION = re.compile("|".join(f"(?:{rx.pattern})" for rx in (ELLIPSIS, LEVEL_ASKED, OTHER)), re.I)
 
@@ -57,6 +64,9 @@ class Evidence:
     cues: tuple[str, ...] = ()  #: domains whose cue words the question contains
     unexplained: float | None = None  #: Chinese only: share the term table does not explain
     glossed: bool = False  #: Chinese only: the margin was measured on the question's gloss (``Context.meaning``)
+    #: A resource request naming no concept: what it asks about ("photography shoot manual mode"), when that names
+    #: neither maths nor machine learning (None: not such a request, or its subject does name them)
+    foreign_subject: str | None = None
 
 
 class SenseCheck:
@@ -134,7 +144,21 @@ class SenseCheck:
             maths.append(float(self.embedder.embed_query(earlier) @ vec))
         margin = float(sims[best]) - max(maths)
         glossed = rewrite is not None and bool(ctx.meaning) and ctx.meaning != rewrite.english
-        return Evidence(case, dom_ids[best], round(margin, 4), cues, unexplained, glossed)
+        foreign = None
+        if case == "unnamed" and ctx.intent == "resource":
+            subject = request_subject(text)
+            if subject and not self._names_maths(subject, rewrite):
+                foreign = subject
+        return Evidence(case, dom_ids[best], round(margin, 4), cues, unexplained, glossed, foreign)
+
+    def _names_maths(self, subject: str, rewrite: ZhRewrite | None) -> bool:
+        """Does the subject of a resource request name maths, a branch or concept of it, or machine learning?"""
+        if rewrite is not None and any(
+            t.concept or {"maths_cue", "subject_cue", "field_cue"} & set(t.intents) for t in rewrite.matched
+        ):
+            return True
+        named = self.topics is not None and bool(self.topics.detect(subject))
+        return named or bool(MATHS_WORDS.search(subject)) or mission.names_field(subject)
 
     def judge(self, ctx: Context) -> str | None:
         """The other domain the question is about ("film-tv", ..., or ``OTHER``), or None when it reads as maths."""
@@ -142,6 +166,8 @@ class SenseCheck:
         if ev.case is None:
             return None
         s = self.settings
+        if ev.foreign_subject is not None:  # "a free photography course?", 有没有学吉他的视频课程: not our subject
+            return ev.cues[0] if ev.cues else (ev.domain or OTHER)
         if ev.cues and ev.margin is not None and ev.margin > s.offtopic_cue_margin:
             return ev.cues[0]
         if ev.unexplained is None:  # English: the embedding reads the whole question
