@@ -44,7 +44,8 @@ _FIELD = re.compile(
 )
 _NEED = re.compile(
     r"\b(need|needs|needed|require[sd]?|required|requirements?|prerequisites?|have to|must|necessary|essential"
-    r"|enough|sufficient|get by|at all|without)\b",
+    r"|enough|sufficient|get by|at all|without|worth (it|learning|studying|the (effort|time))|pointless"
+    r"|(a )?waste of time|missing|lacking|gaps?)\b",
     re.IGNORECASE,
 )
 _AMOUNT = re.compile(
@@ -78,7 +79,8 @@ _ROLE = re.compile(
 #: Fields and jobs of machine learning, wider than ``_FIELD``: in a question that already reads as the mission
 #: question (maths with a need / amount / order cue), "algorithm", "model" or "Kaggle" name our field.
 _ML_WORLD = re.compile(
-    _FIELD.pattern + r"|\b(algorithms?|models?|data (mining|analy(sis|tics|st))|kaggle|research papers?|papers)\b",
+    _FIELD.pattern + r"|\b(algorithms?|models?|data (mining|analy(sis|tics|st))|kaggle|research papers?|papers"
+    r"|recommender systems?|recommendation (systems?|algorithms?))\b",
     re.IGNORECASE,
 )
 #: Branches of maths named in a mission question, and the concept that stands for each in the answer.

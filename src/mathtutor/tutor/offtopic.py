@@ -118,6 +118,8 @@ class SenseCheck:
         cues = tuple(self.table.cue_domains(q))
         if own:
             case = "ambiguous"
+        elif ctx.followup and ctx.resources and not TOPIC_CHANGE.search(q):
+            return Evidence(None)  # about the resource cited before (文章最后有没有把公式汇总成表？)
         elif ctx.followup:
             points_back = bool(REFERS_BACK.search(q)) and not TOPIC_CHANGE.search(q)
             if points_back or (not cues and (ctx.formats or BOUND_TO_CONVERSATION.search(q))):

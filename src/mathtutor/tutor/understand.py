@@ -84,7 +84,10 @@ RELATES = re.compile(
     re.IGNORECASE,
 )
 #: Asking for something else than what was given ("any other recommendations?", 还有别的推荐吗).
-OTHER = re.compile(r"\b(another|other|others|else|alternatives?)\b|别的|其他|其它|换一个|换个", re.IGNORECASE)
+OTHER = re.compile(
+    r"\b(another|other|others|else|alternatives?|instead|rather than)\b|别的|其他|其它|换一个|换个|而不是",
+    re.IGNORECASE,
+)
 #: Asking for something unlike what was given: shorter, simpler, more rigorous, 短一点, 看书有点枯燥.
 UNLIKE = re.compile(
     r"\b(shorter|quicker|lighter|less (long|dense|dry)|too (long|dry|dense|boring))\b|短一点|短一些|更短|太长|枯燥|太干"
@@ -101,7 +104,14 @@ WHICH_PART = re.compile(
 NAMES_RESOURCE = re.compile(
     r"\b(that|this|those|these|the|the same) (book|textbook|course|class|series|channel|video|lecture|notes|site"
     r"|website|article|post|playlist|pdf|text|one)s?\b|这本|那本|这门|那门|这篇|那篇|这套|那套|这份|那份"
-    r"|(这|那)个(网站|课|视频|频道|系列|讲义|教程)",
+    r"|(这|那)个(网站|课|视频|频道|系列|讲义|教程)|^\W*(文章|书里|书中|课程|课里|视频里|教材|讲义|网站)",
+    re.IGNORECASE,
+)
+#: A yes/no question about the resource just cited: "does it actually write out the formulas, or is it mostly
+#: interactive charts?", "does it finish with an ML application?".
+ASKS_ABOUT_IT = re.compile(
+    r"\b(does|did|will) (it|that|this) (actually |also |really |ever )?(write out|spell out|finish|end|start|open"
+    r"|walk through|work through|assume|require|expect|use (code|python))\b|\bor is it (mostly|all|just|only)\b",
     re.IGNORECASE,
 )
 #: A property of a resource (cost, author, chapters, pages, what it covers): "it" is then the resource.
@@ -110,8 +120,9 @@ PROPERTY = re.compile(
     r"|pages?|episodes?|how long|length|subtitles|solutions?|answers|university|updated)\b"
     r"|\bdoes (it|that|this) (also )?(cover|include|have|explain|teach|go into|discuss|come with)\b"
     r"|\bis (it|that|this) (any )?(good|worth|suitable|up to date|still)\b"
-    r"|\bhow (hard|difficult|long) is\b|\bdifficulty\b"
-    r"|收费|免费|付费|多少钱|谁写|作者|谁做|谁讲|第几章|哪一章|第几页|哪一页|章节|多长|讲不讲|包括|包含|答案|习题课|配套|难吗|难不难|难度",
+    r"|\bhow (hard|difficult|long) is\b|\bdifficulty\b|\bhours?\b|\bper week\b|\bworkload\b|\btime commitment\b"
+    r"|" + ASKS_ABOUT_IT.pattern + r"|收费|免费|付费|多少钱|谁写|作者|谁做|谁讲|第几章|哪一章|第几页|哪一页|章节|多长"
+    r"|讲不讲|包括|包含|答案|习题课|配套|难吗|难不难|难度",
     re.IGNORECASE,
 )
 #: "What about X?", "and for X?", 那X呢: the previous question again, about X.
@@ -119,7 +130,8 @@ ELLIPSIS = re.compile(r"^\W*(and|what about|how about|same (for|with)|now)\b|^\W
 #: "What comes after that?": the topics the previous one leads to.
 NEXT = re.compile(
     r"\bwhat (comes|should i (learn|study|do|watch|read)|do i (learn|study)) (after|next)\b|\bwhat('s| is) next\b"
-    r"|\bafter (that|this|it)\b|\bnext (topic|step)\b|\bthen what\b|接下来|下一步|然后学|之后学|学完|再学什么",
+    r"|\bafter (that|this|it)\b|\bnext (topic|step)\b|\bthen what\b|^\W*and then\W*$|接下来|下一步|然后学|之后学|学完"
+    r"|再学什么|然后呢|之后呢|接着呢|再然后",
     re.IGNORECASE,
 )
 #: A change of subject inside a conversation: what follows is not about the previous topic.
@@ -282,7 +294,8 @@ def _follow(ctx: Context, history: list[dict[str, str]], topics: TopicGraph, cat
     cited = resources_in(previous_answer, catalog)
     # "videos for that instead" asks for another format of the same topic: a format word that the cited
     # resource does not have keeps the topic only
-    if cited and asked and catalog is not None and not WHICH_PART.search(q):  # "chapter" is no format there
+    # ("chapter" is no format in "which chapter ...?", nor "interactive" in "does it ..., or is it interactive?")
+    if cited and asked and catalog is not None and not WHICH_PART.search(q) and not ASKS_ABOUT_IT.search(q):
         fmt = catalog.resource_of(cited[0]).format
         if not any(fmt in FORMAT_GROUPS.get(f, {f}) for f in asked):
             cited = []
@@ -293,6 +306,9 @@ def _follow(ctx: Context, history: list[dict[str, str]], topics: TopicGraph, cat
         if (ctx.intent is None or explicit) and ctx.intent != "where" and asks_property:
             ctx.intent = "facts"  # "is that book free?", "who made it?", 那个课程免费吗: answered from the catalog
 
+
+#: Words that ask for a resource in Chinese (有没有…课程, 推荐…): without them a course word (数学课) is no request.
+ZH_ASKS_FOR_RESOURCE = re.compile(r"有没有|有无|推荐|求|有什么好|有哪些好|哪本|哪门|哪套|哪个(网站|视频|课|频道)")
 
 #: "Where does BOOK explain X", "which page defines X": the page, not a summary.
 WHERE = re.compile(
@@ -313,6 +329,13 @@ def _intent(
     """
     if WHERE.search(q) or "where_explained" in zh_intents:
         return "where"
+    if (
+        "mission" in zh_intents
+        and mission.names_field(meaning)
+        and not ZH_ASKS_FOR_RESOURCE.search(q)
+        and not mission.specific(concepts, mission.FIELDS)
+    ):
+        return "mission"  # 进了大学哪些数学课一定要学扎实 (to work in AI): which maths, not which resource
     if is_resource_request(q):
         return "resource"
     if mission.specific(concepts, mission.FIELDS):
