@@ -12,7 +12,7 @@ import pytest
 from mathtutor.knowledge.catalog import load_catalog
 from mathtutor.knowledge.topics import load_topics
 from mathtutor.recommend import Recommender, resource_document
-from mathtutor.recommend_cues import is_resource_request, parse_request
+from mathtutor.recommend_cues import is_resource_request, parse_request, request_subject
 
 
 class BagOfWords:
@@ -255,3 +255,16 @@ def test_vectors_of_a_stand_in_or_another_precision_are_never_read_as_the_model_
     model = Model()
     Recommender(topics=topics, embedder=model, cache_dir=tmp_path).matrix()
     assert model.calls == 1 and len(list(tmp_path.glob("resources-*.npy"))) == 2  # embedded, not read
+
+
+@pytest.mark.parametrize(
+    ("q", "subject"),
+    [
+        ("Can you recommend a free online photography course for beginners?", "photography"),
+        ("Are there good video tutorials on QuickBooks?", "QuickBooks"),
+        ("Is there a short video series that builds intuition for statistics?", "builds intuition statistics"),
+        ("Any good videos?", ""),
+    ],
+)
+def test_request_subject_is_what_remains_without_the_request_words(q, subject):
+    assert request_subject(q) == subject

@@ -111,3 +111,18 @@ def test_meaning_catches_what_structure_misses_and_nothing_off_topic(real_embedd
     for other in ("What's the capital of France?", "Write me a poem about autumn", "What should I learn next?"):
         assert not detect(other), other
     assert detect.similarity("How do neural networks learn?") < detect.similarity(q)
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("I want to join the algorithms team", True),
+        ("data mining competitions", True),
+        ("recommender systems", True),
+        ("reproduce the models in research papers", True),
+        ("an airline pilot's entrance tests", False),
+        ("bookkeeping for my shop", False),
+    ],
+)
+def test_names_field_reads_jobs_and_parts_of_ml(text, named):
+    assert mission.names_field(text) is named

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from mathtutor.knowledge import zh_gloss
 from mathtutor.knowledge.catalog import load_catalog
 from mathtutor.knowledge.senses import load_senses
 from mathtutor.knowledge.topics import load_topics
@@ -134,3 +135,54 @@ def test_the_bars_are_settings(parts, real_embedder, monkeypatch):
     assert lax.settings.offtopic_margin == 0.9
     assert lax.judge(trap) is None
     assert lax.judge(zh_trap) is None  # 0.7-0.9 of it unexplained, under a bar of 1.0
+
+
+def glossed(q, parts, history=()):
+    """As the tutor reads it: with the Chinese gloss (knowledge/zh_gloss.py)."""
+    topics, catalog, _ = parts
+    return understand(q, list(history), level=None, formats=None, topics=topics, catalog=catalog, gloss=zh_gloss.gloss)
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "我在医院做影像科医生，想转去做医学人工智能，数学上要补哪些？",
+        "做了三年前端，想转到推荐算法岗，数学得补到什么程度？",
+        "As a game developer who wants to move into machine learning, how much maths do I have to catch up on?",
+    ],
+)
+def test_the_mission_question_about_ml_is_in_scope_whatever_else_it_tells(check, parts, q):
+    ctx = glossed(q, parts)
+    assert ctx.intent == "mission" and check.judge(ctx) is None
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "有没有学尤克里里的视频课程？",
+        "Is there a good online course on watercolour painting for beginners?",
+        "有没有教摄影构图的书？",
+    ],
+)
+def test_a_resource_request_about_another_subject_is_refused(check, parts, q):
+    ctx = glossed(q, parts)
+    assert ctx.intent == "resource" and check.judge(ctx) is not None
+
+
+def test_resource_requests_about_maths_pass(check, parts):
+    for q in (
+        "有没有适合初学者的统计学视频？",
+        "Is there a course that goes through the proofs of convex optimization?",
+    ):
+        assert check.judge(glossed(q, parts)) is None
+
+
+def test_a_chinese_maths_word_in_a_business_idiom_is_refused(check, parts):
+    assert check.judge(glossed("老板说要对竞争对手降维打击，这词到底啥意思？", parts)) is not None
+    assert check.judge(glossed("为什么机器学习里常常要先降维？", parts)) is None
+
+
+def test_after_a_change_of_subject_it_is_measured_not_assumed(check, parts):
+    email = "Great, and while you're at it, could you draft an email to my landlord about the rent?"
+    assert check.judge(glossed(email, parts, MATHS_TURN)) is not None
+    assert check.judge(glossed("Can I apply it to house price data?", parts, MATHS_TURN)) is None

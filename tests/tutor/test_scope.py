@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mathtutor.settings import Settings
-from mathtutor.tutor.scope import in_scope, out_of_scope
+from mathtutor.tutor.scope import in_scope, is_word_problem, out_of_scope
 from mathtutor.types import Chunk, Context, Hit
 
 
@@ -64,3 +64,37 @@ def test_a_question_placed_in_another_domain_is_refused_whatever_it_matched():
         ctx.offtopic = "film-tv"
         assert not in_scope(ctx, [_hit(0.9)], Settings())
         assert not in_scope(ctx, [_hit(None)], Settings(), mode="bm25")
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "A factory part fails 2% of the time; what is the chance that 3 parts in a row all work?",
+        "I rolled a die 60 times and got 15 sixes. Is it biased?",
+        "掷两次骰子，点数之和为8的概率是多少？",
+        "一个班40人，平均身高170，方差是多少才算正常？",
+    ],
+)
+def test_numeric_questions_of_chance_or_averages_are_word_problems(q):
+    assert is_word_problem(q)
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "What is the probability density function?",  # no numbers
+        "How do I renew a passport in 2026?",  # numbers, no chance
+        "有没有讲概率的书？",
+        "第3章讲了什么？",
+    ],
+)
+def test_other_questions_are_not(q):
+    assert not is_word_problem(q)
+
+
+def test_a_word_problem_is_in_scope_without_close_passages_unless_another_domain_claims_it():
+    q = "If 30% of emails are spam and a filter flags 90% of spam, what is the chance a flagged email is spam?"
+    ctx = Context(q, [], False, set(), None, set())
+    assert in_scope(ctx, [_hit(0.1)], Settings())
+    ctx.offtopic = "weather"
+    assert not in_scope(ctx, [_hit(0.9)], Settings())

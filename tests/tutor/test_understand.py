@@ -197,3 +197,55 @@ def test_chinese_follow_ups_that_drop_the_pronoun(shipped):
     assert code.resources == {"mit-18-06"} and code.intent == "facts"
     more = _ctx(shipped, "还有别的推荐吗？", course)
     assert more.intent == "resource" and more.resources == set() and "linear algebra" in more.search
+
+
+def test_anything_shorter_moves_away_from_the_resource_just_given(shipped):
+    url = "https://ocw.mit.edu/courses/18-06-linear-algebra-spring-2010/"
+    history = _turns("Where can I learn linear algebra properly?", "18.06.", url)
+    ctx = _ctx(shipped, "That's a lot of lectures. Anything shorter?", history)
+    assert ctx.exclude == {"mit-18-06"}
+
+
+def test_a_dry_book_asks_for_the_other_format_only(shipped):
+    history = _turns("概率论有没有入门的书？", "MML。", "https://mml-book.github.io/")
+    ctx = _ctx(shipped, "看书太枯燥了，有没有能看的视频？", history)
+    assert ctx.formats == {"video"} and ctx.exclude == {"mml-book"}
+
+
+@pytest.mark.parametrize("q", ["Which chapter covers regression?", "哪一章讲回归？"])
+def test_which_chapter_binds_to_the_resource_just_cited(shipped, q):
+    history = _turns("Any interactive site for probability?", "Seeing Theory.", "https://seeing-theory.brown.edu/")
+    ctx = _ctx(shipped, q, history)
+    assert ctx.intent == "where" and ctx.resources == {"seeing-theory"}
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "Does it actually write out the derivations, or is it mostly pictures?",
+        "How many hours a week does it take?",
+        "那门课免费吗？",
+    ],
+)
+def test_a_question_about_the_resource_cited_is_answered_from_the_catalog(shipped, q):
+    url = "https://ocw.mit.edu/courses/18-06-linear-algebra-spring-2010/"
+    history = _turns("有没有讲线性代数的公开课？", "18.06。", url)
+    ctx = _ctx(shipped, q, history)
+    assert ctx.resources == {"mit-18-06"} and ctx.intent == "facts"
+
+
+@pytest.mark.parametrize("q", ["然后呢？", "And then?"])
+def test_and_then_is_what_comes_next_even_after_a_branch(shipped, q):
+    _, topics = shipped
+    ctx = _ctx(
+        shipped, q, _turns("线性代数入门看什么？", "3b1b。", "https://www.3blue1brown.com/topics/linear-algebra")
+    )
+    assert ctx.followup and ctx.concepts and set(ctx.concepts) <= set(topics.dependents("matrices"))
+
+
+def test_the_gloss_is_what_the_mission_readings_judge(shipped):
+    calls: list[str] = []
+    q = "做了五年运维，想转机器学习，数学要补多少？"
+    ctx = _ctx(shipped, q, gloss=lambda text: calls.append(text) or "GLOSS")
+    assert calls == [q] and ctx.meaning == "GLOSS" and ctx.intent == "mission"
+    assert _ctx(shipped, "What is PCA?", gloss=lambda q: "never").meaning == "What is PCA?"

@@ -31,6 +31,7 @@ import numpy as np
 from mathtutor.knowledge.zh import ZhRewrite, has_cjk, translate_query
 from mathtutor.recommend_cues import request_subject
 from mathtutor.tutor import mission
+from mathtutor.tutor.scope import is_word_problem
 from mathtutor.tutor.understand import ELLIPSIS, LEVEL_ASKED, OTHER, REFERS_BACK, TOPIC_CHANGE
 
 #: Words that make a resource request's subject mathematical even when it names no concept of the topic graph.
@@ -179,5 +180,7 @@ class SenseCheck:
         # 转行要补多少数学": the table knows neither 程序员 nor 转行, the gloss does)
         if ev.glossed and ev.margin is not None and ev.margin <= s.offtopic_zh_gloss_maths:
             return None
+        if is_word_problem(ctx.question):
+            return None  # 连抛十次硬币出现七次正面: a word problem's everyday words are not the table's (cues aside)
         bar = s.offtopic_zh_cue_unexplained if ev.cues else s.offtopic_zh_unexplained
         return (ev.cues[0] if ev.cues else OTHER) if ev.unexplained >= bar else None

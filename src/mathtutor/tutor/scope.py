@@ -7,6 +7,8 @@ env ``MATHTUTOR_IN_SCOPE_MIN_SIMILARITY``...); settings.py records how they were
 
 from __future__ import annotations
 
+import re
+
 from mathtutor.settings import Settings
 from mathtutor.types import Answer, Context, Hit
 
@@ -14,6 +16,23 @@ OUT_OF_SCOPE_EXAMPLES = (
     "linear algebra (vectors, eigenvalues, SVD, PCA), calculus and matrix calculus, "
     "probability and statistics, optimization, information theory and the maths of neural networks"
 )
+
+
+#: A numeric word problem: counts or rates, and a question of chance, confidence or averages ("170 of 200 right: how
+#: sure can I be?", 连抛十次硬币出现七次正面，硬币公平吗). Its maths names no concept, so few passages match it
+#: closely; the word-sense check has already ruled out the other domains that use numbers (weather, betting).
+_QUANTITY = re.compile(r"\d|[一二两三四五六七八九十百千万]+\s*(次|个|枚|张|天|人|只|颗|年|成|倍|分之)")
+_CHANCE = re.compile(
+    r"\b(probabilit(y|ies)|chances?|odds|likely|likelihood|how (sure|confident|certain)|confidence|fair|biased"
+    r"|on average|average|expected|precise|precision|variance|how many ways|at random|randomly)\b"
+    r"|概率|几率|可能性|机会|把握|置信|公平|均匀|平均|期望|方差|随机|有几种",
+    re.IGNORECASE,
+)
+
+
+def is_word_problem(text: str) -> bool:
+    """Numbers and a question of chance, confidence or averages: an applied probability or statistics question."""
+    return bool(_QUANTITY.search(text)) and bool(_CHANCE.search(text))
 
 
 def in_scope(ctx: Context, hits: list[Hit], settings: Settings, mode: str = "hybrid") -> bool:
@@ -24,6 +43,8 @@ def in_scope(ctx: Context, hits: list[Hit], settings: Settings, mode: str = "hyb
     """
     if ctx.offtopic is not None:
         return False
+    if is_word_problem(ctx.question):
+        return True
     dense = [h.dense for h in hits if h.dense is not None]
     if ctx.concepts:
         # Concepts carried from earlier turns ("and for a beginner?", "videos for that?") keep the
