@@ -222,7 +222,10 @@ class Tutor:
             return guidance.mission_answer(ctx, recs, self.catalog, cites, names, picks)
         if ctx.intent == "facts":
             return guidance.facts_answer(ctx, self.catalog, cites, names, picks)
-        if ctx.intent == "resource" and not ctx.plan and in_scope(ctx, hits, self.settings, mode):
+        answerable = in_scope(ctx, hits, self.settings, mode) or (
+            self.senses is not None and self.senses.request_about_maths(ctx)
+        )
+        if ctx.intent == "resource" and not ctx.plan and answerable:
             k = 5 + len(ctx.exclude)
             recs = self.recommender.search(ctx.search, k=k, formats=ctx.formats, level=ctx.level, concepts=ctx.concepts)
             recs = [r for r in recs if r.resource_id not in ctx.exclude][:5]

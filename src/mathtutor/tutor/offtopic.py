@@ -154,6 +154,17 @@ class SenseCheck:
                 foreign = subject
         return Evidence(case, dom_ids[best], round(margin, 4), cues, unexplained, glossed, foreign)
 
+    def request_about_maths(self, ctx: Context) -> bool:
+        """A resource request whose subject is maths or ML: a concept, or a subject that names them. The catalog
+        answers it, however few passages of a small index match its wording."""
+        if ctx.intent != "resource" or ctx.offtopic is not None:
+            return False
+        if ctx.concepts:
+            return True
+        rewrite = translate_query(ctx.question) if has_cjk(ctx.question) else None
+        subject = request_subject(ctx.meaning or ctx.question)
+        return bool(subject) and self._names_maths(subject, rewrite)
+
     def _names_maths(self, subject: str, rewrite: ZhRewrite | None) -> bool:
         """Does the subject of a resource request name maths, a branch or concept of it, or machine learning?"""
         if rewrite is not None and any(
