@@ -80,7 +80,8 @@ _ROLE = re.compile(
 #: question (maths with a need / amount / order cue), "algorithm", "model" or "Kaggle" name our field.
 _ML_WORLD = re.compile(
     _FIELD.pattern + r"|\b(algorithms?|models?|data (mining|analy(sis|tics|st))|kaggle|research papers?|papers"
-    r"|recommender systems?|recommendation (systems?|algorithms?))\b",
+    r"|recommender systems?|recommendation (systems?|algorithms?)|self[- ]driving|autonomous (cars?|vehicles?|driving)"
+    r"|robot(s|ics)?|drones?)\b",
     re.IGNORECASE,
 )
 #: Branches of maths named in a mission question, and the concept that stands for each in the answer.

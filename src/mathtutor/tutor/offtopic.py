@@ -40,6 +40,12 @@ MATHS_WORDS = re.compile(
     r"|geometry|trigonometry|theorems?|proofs?|formulas?|derivations?|analysis|optimi[sz]ation|numerical)\b",
     re.IGNORECASE,
 )
+#: "it" and "that" in set phrases point at nothing: "got it", "how do I deal with it?", "that's it".
+IDIOMS = re.compile(
+    r"\b(got|get|deal with|cope with|handle|make|made|love|hate|mean|take|took|hit|nail(ed)?|forget|stop"
+    r") it\b|\bthat'?s (it|that|all)\b|\bis it (possible|ok(ay)?|normal|true|worth it)\b|\bat it\b",
+    re.IGNORECASE,
+)
 #: Follow-ups that only make sense as a turn of the conversation: "and for X?", "anything simpler?", 换个别的.
 BOUND_TO_CONVERSATION = re.compile("|".join(f"(?:{rx.pattern})" for rx in (ELLIPSIS, LEVEL_ASKED, OTHER)), re.I)
 
@@ -122,7 +128,7 @@ class SenseCheck:
         elif ctx.followup and ctx.resources and not TOPIC_CHANGE.search(q):
             return Evidence(None)  # about the resource cited before (文章最后有没有把公式汇总成表？)
         elif ctx.followup:
-            points_back = bool(REFERS_BACK.search(q)) and not TOPIC_CHANGE.search(q)
+            points_back = bool(REFERS_BACK.search(IDIOMS.sub(" ", q))) and not TOPIC_CHANGE.search(q)
             if points_back or (not cues and (ctx.formats or BOUND_TO_CONVERSATION.search(q))):
                 # "can I use it on stock prices?", "is there a video of that?", "and for the discrete case?",
                 # 换个更严谨一点的: bound to the conversation. Not after a change of subject ("while you're at it,

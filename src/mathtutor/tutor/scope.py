@@ -21,11 +21,16 @@ OUT_OF_SCOPE_EXAMPLES = (
 #: A numeric word problem: counts or rates, and a question of chance, confidence or averages ("170 of 200 right: how
 #: sure can I be?", 连抛十次硬币出现七次正面，硬币公平吗). Its maths names no concept, so few passages match it
 #: closely; the word-sense check has already ruled out the other domains that use numbers (weather, betting).
-_QUANTITY = re.compile(r"\d|[一二两三四五六七八九十百千万]+\s*(次|个|枚|张|天|人|只|颗|年|成|倍|分之)")
+_QUANTITY = re.compile(
+    r"\d|[一二两三四五六七八九十百千万]+\s*(次|个|枚|张|天|人|只|颗|年|成|倍|分之|组|点)"
+    r"|\b(two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|fifty|hundred|thousand|dozen)\b",
+    re.IGNORECASE,
+)
 _CHANCE = re.compile(
     r"\b(probabilit(y|ies)|chances?|odds|likely|likelihood|how (sure|confident|certain)|confidence|fair|biased"
-    r"|on average|average|expected|precise|precision|variance|how many ways|at random|randomly)\b"
-    r"|概率|几率|可能性|机会|把握|置信|公平|均匀|平均|期望|方差|随机|有几种",
+    r"|on average|average|expected|precise|precision|variance|how many ways|at random|randomly|best fit"
+    r"|fits? (them|it|the (data|points)) best|line of best fit|trend ?line|least squares)\b"
+    r"|概率|几率|可能性|机会|把握|置信|公平|均匀|平均|期望|方差|随机|有几种|拟合|最佳直线",
     re.IGNORECASE,
 )
 

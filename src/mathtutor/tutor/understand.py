@@ -68,7 +68,7 @@ LEVEL_HINTS = {
 LEVEL_ASKED = re.compile("|".join(rx.pattern for rx in LEVEL_HINTS.values()), re.IGNORECASE)
 REFERS_BACK = re.compile(
     r"\b(it|that|this|those|them|the same)\b|\b(that|this|the) (book|course|series|channel|video|lecture|one)\b"
-    r"|它|这本|那本|这个|那个|这门|那门|这篇|那篇",
+    r"|它|这本|那本|这个|那个|这门|那门|这篇|那篇|^\W*里面|^\W*里头|^\W*其中",
     re.IGNORECASE,
 )
 #: "it" as a pronoun for a topic ("how is it used in ...?"); a bare "that"/"this" only at the end of a clause.
@@ -122,7 +122,7 @@ PROPERTY = re.compile(
     r"|\bis (it|that|this) (any )?(good|worth|suitable|up to date|still)\b"
     r"|\bhow (hard|difficult|long) is\b|\bdifficulty\b|\bhours?\b|\bper week\b|\bworkload\b|\btime commitment\b"
     r"|" + ASKS_ABOUT_IT.pattern + r"|收费|免费|付费|多少钱|谁写|作者|谁做|谁讲|第几章|哪一章|第几页|哪一页|章节|多长"
-    r"|讲不讲|包括|包含|答案|习题课|配套|难吗|难不难|难度",
+    r"|讲不讲|包括|包含|答案|习题课|配套|难吗|难不难|难度|框架|什么语言|用的什么|写的|要求|前提|门槛",
     re.IGNORECASE,
 )
 #: "What about X?", "and for X?", 那X呢: the previous question again, about X.
