@@ -2,19 +2,30 @@
 
 The concept detector finds "matrix" in "Who plays Neo in The Matrix?" and 积分 in 信用卡积分怎么兑换, and such
 questions can match a passage well enough to pass the similarity bar. So three kinds of question must also read
-as maths: those whose only maths words are ambiguous (``corpus/offtopic.yaml``), follow-ups that would inherit
-the conversation's topic without naming a concept, pointing back ("that", "it", 这个) or asking for a format of
-it ("anything I could watch instead?"), and questions that name no concept (the mission, facts, resource and
-practice paths answer some of those without the similarity bar). For a follow-up, the earlier question that
-understand() carried counts on the maths side.
+as maths: those whose only maths words are ambiguous (``corpus/offtopic.yaml``; a Chinese question's words are
+judged as the Chinese words they are), follow-ups that would inherit the conversation's topic without naming a
+concept, and questions that name no concept (the mission, facts, resource and practice paths answer some of those
+without the similarity bar). For a follow-up, the earlier question that understand() carried counts on the maths
+side.
 
+Some questions are settled before any measuring:
+- bound to the conversation: a follow-up about the resource just cited, one that points back ("it", 这个; not
+  "got it"), or one that asks for another format or level with no other domain's cue word, unless it changes the
+  subject ("while you're at it, ...", 对了);
+- the mission question about machine learning ("做了五年后端，想转算法岗，数学怎么补？"): the maths for our field,
+  whatever else the learner tells about their job;
+- a resource request whose subject, without the request words, names neither maths nor ML ("a free photography
+  course?", 有没有学吉他的视频课程): refused (``recommend_cues.request_subject``).
+
+The rest is measured:
 - English: the question's MiniLM embedding is compared with each other domain's descriptions and with the maths
   ones (our generic lines plus the name and summary of the concepts in play). It is another domain's when that
   difference exceeds ``offtopic_margin``, or ``offtopic_cue_margin`` when a cue word of a domain is in it.
-- Chinese: the English rewrite (``knowledge/zh.py``) keeps only the words the term table knows, too little for
-  the embedding, so the share of the question the table does not explain decides: at least
-  ``offtopic_zh_unexplained``, or ``offtopic_zh_cue_unexplained`` with a cue word. A cue word with a rewrite
-  that reads as that domain (the English rule with the cue margin) also decides.
+- Chinese: the term table's rewrite keeps only the words it knows, so the share of the question the table does
+  not explain decides: at least ``offtopic_zh_unexplained``, or ``offtopic_zh_cue_unexplained`` with a cue word.
+  The margin is measured on the question's word-by-word gloss (``knowledge/zh_gloss.py``, ``Context.meaning``): a
+  cue word with a gloss that reads as that domain decides for it, and a gloss that reads as maths by
+  ``offtopic_zh_gloss_maths`` or more keeps the question whatever the table misses; so does a numeric word problem.
 
 All bars are Settings fields, tuned on the dev split (settings.py says how).
 """
