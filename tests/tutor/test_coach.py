@@ -155,3 +155,9 @@ def test_simpler_explanation_or_notes_with_exercises_are_not_a_problem():
     problem = make_problem("chain-rule", level="practitioner", seed=3)
     easier = coach.practice_turn(ctx("an easier one please", ["chain-rule"]), with_state(problem.state))
     assert easier is not None and easier.practice["intent"] == "another"
+
+
+def test_a_mission_question_that_mentions_practice_problems_is_not_a_practice_move():
+    ctx = Context("Is Khan Academy enough for ML maths? I like its practice problems.", [], False, set(), None, set())
+    ctx.intent = "mission"
+    assert coach.practice_turn(ctx, []) is None

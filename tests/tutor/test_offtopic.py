@@ -186,3 +186,7 @@ def test_after_a_change_of_subject_it_is_measured_not_assumed(check, parts):
     email = "Great, and while you're at it, could you draft an email to my landlord about the rent?"
     assert check.judge(glossed(email, parts, MATHS_TURN)) is not None
     assert check.judge(glossed("Can I apply it to house price data?", parts, MATHS_TURN)) is None
+
+
+def test_asking_for_something_less_dry_stays_with_the_conversation(check, parts):
+    assert check.judge(glossed("hmm, that's a bit dry. anything less dense?", parts, MATHS_TURN)) is None

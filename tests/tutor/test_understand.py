@@ -249,3 +249,21 @@ def test_the_gloss_is_what_the_mission_readings_judge(shipped):
     ctx = _ctx(shipped, q, gloss=lambda text: calls.append(text) or "GLOSS")
     assert calls == [q] and ctx.meaning == "GLOSS" and ctx.intent == "mission"
     assert _ctx(shipped, "What is PCA?", gloss=lambda q: "never").meaning == "What is PCA?"
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "What are the steps leading up to eigenvalues? I want to go in order.",
+        "Before Bayes' rule can make sense, what has to click first?",
+        "学奇异值分解前面得按什么顺序学会哪些东西？",
+        "想搞懂协方差矩阵，要补哪些线代？",
+    ],
+)
+def test_prerequisite_questions_in_other_words_ask_for_a_study_path(shipped, q):
+    ctx = _ctx(shipped, q)
+    assert ctx.plan and ctx.concepts
+
+
+def test_is_a_resource_enough_is_the_mission_question(shipped):
+    assert _ctx(shipped, "Is 3Blue1Brown enough for the maths of machine learning?").intent == "mission"

@@ -68,8 +68,10 @@ def practice_turn(ctx: Context, history: Sequence[dict[str, str]]) -> Answer | N
     from mathtutor.practice import dialogue
 
     state = last_state(history)
-    if state is None and (ctx.intent == "resource" or _RESOURCE_LIKE.search(ctx.question)):
-        return None  # "where can I practise X?", 有没有配练习题的讲义: resources with exercises, not a problem
+    if state is None and (ctx.intent in ("resource", "mission", "facts") or _RESOURCE_LIKE.search(ctx.question)):
+        # "where can I practise X?", 有没有配练习题的讲义, "is Khan enough? I like its practice problems": resources
+        # with exercises or the mission question, not a request for a problem
+        return None
     current = ctx.concepts[0] if ctx.concepts else None
     turn = dialogue.respond(ctx.question, state=state, current_concept=current, level=ctx.level or "practitioner")
     asks = bool(_ASKS_FOR_A_PROBLEM.search(ctx.question))

@@ -43,7 +43,7 @@ from mathtutor.knowledge.zh import ZhRewrite, has_cjk, translate_query
 from mathtutor.recommend_cues import request_subject
 from mathtutor.tutor import mission
 from mathtutor.tutor.scope import is_word_problem
-from mathtutor.tutor.understand import ELLIPSIS, LEVEL_ASKED, OTHER, REFERS_BACK, TOPIC_CHANGE
+from mathtutor.tutor.understand import ELLIPSIS, OTHER, REFERS_BACK, TOPIC_CHANGE, UNLIKE
 
 #: Words that make a resource request's subject mathematical even when it names no concept of the topic graph.
 MATHS_WORDS = re.compile(
@@ -57,8 +57,8 @@ IDIOMS = re.compile(
     r") it\b|\bthat'?s (it|that|all)\b|\bis it (possible|ok(ay)?|normal|true|worth it)\b|\bat it\b",
     re.IGNORECASE,
 )
-#: Follow-ups that only make sense as a turn of the conversation: "and for X?", "anything simpler?", 换个别的.
-BOUND_TO_CONVERSATION = re.compile("|".join(f"(?:{rx.pattern})" for rx in (ELLIPSIS, LEVEL_ASKED, OTHER)), re.I)
+#: Follow-ups that only make sense as a turn of the conversation: "and for X?", "anything less dry?", 换个别的.
+BOUND_TO_CONVERSATION = re.compile("|".join(f"(?:{rx.pattern})" for rx in (ELLIPSIS, UNLIKE, OTHER)), re.I)
 
 if TYPE_CHECKING:
     from mathtutor.knowledge.senses import SenseTable

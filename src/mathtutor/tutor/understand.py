@@ -35,7 +35,11 @@ PLAN = re.compile(
     r"|\bwhere (do|should|can) i (start|begin)\b|\b(what|which)\b.*\bbefore\b|\bunder (my|your|one's) belt\b"
     r"|\bbefore (tackling|starting|learning|studying|diving into|getting into|attempting|reading about)\b"
     r"|学什么|学习路线|学习路径|学习计划|需要.*(基础|先学|知识|学)|怎么学|如何学|先修|前置"
-    r"|先会|得先|要先|需先|先掌握|先搞懂|先弄懂|得会哪些|要会哪些|需要会|需要掌握|要掌握哪些|得掌握",
+    r"|先会|得先|要先|需先|先掌握|先搞懂|先弄懂|得会哪些|要会哪些|需要会|需要掌握|要掌握哪些|得掌握"
+    r"|按.{0,4}顺序|什么顺序|补哪些|前面.{0,8}(学|会|懂)|铺垫|打.{0,4}基础"
+    r"|\b(in|what|which|the right) order\b|\bsteps? (leading|building) up to\b|\blead(s|ing)? up to\b"
+    r"|\bwhat (has|needs) to (click|make sense)\b|\b(review|revise|brush up on|go over|learn|study|know) first\b"
+    r"|\bfoundations? (for|of|before)\b",
     re.IGNORECASE,
 )
 FORMAT_HINTS = {
@@ -182,8 +186,8 @@ def understand(
         level = asked_level or default_level
     named = catalog.names_in(q, common) if catalog is not None else set()
     intent = _intent(q, meaning, intents, concepts, None if named else mission_like)
-    if intent == "mission" and named:
-        intent = None  # "can I still enrol in <course>?" is about that resource
+    if intent == "mission" and named and not ENOUGH.search(meaning):
+        intent = None  # "can I still enrol in <course>?" is about that resource; "is Khan Academy enough?" is not
     if intent == "resource" and not concepts:
         plan = False  # "自学…的数学，有哪些免费资源": no path to plan without a concept, so the resources themselves
     if intent == "mission" and mission.specific(concepts):
@@ -302,10 +306,14 @@ def _follow(ctx: Context, history: list[dict[str, str]], topics: TopicGraph, cat
     if cited:
         ctx.resources = {cited[0]}
         ctx.followup = True
-        asks_property = bool(PROPERTY.search(q)) and not _concepts(q, topics)
+        # a property with no topic of its own; "does it assume calculus?" asks one whatever topic it names
+        asks_property = bool(PROPERTY.search(q)) and (not _concepts(q, topics) or bool(ASKS_ABOUT_IT.search(q)))
         if (ctx.intent is None or explicit) and ctx.intent != "where" and asks_property:
             ctx.intent = "facts"  # "is that book free?", "who made it?", 那个课程免费吗: answered from the catalog
 
+
+#: "Is <resource> enough for the maths of ML?": the mission question, though it names a resource.
+ENOUGH = re.compile(r"\b(enough|sufficient|suffice)\b|够不够|够吗|足够", re.IGNORECASE)
 
 #: Words that ask for a resource in Chinese (有没有…课程, 推荐…): without them a course word (数学课) is no request.
 ZH_ASKS_FOR_RESOURCE = re.compile(r"有没有|有无|推荐|求|有什么好|有哪些好|哪本|哪门|哪套|哪个(网站|视频|课|频道)")
