@@ -190,3 +190,17 @@ def test_after_a_change_of_subject_it_is_measured_not_assumed(check, parts):
 
 def test_asking_for_something_less_dry_stays_with_the_conversation(check, parts):
     assert check.judge(glossed("hmm, that's a bit dry. anything less dense?", parts, MATHS_TURN)) is None
+
+
+def test_advice_in_another_domain_is_that_domains_even_after_the_maths(check, parts):
+    q = "so is that how I should choose between two phone contracts? which one would you pick?"
+    assert check.judge(glossed(q, parts, MATHS_TURN)) is not None
+    assert check.judge(glossed("so is that how the gradient is used in training?", parts, MATHS_TURN)) is None
+
+
+def test_a_branch_of_maths_named_outright_is_about_the_maths(check, parts):
+    assert check.judge(glossed("手机里的人脸解锁背后用到了线性代数吗？", parts)) is None
+
+
+def test_asking_for_a_channel_on_another_subject_is_refused(check, parts):
+    assert check.judge(glossed("What's the best YouTube channel for learning to juggle?", parts)) is not None

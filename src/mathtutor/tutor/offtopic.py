@@ -57,6 +57,20 @@ IDIOMS = re.compile(
     r") it\b|\bthat'?s (it|that|all)\b|\bis it (possible|ok(ay)?|normal|true|worth it)\b|\bat it\b",
     re.IGNORECASE,
 )
+#: Asking for a decision or tips ("which one would you pick?", 报哪所大学比较稳): with another domain's cue word the
+#: question is that domain's even when it names a maths word or points back at the maths just explained.
+ADVICE = re.compile(
+    r"\bwhich (one )?(would|should) (you|i) (pick|choose|take|buy|go (for|with))\b|\bshould i (pick|choose|buy|take"
+    r"|go with|get|apply)\b|\b(any )?tips (for|on)\b|\bwhat would you (do|recommend|pick|choose)\b"
+    r"|\bhow (should|do) i decide\b|报哪|选哪|买哪|哪个更划算|哪个比较稳|怎么选|有什么建议|给点建议|求建议",
+    re.IGNORECASE,
+)
+#: Branches of maths no other domain names: a question naming one is about the maths (线性代数, "linear algebra").
+CLEAR_BRANCH = re.compile(
+    r"线性代数|線性代數|线代|高等代数|微积分|微積分|概率论|概率論|機率論|数学分析"
+    r"|\blinear algebra\b|\bprobability theory\b|\b(multivariable |multivariate |vector |matrix )calculus\b",
+    re.IGNORECASE,
+)
 #: Follow-ups that only make sense as a turn of the conversation: "and for X?", "anything less dry?", 换个别的.
 BOUND_TO_CONVERSATION = re.compile("|".join(f"(?:{rx.pattern})" for rx in (ELLIPSIS, UNLIKE, OTHER)), re.I)
 
@@ -128,18 +142,20 @@ class SenseCheck:
         own = self.topics.mentions(q) if self.topics is not None else []
         if rewrite is not None:
             own += [(t.concept, t.zh) for t in rewrite.matched if t.concept]
-        if own and not all(self.table.is_ambiguous(words) for _, words in own):
-            return Evidence(None)  # "eigenvalue", "covariance matrix", 矩阵求导: one sense only
+        cues = tuple(self.table.cue_domains(q))
+        advice = bool(cues) and bool(ADVICE.search(q))  # "which mortgage would you pick?", 报哪所大学比较稳
+        clear = bool(own) and not all(self.table.is_ambiguous(words) for _, words in own)
+        if (clear or CLEAR_BRANCH.search(q)) and not advice:
+            return Evidence(None)  # "eigenvalue", "covariance matrix", 矩阵求导, 线性代数: one sense only
         if not own and ctx.intent == "mission" and mission.names_field(ctx.meaning or q):
             # "做了五年后端，想转算法组，数学怎么补？": the maths for our field, however much else the learner tells
             return Evidence(None)
-        cues = tuple(self.table.cue_domains(q))
-        if own:
+        if own or advice:
             case = "ambiguous"
         elif ctx.followup and ctx.resources and not TOPIC_CHANGE.search(q):
             return Evidence(None)  # about the resource cited before (文章最后有没有把公式汇总成表？)
         elif ctx.followup:
-            points_back = bool(REFERS_BACK.search(IDIOMS.sub(" ", q))) and not TOPIC_CHANGE.search(q)
+            points_back = bool(REFERS_BACK.search(IDIOMS.sub(" ", q))) and not (TOPIC_CHANGE.search(q) or advice)
             if points_back or (not cues and (ctx.formats or BOUND_TO_CONVERSATION.search(q))):
                 # "can I use it on stock prices?", "is there a video of that?", "and for the discrete case?",
                 # 换个更严谨一点的: bound to the conversation. Not after a change of subject ("while you're at it,
@@ -165,7 +181,9 @@ class SenseCheck:
         margin = float(sims[best]) - max(maths)
         glossed = rewrite is not None and bool(ctx.meaning) and ctx.meaning != rewrite.english
         foreign = None
-        if case == "unnamed" and ctx.intent == "resource":
+        # a resource request, or a question asking for a video, course or site ("the best channel for chess openings?";
+        # "book" also comes from "reading", so it alone does not count)
+        if case == "unnamed" and (ctx.intent == "resource" or ctx.formats & {"video", "course", "interactive"}):
             subject = request_subject(text)
             if subject and not self._names_maths(subject, rewrite):
                 foreign = subject
