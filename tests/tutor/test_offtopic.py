@@ -204,3 +204,11 @@ def test_a_branch_of_maths_named_outright_is_about_the_maths(check, parts):
 
 def test_asking_for_a_channel_on_another_subject_is_refused(check, parts):
     assert check.judge(glossed("What's the best YouTube channel for learning to juggle?", parts)) is not None
+
+
+def test_what_a_probability_means_is_maths_whatever_the_domain(check, parts):
+    assert (
+        check.judge(glossed("The app says 40% chance of snow. What does that number mean as a probability?", parts))
+        is None
+    )
+    assert check.judge(glossed("What is the probability that it snows in Oslo next Friday?", parts)) == "weather"

@@ -71,6 +71,20 @@ CLEAR_BRANCH = re.compile(
     r"|\blinear algebra\b|\bprobability theory\b|\b(multivariable |multivariate |vector |matrix )calculus\b",
     re.IGNORECASE,
 )
+_CHANCE_WORDS = re.compile(r"\b(probabilit(y|ies)|chances?|odds|likelihood)\b|概率|几率|可能性", re.IGNORECASE)
+_MEANING = re.compile(
+    r"\bwhat does .{0,60}\bmean\b|\bmean(s)? as a probability\b|\binterpret|\bactually mean\b"
+    r"|是什么意思|什么意思|怎么理解|从概率的角度|代表什么|意味着什么",
+    re.IGNORECASE,
+)
+
+
+def is_probability_meaning(text: str) -> bool:
+    """What a probability means ("what does a 70% chance of rain mean?", 降水概率70%是什么意思): the maths of
+    chance, whatever domain the number comes from."""
+    return bool(_CHANCE_WORDS.search(text)) and bool(_MEANING.search(text))
+
+
 #: Follow-ups that only make sense as a turn of the conversation: "and for X?", "anything less dry?", 换个别的.
 BOUND_TO_CONVERSATION = re.compile("|".join(f"(?:{rx.pattern})" for rx in (ELLIPSIS, UNLIKE, OTHER)), re.I)
 
@@ -145,7 +159,7 @@ class SenseCheck:
         cues = tuple(self.table.cue_domains(q))
         advice = bool(cues) and bool(ADVICE.search(q))  # "which mortgage would you pick?", 报哪所大学比较稳
         clear = bool(own) and not all(self.table.is_ambiguous(words) for _, words in own)
-        if (clear or CLEAR_BRANCH.search(q)) and not advice:
+        if (clear or CLEAR_BRANCH.search(q) or is_probability_meaning(q)) and not advice:
             return Evidence(None)  # "eigenvalue", "covariance matrix", 矩阵求导, 线性代数: one sense only
         if not own and ctx.intent == "mission" and mission.names_field(ctx.meaning or q):
             # "做了五年后端，想转算法组，数学怎么补？": the maths for our field, however much else the learner tells
