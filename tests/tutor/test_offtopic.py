@@ -212,3 +212,8 @@ def test_what_a_probability_means_is_maths_whatever_the_domain(check, parts):
         is None
     )
     assert check.judge(glossed("What is the probability that it snows in Oslo next Friday?", parts)) == "weather"
+
+
+def test_after_a_change_of_subject_the_conversation_does_not_speak_for_the_question(check, parts):
+    q = "cool. totally different thing, my bike chain keeps slipping when I change gear, how do I fix it?"
+    assert check.judge(glossed(q, parts, MATHS_TURN)) is not None

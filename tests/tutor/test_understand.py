@@ -267,3 +267,14 @@ def test_prerequisite_questions_in_other_words_ask_for_a_study_path(shipped, q):
 
 def test_is_a_resource_enough_is_the_mission_question(shipped):
     assert _ctx(shipped, "Is 3Blue1Brown enough for the maths of machine learning?").intent == "mission"
+
+
+def test_an_interjection_before_and_keeps_the_ellipsis(shipped):
+    ctx = _ctx(shipped, "nice, and in 3D?", _turns("What does a determinant measure?", "Area.", CALCULUS))
+    assert ctx.followup and "determinant" in ctx.concepts
+
+
+def test_got_it_points_at_nothing_and_a_new_subject_carries_no_topic(shipped):
+    q = "got it. unrelated, what's a good resting heart rate at forty?"
+    ctx = _ctx(shipped, q, _turns("What is the chain rule?", "Derivatives of compositions.", CALCULUS))
+    assert not ctx.concepts

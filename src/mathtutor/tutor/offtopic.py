@@ -43,18 +43,12 @@ from mathtutor.knowledge.zh import ZhRewrite, has_cjk, translate_query
 from mathtutor.recommend_cues import request_subject
 from mathtutor.tutor import mission
 from mathtutor.tutor.scope import is_word_problem
-from mathtutor.tutor.understand import ELLIPSIS, OTHER, REFERS_BACK, TOPIC_CHANGE, UNLIKE
+from mathtutor.tutor.understand import ELLIPSIS, IDIOMS, OTHER, REFERS_BACK, TOPIC_CHANGE, UNLIKE
 
 #: Words that make a resource request's subject mathematical even when it names no concept of the topic graph.
 MATHS_WORDS = re.compile(
     r"\b(math|maths|mathematics|mathematical|calculus|algebra|statistics|statistical|stats|probability|probabilistic"
     r"|geometry|trigonometry|theorems?|proofs?|formulas?|derivations?|analysis|optimi[sz]ation|numerical)\b",
-    re.IGNORECASE,
-)
-#: "it" and "that" in set phrases point at nothing: "got it", "how do I deal with it?", "that's it".
-IDIOMS = re.compile(
-    r"\b(got|get|deal with|cope with|handle|make|made|love|hate|mean|take|took|hit|nail(ed)?|forget|stop"
-    r") it\b|\bthat'?s (it|that|all)\b|\bis it (possible|ok(ay)?|normal|true|worth it)\b|\bat it\b",
     re.IGNORECASE,
 )
 #: Asking for a decision or tips ("which one would you pick?", 报哪所大学比较稳): with another domain's cue word the
@@ -186,7 +180,9 @@ class SenseCheck:
         dom_vecs, dom_ids = self._domain_vectors
         sims = dom_vecs @ vec
         best = int(np.argmax(sims))
-        concept_ids = {c for c, _ in own} or set(ctx.concepts)
+        # after a change of subject the conversation's concepts no longer speak for the question
+        carried = set() if case == "followup" and TOPIC_CHANGE.search(q) else set(ctx.concepts)
+        concept_ids = {c for c, _ in own} or carried
         maths = [float(np.max(self._maths_vectors @ vec))]
         maths += [float(self._concept_vectors[c] @ vec) for c in concept_ids if c in self._concept_vectors]
         earlier = ctx.search[len(q) :].strip() if case == "followup" and ctx.search.startswith(q) else ""

@@ -75,6 +75,12 @@ REFERS_BACK = re.compile(
     r"|它|这本|那本|这个|那个|这门|那门|这篇|那篇|^\W*里面|^\W*里头|^\W*其中",
     re.IGNORECASE,
 )
+#: "it" and "that" in set phrases point at nothing: "got it", "how do I deal with it?", "that's it".
+IDIOMS = re.compile(
+    r"\b(got|get|deal with|cope with|handle|make|made|love|hate|mean|take|took|hit|nail(ed)?|forget|stop"
+    r") it\b|\bthat'?s (it|that|all)\b|\bis it (possible|ok(ay)?|normal|true|worth it)\b|\bat it\b",
+    re.IGNORECASE,
+)
 #: "it" as a pronoun for a topic ("how is it used in ...?"); a bare "that"/"this" only at the end of a clause.
 REFERS_TO_TOPIC = re.compile(
     r"\b(it|its|them)\b|\b(that|this)(?=\s*[?.!,]|\s*$)|\bthe same (topic|thing|idea|concept)\b|它|这个|那个",
@@ -130,7 +136,11 @@ PROPERTY = re.compile(
     re.IGNORECASE,
 )
 #: "What about X?", "and for X?", 那X呢: the previous question again, about X.
-ELLIPSIS = re.compile(r"^\W*(and|what about|how about|same (for|with)|now)\b|^\W*那.*呢|呢\s*[？?]?\s*$", re.IGNORECASE)
+ELLIPSIS = re.compile(
+    r"^\W*(and|what about|how about|same (for|with)|now)\b|^\W*那.*呢|呢\s*[？?]?\s*$"
+    r"|^\W*(ok|okay|nice|cool|great|thanks|thank you|right|sure|hmm|i see)[\s,.!]+(and|what about|how about)\b",
+    re.IGNORECASE,
+)
 #: "What comes after that?": the topics the previous one leads to.
 NEXT = re.compile(
     r"\bwhat (comes|should i (learn|study|do|watch|read)|do i (learn|study)) (after|next)\b|\bwhat('s| is) next\b"
@@ -140,7 +150,8 @@ NEXT = re.compile(
 )
 #: A change of subject inside a conversation: what follows is not about the previous topic.
 TOPIC_CHANGE = re.compile(
-    r"\b(by the way|btw|unrelated|another question|different question|off[- ]topic|change of subject"
+    r"\b(by the way|btw|unrelated|another question|different (question|thing|topic)|totally different"
+    r"|something (else|different)|off[- ]topic|change of subject"
     r"|while you['’]?re at it|while i have you|one more thing|on another note)\b"
     r"|(^|[.!?]\s*)(also|anyway|oh,? and)\b|对了|顺便|另外问|换个话题|题外话",
     re.IGNORECASE,
@@ -231,7 +242,7 @@ def _follow(ctx: Context, history: list[dict[str, str]], topics: TopicGraph, cat
         if carried:
             carried_from = text
             break
-    refers = bool(REFERS_BACK.search(q))
+    refers = bool(REFERS_BACK.search(IDIOMS.sub(" ", q)))  # not the "it" of "got it"
     explicit = bool(NAMES_RESOURCE.search(q))
     asked = {f for f, rx in FORMAT_HINTS.items() if rx.search(own)}
     elliptical = refers or bool(
