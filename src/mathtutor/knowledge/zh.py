@@ -184,7 +184,7 @@ def segment_terms(text: str, table: TermTable | None = None) -> list[tuple[str, 
 
 def segment(text: str, table: TermTable | None = None) -> list[str]:
     """Cut text into table terms, Latin tokens and runs of unknown Chinese characters."""
-    return [piece for piece, _ in _segment(_checked(text), table or load_terms())]
+    return [piece for piece, _ in segment_terms(text, table)]
 
 
 # ---------------------------------------------------------------------------------------------

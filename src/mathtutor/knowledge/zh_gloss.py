@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gzip
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -83,10 +84,10 @@ def short_sense(definitions: str) -> str:
     return ""
 
 
-def parse_cedict(lines: list[str] | tuple[str, ...] | object) -> Glossary:
+def parse_cedict(lines: Iterable[str]) -> Glossary:
     """Read CC-CEDICT text lines; the first usable sense of a word's first entry wins, proper names skipped."""
     words: dict[str, str] = {}
-    for line in lines:  # type: ignore[attr-defined]
+    for line in lines:
         if line.startswith("#"):
             continue
         m = _ENTRY.match(line)

@@ -186,7 +186,9 @@ def understand(
     """
     rewrite = translate_query(q) if has_cjk(q) else None
     english = rewrite.english if rewrite is not None and rewrite.english else q
-    meaning = (gloss(q) if gloss is not None else "") or english if rewrite is not None else q
+    meaning = q
+    if rewrite is not None:  # a Chinese question: its gloss, or failing that the table's rewrite
+        meaning = (gloss(q) if gloss is not None else "") or english
     search = f"{q} {rewrite.english}".strip() if rewrite is not None and rewrite.english else q
     concepts = _concepts(q, topics)
     intents = set(rewrite.intents) if rewrite is not None else set()
@@ -286,7 +288,7 @@ def _follow(ctx: Context, history: list[dict[str, str]], topics: TopicGraph, cat
             ctx.concepts, ctx.plan = following[:2], False
     if not ctx.concepts and users and elliptical:  # the topic is the previous question's, named or not
         last = users[-1]
-        ctx.search = f"{ctx.search} {translate_query(last).english if has_cjk(last) else last}".strip()
+        ctx.search = f"{ctx.search} {_english(last)}".strip()
         ctx.followup = True
     cited_before = resources_in(previous_answer, catalog)
     if cited_before and catalog is not None and not explicit and (OTHER.search(q) or UNLIKE.search(own)):
@@ -306,7 +308,7 @@ def _follow(ctx: Context, history: list[dict[str, str]], topics: TopicGraph, cat
     binds = binds or (ctx.intent == "where" and bool(WHICH_PART.search(q)))  # "which chapter covers regression?"
     if ctx.resources or not binds:
         return
-    cited = resources_in(previous_answer, catalog)
+    cited = cited_before
     # "videos for that instead" asks for another format of the same topic: a format word that the cited
     # resource does not have keeps the topic only
     # ("chapter" is no format in "which chapter ...?", nor "interactive" in "does it ..., or is it interactive?")
