@@ -133,6 +133,11 @@ class Settings(BaseSettings):
     offtopic_cue_margin: float = Field(
         default=-0.07, ge=-1.0, le=1.0, description="The same bar when a cue word of that domain is in the question."
     )
+    # Asking for a decision or tips with another domain's cue word ("any tips for training new café staff?",
+    # 报哪所大学比较稳): that domain's at this lower margin.
+    offtopic_advice_margin: float = Field(
+        default=-0.15, ge=-1.0, le=1.0, description="The margin bar for advice with another domain's cue word."
+    )
     offtopic_zh_unexplained: float = Field(
         default=0.5, ge=0.0, le=1.0, description="Share of a Chinese question the term table does not explain."
     )
@@ -144,6 +149,17 @@ class Settings(BaseSettings):
     # cue word; >= +0.03 without), in-scope questions that reach the check <= +0.08, most below -0.15.
     offtopic_zh_gloss_maths: float = Field(
         default=-0.15, ge=-1.0, le=1.0, description="Gloss margin at or below which a Chinese question reads as maths."
+    )
+    # An explanation at a stated level quotes passages of resources made for that level first ("intuition before
+    # the rules", level beginner: 3Blue1Brown before an 18.06 transcript). Added to a sentence's score (word overlap
+    # share + half the passage's cosine), or taken off for a resource the catalog does not list at that level.
+    compose_level_bias: float = Field(
+        default=0.1, ge=0.0, le=1.0, description="Score bonus of a passage from a resource at the learner's level."
+    )
+    # A question naming no concept borrows, for its reading list, the concepts of the study notes it matched at
+    # least this closely (dense cosine).
+    note_concept_min_similarity: float = Field(
+        default=0.3, ge=-1.0, le=1.0, description="Cosine to a concept's study note that lends the note's concept."
     )
     # Mission questions (tutor/mission.py) with no structural cue: best cosine to our six prototypes. Measured on
     # dev (MiniLM): mission questions 0.42-0.83 (most 0.55+); questions of other kinds that name no concept at

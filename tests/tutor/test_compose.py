@@ -135,3 +135,43 @@ def test_where_answers_list_the_ranked_pages_once_each_in_order():
     assert "is called the inverse of a matrix A" in lines[1] and lines[1].endswith(
         "[1]"
     )  # the sentence naming the term
+
+
+def _composer():
+    from mathtutor.knowledge.topics import load_topics
+    from mathtutor.settings import Settings
+    from mathtutor.tutor.compose import Composer
+
+    corpus = PROJECT_ROOT / "corpus"
+    return Composer(Settings(), load_catalog(corpus / "catalog.yaml"), load_topics(corpus / "topics.yaml"), None)
+
+
+def test_a_stated_level_favours_passages_of_resources_made_for_it():
+    from mathtutor.retrieval import Hit
+
+    composer = _composer()
+    rids = ["khan-calculus", "hajek-random-processes"]
+    hits = [Hit(_chunk("https://a.org/x", rid, id=i), 0.5) for i, rid in enumerate(rids)]
+    bias = composer.settings.compose_level_bias
+    assert composer.level_fit("beginner", hits) == {"khan-calculus": bias, "hajek-random-processes": -bias}
+    assert composer.level_fit(None, hits) == {}  # no stated level: the passages' own order
+
+
+def test_a_question_naming_no_concept_borrows_the_concepts_of_the_notes_it_matched():
+    from mathtutor.retrieval import Hit
+    from mathtutor.types import Context
+
+    composer = _composer()
+    bar = composer.settings.note_concept_min_similarity
+
+    def note(concept: str, dense: float, i: int) -> Hit:
+        path = f"/x/corpus/notes/concepts/{concept}.md"
+        chunk = Chunk("A note.", path, "markdown", concept, 0, "mathtutor-notes", id=i)
+        return Hit(chunk, 0.1, dense=dense)
+
+    hits = [note("central-limit-theorem", bar + 0.1, 1), note("gaussian-distribution", bar + 0.05, 2),
+            note("svd", bar - 0.1, 3), note("no-such-concept", bar + 0.2, 4)]  # fmt: skip
+    ctx = Context("why do averages of many dice look bell-shaped?", [], False, set(), None, set())
+    assert composer.implied_concepts(ctx, hits) == ["central-limit-theorem", "gaussian-distribution"]
+    ctx.intent = "mission"  # the mission and resource paths have their own reading lists
+    assert composer.implied_concepts(ctx, hits) == []

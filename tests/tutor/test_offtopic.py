@@ -217,3 +217,63 @@ def test_what_a_probability_means_is_maths_whatever_the_domain(check, parts):
 def test_after_a_change_of_subject_the_conversation_does_not_speak_for_the_question(check, parts):
     q = "cool. totally different thing, my bike chain keeps slipping when I change gear, how do I fix it?"
     assert check.judge(glossed(q, parts, MATHS_TURN)) is not None
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "thanks, that helps. my teenager keeps skipping school lately, what should I do?",
+        "ok. my roommate never takes the bins out, how do I bring it up without a row?",  # "it": the learner's story
+        "好的。我邻居家天天半夜装修，这个怎么投诉？",
+        "Side question: my laptop fan got loud after the update, how do I clean it safely?",
+        "ok. speaking of activating things, my new bus pass won't activate at the gate, who do I call?",
+        "好的。另外我房东说下个月房租要涨，这合理吗？",
+    ],
+)
+def test_a_follow_up_that_points_nowhere_or_changes_subject_is_judged_alone(check, parts, q):
+    assert check.judge(glossed(q, parts, MATHS_TURN)) is not None
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "why does it point uphill, though?",
+        "and in three dimensions?",
+        "speaking of which, is there a video?",
+        "can I use it on my sales data?",  # the pointer comes before the learner's own words
+        "它在我的模型里怎么用？",
+    ],
+)
+def test_follow_ups_about_the_maths_still_pass(check, parts, q):
+    assert check.judge(glossed(q, parts, MATHS_TURN)) is None
+
+
+def test_advice_with_another_domains_word_is_refused_at_a_lower_bar(check, parts):
+    assert check.judge(glossed("我这次高考比平均分高一个标准差，报哪个学校比较稳？", parts)) == "exams-admissions"
+    assert check.judge(glossed("我考试比平均分高一个标准差，大概超过了百分之多少的人？", parts)) is None
+
+
+def test_the_mission_question_inside_a_resource_request_is_in_scope(check, parts):
+    q = "作为家长，孩子想以后做人工智能，现在该补哪些数学？有没有适合中学生的资料推荐？"
+    assert check.judge(glossed(q, parts)) is None
+
+
+def test_a_maths_word_used_as_a_bridge_to_another_subject_is_measured(check, parts):
+    q = "Nice. Speaking of momentum, my five-a-side football team has won five in a row, should we keep the lineup?"
+    assert check.judge(glossed(q, parts, MATHS_TURN)) == "sports"
+    assert check.judge(glossed("By the way, what is an eigenvector?", parts, MATHS_TURN)) is None
+
+
+def test_asking_to_pick_products_with_the_maths_is_advice_in_that_domain(check, parts):
+    assert check.judge(glossed("那这个能用来选股票吗？帮我推荐几只稳一点的", parts, MATHS_TURN)) == "finance"
+    assert check.judge(glossed("can I use it to compare two funds' returns?", parts, MATHS_TURN)) is None
+
+
+def test_a_screening_accuracy_puzzle_is_maths_whoever_asks(check, parts):
+    assert check.judge(glossed("学校体检的筛查准确率99%，为什么查出阳性的同学大多数其实没病？", parts)) is None
+
+
+def test_a_probability_asked_about_a_game_is_maths(check, parts):
+    q = "手游抽卡爆率2%，连抽50次至少出一个的概率是多少？"
+    assert check.judge(glossed(q, parts)) is None
+    assert check.judge(glossed("手游抽卡爆率2%，这个卡池值得氪金吗？有什么建议", parts)) is not None

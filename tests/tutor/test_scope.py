@@ -73,6 +73,8 @@ def test_a_question_placed_in_another_domain_is_refused_whatever_it_matched():
         "I rolled a die 60 times and got 15 sixes. Is it biased?",
         "掷两次骰子，点数之和为8的概率是多少？",
         "一个班40人，平均身高170，方差是多少才算正常？",
+        "The test is 98% accurate, so why are most positives false positives?",
+        "核酸检测准确率95%，阳性就一定感染了吗？",
     ],
 )
 def test_numeric_questions_of_chance_or_averages_are_word_problems(q):
@@ -98,3 +100,12 @@ def test_a_word_problem_is_in_scope_without_close_passages_unless_another_domain
     assert in_scope(ctx, [_hit(0.1)], Settings())
     ctx.offtopic = "weather"
     assert not in_scope(ctx, [_hit(0.9)], Settings())
+
+
+def test_asking_for_the_probability_itself_is_computing_one():
+    from mathtutor.tutor.scope import computes_a_probability
+
+    assert computes_a_probability("A loot box drops a rare item 2% of the time. What's the chance of one in 50 boxes?")
+    assert computes_a_probability("彩票中奖率是千分之一，买十张至少中一张的概率是多少？")
+    assert not computes_a_probability("The bookie gives 2.5 odds on United, should I bet 50 pounds?")
+    assert not computes_a_probability("What's the probability density function?")  # no numbers: not a word problem

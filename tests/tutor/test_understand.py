@@ -278,3 +278,44 @@ def test_got_it_points_at_nothing_and_a_new_subject_carries_no_topic(shipped):
     q = "got it. unrelated, what's a good resting heart rate at forty?"
     ctx = _ctx(shipped, q, _turns("What is the chain rule?", "Derivatives of compositions.", CALCULUS))
     assert not ctx.concepts
+
+
+@pytest.mark.parametrize(
+    ("text", "formats"),
+    [
+        ("a site where I can simulate coin flips, rather than a textbook", {"interactive"}),
+        ("I'm taking an online course on it and need a video that explains eigenvalues", {"video"}),
+        ("my textbook skips the proof; is there a book that doesn't?", {"book"}),
+        ("不想看书，有没有视频讲贝叶斯？", {"video"}),
+        ("is there a course on Fourier series?", {"course"}),
+    ],
+)
+def test_formats_turned_down_or_already_had_are_not_asked_for(text, formats):
+    from mathtutor.tutor.understand import asked_formats
+
+    assert asked_formats(text) == formats
+
+
+def test_a_resource_named_outright_stays_whatever_format_word_comes_with_it(shipped):
+    turns = _turns("Where can I play with probability visually?", "Seeing Theory does that.",
+                   "https://seeing-theory.brown.edu/", "Seeing Theory")  # fmt: skip
+    ctx = _ctx(shipped, "Does that site also cover Bayes' rule, so I can watch the posterior change?", turns)
+    assert ctx.resources == {"seeing-theory"}
+
+
+@pytest.mark.parametrize("q", ["三年没碰数学了，想学SVD，补课路线是什么？", "想搞懂反向传播，先补什么？"])
+def test_chinese_catch_up_routes_are_study_paths_not_course_requests(shipped, q):
+    ctx = _ctx(shipped, q)
+    assert ctx.plan and ctx.intent is None
+
+
+def test_asking_whether_one_is_ready_for_a_named_book_is_the_mission_question(shipped):
+    q = "I've done Khan Academy for two months; am I ready for the Mathematics for Machine Learning book?"
+    ctx = _ctx(shipped, q)
+    assert ctx.intent == "mission" and ctx.resources
+
+
+def test_what_if_relates_the_new_concept_to_the_previous_one(shipped):
+    turns = _turns("What is a derivative?", "The rate of change of a function.", CALCULUS)
+    ctx = _ctx(shipped, "ok, what if the input is a vector?", turns)
+    assert ctx.concepts[0] == "vectors" and "derivatives" in ctx.concepts and ctx.followup

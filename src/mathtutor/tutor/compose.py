@@ -143,7 +143,7 @@ class Composer:
             if lesson is not None:
                 return lesson
         lines = self.explain(ctx, hits, cites, max_sentences=3)
-        more = self.more_resources(ctx, cites)
+        more = self.more_resources(ctx, cites, ctx.concepts or self.implied_concepts(ctx, hits))
         if more:
             lines += ["", "**Where to read more**", *more] if lines else ["**Where to read more**", *more]
         if not lines:
@@ -173,6 +173,7 @@ class Composer:
         if self.topics is not None:
             for c in ctx.concepts:
                 terms |= passages.terms(self.topics.get(c).name)
+        level_bias = self.level_fit(ctx.level, hits[:6])
         scored: list[tuple[float, int, str, Hit]] = []
         for rank, hit in enumerate(hits[:6]):
             if hit.chunk.kind == "catalog":
@@ -183,6 +184,7 @@ class Composer:
                     continue
                 overlap = len(words & terms) / (len(terms) or 1)
                 score = overlap + (hit.dense or 0.0) * 0.5 - rank * 0.02 + section_bias(hit.chunk.section)
+                score += level_bias.get(hit.chunk.resource_id, 0.0)
                 scored.append((score, rank, sent, hit))
         scored.sort(key=lambda t: (-t[0], t[1]))
         chosen: list[str] = []
@@ -200,6 +202,23 @@ class Composer:
         names = self.names(ctx.concepts)
         head = f"Here is what the materials say about {names}:" if names else "Here is what the materials say:"
         return [head, *chosen]
+
+    def level_fit(self, level: str | None, hits: list[Hit]) -> dict[str | None, float]:
+        """Resource id -> bonus (at the learner's level) or malus (not at it); nothing without a stated level."""
+        if level is None or self.catalog is None:
+            return {}
+        bias = self.settings.compose_level_bias
+        fit: dict[str | None, float] = {}
+        for hit in hits:
+            rid = hit.chunk.resource_id
+            if rid in fit or rid is None or rid == NOTES_RESOURCE:
+                continue
+            try:
+                res = self.catalog.resource_of(rid)
+            except KeyError:
+                continue
+            fit[rid] = bias if level in res.levels else -bias
+        return fit
 
     def where(self, ctx: Context, hits: list[Hit], cites: CitationList) -> list[str]:
         """'Where does BOOK explain X?': the re-ranked pages in their order (the defining page first), one
@@ -239,10 +258,26 @@ class Composer:
         ]
         return [f"Where **{self.topics.get(goal).name}** itself is taught: {'; '.join(refs)}.", ""] if refs else []
 
-    def more_resources(self, ctx: Context, cites: CitationList) -> list[str]:
+    def implied_concepts(self, ctx: Context, hits: list[Hit]) -> list[str]:
+        """A question that names no concept ("why do averages of many random things look bell-shaped?") is about
+        the concepts whose study notes it matched closely: those lead to the resources that teach it."""
+        if ctx.intent is not None or ctx.resources or self.topics is None:
+            return []
+        bar = self.settings.note_concept_min_similarity
+        found: list[str] = []
+        for hit in hits[:6]:
+            key = hit.chunk.file_key.replace("\\", "/")
+            if hit.chunk.resource_id != NOTES_RESOURCE or "/notes/concepts/" not in key or (hit.dense or 0.0) < bar:
+                continue
+            concept = key.rsplit("/", 1)[-1].removesuffix(".md")
+            if concept in self.topics and concept not in found:
+                found.append(concept)
+        return found[:2]
+
+    def more_resources(self, ctx: Context, cites: CitationList, concepts: list[str] | None = None) -> list[str]:
         lines = []
         listed: set[int] = set()
-        for concept in ctx.concepts[:2]:
+        for concept in (ctx.concepts if concepts is None else concepts)[:2]:
             for res, part in pick_resources(concept, ctx, set(), 2, self.catalog, self.lookups):
                 n = cites.add_resource(concept, res, part)
                 if n not in listed:

@@ -42,7 +42,7 @@ import numpy as np
 from mathtutor.knowledge.zh import ZhRewrite, has_cjk, translate_query
 from mathtutor.recommend_cues import request_subject
 from mathtutor.tutor import mission
-from mathtutor.tutor.scope import is_word_problem
+from mathtutor.tutor.scope import computes_a_probability, is_word_problem
 from mathtutor.tutor.understand import ELLIPSIS, IDIOMS, OTHER, REFERS_BACK, TOPIC_CHANGE, UNLIKE
 
 #: Words that make a resource request's subject mathematical even when it names no concept of the topic graph.
@@ -56,7 +56,8 @@ MATHS_WORDS = re.compile(
 ADVICE = re.compile(
     r"\bwhich (one )?(would|should) (you|i) (pick|choose|take|buy|go (for|with))\b|\bshould i (pick|choose|buy|take"
     r"|go with|get|apply)\b|\b(any )?tips (for|on)\b|\bwhat would you (do|recommend|pick|choose)\b"
-    r"|\bhow (should|do) i decide\b|报哪|选哪|买哪|哪个更划算|哪个比较稳|怎么选|有什么建议|给点建议|求建议",
+    r"|\bhow (should|do) i decide\b|报哪|选哪|买哪|哪个更划算|哪个比较稳|怎么选|有什么建议|给点建议|求建议"
+    r"|推荐几(只|个|支|款)|帮我(选|挑)",
     re.IGNORECASE,
 )
 #: Branches of maths no other domain names: a question naming one is about the maths (线性代数, "linear algebra").
@@ -79,6 +80,14 @@ def is_probability_meaning(text: str) -> bool:
     return bool(_CHANCE_WORDS.search(text)) and bool(_MEANING.search(text))
 
 
+#: The learner telling of their own life ("my son", "my landlord", 我邻居): an "it" or "that" after it is about that
+#: story ("my flatmate never does the dishes, how do I bring it up?"), not about the maths just explained.
+OWN_STORY = re.compile(
+    r"\bmy (?!(answer|question|homework|assignment|notes?|course|class|exams?|textbook|book|model|code|data|dataset"
+    r"|network|loss|matri(x|ces)|vectors?|functions?|proof|solution|working|result|teacher|professor|lecturer)\b)"
+    r"[a-z]+|我(家|儿子|女儿|老婆|老公|妈|爸|男朋友|女朋友|同事|室友|邻居|房东|老板|孩子)",
+    re.IGNORECASE,
+)
 #: Follow-ups that only make sense as a turn of the conversation: "and for X?", "anything less dry?", 换个别的.
 BOUND_TO_CONVERSATION = re.compile("|".join(f"(?:{rx.pattern})" for rx in (ELLIPSIS, UNLIKE, OTHER)), re.I)
 
@@ -107,6 +116,9 @@ class Evidence:
     #: A resource request naming no concept: what it asks about ("photography shoot manual mode"), when that names
     #: neither maths nor machine learning (None: not such a request, or its subject does name them)
     foreign_subject: str | None = None
+    #: Asks for a decision or tips (``ADVICE``) with another domain's cue word in it ("any tips for training new
+    #: café staff?"): that domain's at a lower bar, ``offtopic_advice_margin``
+    advice: bool = False
 
 
 class SenseCheck:
@@ -152,24 +164,33 @@ class SenseCheck:
             own += [(t.concept, t.zh) for t in rewrite.matched if t.concept]
         cues = tuple(self.table.cue_domains(q))
         advice = bool(cues) and bool(ADVICE.search(q))  # "which mortgage would you pick?", 报哪所大学比较稳
-        clear = bool(own) and not all(self.table.is_ambiguous(words) for _, words in own)
+        # after "speaking of momentum, ..." the maths word is only the bridge to another subject: measured
+        bridge = bool(TOPIC_CHANGE.search(q))
+        clear = bool(own) and not bridge and not all(self.table.is_ambiguous(words) for _, words in own)
         if (clear or CLEAR_BRANCH.search(q) or is_probability_meaning(q)) and not advice:
             return Evidence(None)  # "eigenvalue", "covariance matrix", 矩阵求导, 线性代数: one sense only
-        if not own and ctx.intent == "mission" and mission.names_field(ctx.meaning or q):
+        if not own and mission.names_field(ctx.meaning or q) and self._asks_mission(ctx, rewrite):
             # "做了五年后端，想转算法组，数学怎么补？": the maths for our field, however much else the learner tells
+            # (and whether or not they also ask for resources: "作为家长…打好哪些数学基础？有没有适合的资源？")
             return Evidence(None)
+        standalone = False  # a follow-up that neither points back nor only makes sense as a turn: judged alone
         if own or advice:
             case = "ambiguous"
         elif ctx.followup and ctx.resources and not TOPIC_CHANGE.search(q):
             return Evidence(None)  # about the resource cited before (文章最后有没有把公式汇总成表？)
         elif ctx.followup:
-            points_back = bool(REFERS_BACK.search(IDIOMS.sub(" ", q))) and not (TOPIC_CHANGE.search(q) or advice)
+            story = OWN_STORY.search(q)
+            before = q[: story.start()] if story else q  # a pointer after the learner's own story points into it
+            points_back = bool(REFERS_BACK.search(IDIOMS.sub(" ", before))) and not (TOPIC_CHANGE.search(q) or advice)
             if points_back or (not cues and (ctx.formats or BOUND_TO_CONVERSATION.search(q))):
                 # "can I use it on stock prices?", "is there a video of that?", "and for the discrete case?",
                 # 换个更严谨一点的: bound to the conversation. Not after a change of subject ("while you're at it,
                 # write me a cover letter"), nor an ellipsis with another domain's cue word: the margin decides.
                 return Evidence(None)
             case = "followup"
+            # "got it. my son has been mean to his sister, how do I deal with it?": nothing in it points back at
+            # the conversation, so the conversation's topic does not speak for it
+            standalone = not (points_back or BOUND_TO_CONVERSATION.search(q))
         else:
             case = "unnamed"
         unexplained = self.table.unexplained_share(rewrite) if rewrite is not None else None
@@ -181,23 +202,38 @@ class SenseCheck:
         sims = dom_vecs @ vec
         best = int(np.argmax(sims))
         # after a change of subject the conversation's concepts no longer speak for the question
-        carried = set() if case == "followup" and TOPIC_CHANGE.search(q) else set(ctx.concepts)
+        changed = case == "followup" and (standalone or bool(TOPIC_CHANGE.search(q)))
+        carried = set() if changed else set(ctx.concepts)
         concept_ids = {c for c, _ in own} or carried
         maths = [float(np.max(self._maths_vectors @ vec))]
         maths += [float(self._concept_vectors[c] @ vec) for c in concept_ids if c in self._concept_vectors]
-        earlier = ctx.search[len(q) :].strip() if case == "followup" and ctx.search.startswith(q) else ""
+        # the earlier question understand() carried, unless the subject changed ("totally unrelated, my landlord ...")
+        carries = case == "followup" and ctx.search.startswith(q) and not changed
+        earlier = ctx.search[len(q) :].strip() if carries else ""
         if earlier and rewrite is None:  # the earlier question understand() carried: the conversation's topic
             maths.append(float(self.embedder.embed_query(earlier) @ vec))
         margin = float(sims[best]) - max(maths)
         glossed = rewrite is not None and bool(ctx.meaning) and ctx.meaning != rewrite.english
         foreign = None
+        if case == "unnamed" and ctx.intent == "resource" and not cues:
+            subject = request_subject(text)
+            if subject and self._names_maths(subject, rewrite):
+                return Evidence(None)  # 有没有讲统计和机器学习的频道: a resource request about our subject
         # a resource request, or a question asking for a video, course or site ("the best channel for chess openings?";
         # "book" also comes from "reading", so it alone does not count)
         if case == "unnamed" and (ctx.intent == "resource" or ctx.formats & {"video", "course", "interactive"}):
             subject = request_subject(text)
             if subject and not self._names_maths(subject, rewrite):
                 foreign = subject
-        return Evidence(case, dom_ids[best], round(margin, 4), cues, unexplained, glossed, foreign)
+        return Evidence(case, dom_ids[best], round(margin, 4), cues, unexplained, glossed, foreign, advice)
+
+    @staticmethod
+    def _asks_mission(ctx: Context, rewrite: ZhRewrite | None) -> bool:
+        """The mission question, read as such or inside a resource request ("…要补哪些数学？有没有推荐的资料？")."""
+        if ctx.intent == "mission":
+            return True
+        asks = (rewrite is not None and "mission" in rewrite.intents) or mission.has_cue(ctx.meaning or ctx.question)
+        return ctx.intent == "resource" and asks
 
     def request_about_maths(self, ctx: Context) -> bool:
         """A resource request whose subject is maths or ML: a concept, or a subject that names them. The catalog
@@ -227,8 +263,12 @@ class SenseCheck:
         s = self.settings
         if ev.foreign_subject is not None:  # "a free photography course?", 有没有学吉他的视频课程: not our subject
             return ev.cues[0] if ev.cues else (ev.domain or OTHER)
+        if not ev.advice and computes_a_probability(ctx.question):
+            return None  # "抽卡出货率1%，100抽至少出一张的概率是多少？": the game only supplies the numbers
         if ev.cues and ev.margin is not None and ev.margin > s.offtopic_cue_margin:
             return ev.cues[0]
+        if ev.advice and ev.margin is not None and ev.margin > s.offtopic_advice_margin:
+            return ev.cues[0]  # advice, in another domain's words: "报哪所大学比较稳？", "tips for training baristas?"
         if ev.unexplained is None:  # English: the embedding reads the whole question
             return ev.domain if ev.margin is not None and ev.margin > s.offtopic_margin else None
         # Chinese: the rewrite keeps only the words the term table knows, too little for the embedding alone, so

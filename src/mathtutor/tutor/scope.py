@@ -29,8 +29,9 @@ _QUANTITY = re.compile(
 _CHANCE = re.compile(
     r"\b(probabilit(y|ies)|chances?|odds|likely|likelihood|how (sure|confident|certain)|confidence|fair|biased"
     r"|on average|average|expected|precise|precision|variance|how many ways|at random|randomly|best fit"
-    r"|fits? (them|it|the (data|points)) best|line of best fit|trend ?line|least squares)\b"
-    r"|概率|几率|可能性|机会|把握|置信|公平|均匀|平均|期望|方差|随机|有几种|拟合|最佳直线",
+    r"|fits? (them|it|the (data|points)) best|line of best fit|trend ?line|least squares|accura(te|cy)"
+    r"|false (positives?|negatives?)|tests? positive)\b"
+    r"|概率|几率|可能性|机会|把握|置信|公平|均匀|平均|期望|方差|随机|有几种|拟合|最佳直线|准确率|阳性|阴性|误诊",
     re.IGNORECASE,
 )
 
@@ -38,6 +39,20 @@ _CHANCE = re.compile(
 def is_word_problem(text: str) -> bool:
     """Numbers and a question of chance, confidence or averages: an applied probability or statistics question."""
     return bool(_QUANTITY.search(text)) and bool(_CHANCE.search(text))
+
+
+#: Asking for a probability, an expected value or a count outright ("what's the chance that…", 概率是多少).
+_ASKS_NUMBER = re.compile(
+    r"\bwhat('s| is) the (probability|chance|odds|expected (value|number))\b|\bhow likely\b|\bhow many ways\b"
+    r"|(概率|几率|可能性|期望值?)(是|有|大概)?多(少|大)",
+    re.IGNORECASE,
+)
+
+
+def computes_a_probability(text: str) -> bool:
+    """A word problem that asks for the number itself ("1% per draw: what's the chance of at least one in 100?"):
+    the maths of chance, whatever game or shop the numbers come from."""
+    return is_word_problem(text) and bool(_ASKS_NUMBER.search(text))
 
 
 def in_scope(ctx: Context, hits: list[Hit], settings: Settings, mode: str = "hybrid") -> bool:

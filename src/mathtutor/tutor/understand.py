@@ -36,7 +36,7 @@ PLAN = re.compile(
     r"|\bbefore (tackling|starting|learning|studying|diving into|getting into|attempting|reading about)\b"
     r"|学什么|学习路线|学习路径|学习计划|需要.*(基础|先学|知识|学)|怎么学|如何学|先修|前置"
     r"|先会|得先|要先|需先|先掌握|先搞懂|先弄懂|得会哪些|要会哪些|需要会|需要掌握|要掌握哪些|得掌握"
-    r"|按.{0,4}顺序|什么顺序|补哪些|前面.{0,8}(学|会|懂)|铺垫|打.{0,4}基础"
+    r"|按.{0,4}顺序|什么顺序|补哪些|前面.{0,8}(学|会|懂)|铺垫|打.{0,4}基础|路线|补课|先(复习|补|学|看)(哪些|什么|啥)"
     r"|\b(in|what|which|the right) order\b|\bsteps? (leading|building) up to\b|\blead(s|ing)? up to\b"
     r"|\bwhat (has|needs) to (click|make sense)\b|\b(review|revise|brush up on|go over|learn|study|know) first\b"
     r"|\bfoundations? (for|of|before)\b",
@@ -50,13 +50,47 @@ FORMAT_HINTS = {
         re.IGNORECASE,
     ),
     "course": re.compile(r"\bcourses?\b|\bmooc\b|课程", re.IGNORECASE),
-    "interactive": re.compile(r"\binteractive\b|\bexercises?\b|\bpractice\b|交互|练习", re.IGNORECASE),
+    "interactive": re.compile(
+        r"\binteractive\b|\bexercises?\b|\bpractice\b|\b(simulations?|simulators?|simulate[sd]?|virtual(ly)?)\b"
+        r"|\bplay (around )?with\b|\bweb ?sites? (where|that lets|to let)\b|交互|练习|模拟|动手玩",
+        re.IGNORECASE,
+    ),
 }
+#: A format the learner does not want: "instead of reading a textbook", "rather than videos", 不想看书, 而不是视频.
+NOT_FORMAT = re.compile(
+    r"\b(instead of|rather than|other than|not|no|without|tired of|sick of|no more)\s+(\w+\s+){0,2}$"
+    r"|(不想|不要|不用|而不是|不是|别)\S{0,2}$",
+    re.IGNORECASE,
+)
+
+
+#: A format the learner already has, told as background: "just started an ML course", "my textbook", 我在上的课.
+HAS_FORMAT = re.compile(
+    r"\b(taking|do|doing|keep|keeping|took|started|starting|finished|following|enrolled in|signed up for|attending"
+    r"|my|our)\s+"
+    r"(an?\s+|the\s+)?(\S+\s+){0,2}$|(在上|上过|在看|我的|我们的?|学校的?)\S{0,4}$",
+    re.IGNORECASE,
+)
+
+
+def asked_formats(text: str) -> set[str]:
+    """Formats the text asks for: a format word counts unless every mention of it is turned down ("a website
+    where I can roll dice virtually, instead of reading a textbook": interactive, not book) or told as what the
+    learner already has ("just started an ML course")."""
+
+    def counts(m: re.Match[str]) -> bool:
+        before = text[max(0, m.start() - 30) : m.start()]
+        return not (NOT_FORMAT.search(before) or HAS_FORMAT.search(before))
+
+    return {f for f, rx in FORMAT_HINTS.items() if any(counts(m) for m in rx.finditer(text))}
+
+
 LEVEL_HINTS = {
     "beginner": re.compile(
         r"\bbeginners?\b|\bnew to\b|\bno background\b|\bfrom scratch\b|\bnovice\b|\b(simpler|easier|gentler)\b"
         r"|\bover my head\b|\btoo (hard|difficult|advanced)\b|\bless (technical|mathematical)\b"
-        r"|\bmore intuitive\b|新手|入门|零基础|简单|浅显|通俗|易懂|看不懂|太难|更基础|基础一点|直观",
+        r"|\bmore intuitive\b|\bgentle\b|\bnot a maths? person\b"
+        r"|新手|入门|零基础|简单|浅显|通俗|易懂|看不懂|太难|更基础|基础一点|直观",
         re.IGNORECASE,
     ),
     "researcher": re.compile(
@@ -78,7 +112,8 @@ REFERS_BACK = re.compile(
 #: "it" and "that" in set phrases point at nothing: "got it", "how do I deal with it?", "that's it".
 IDIOMS = re.compile(
     r"\b(got|get|deal with|cope with|handle|make|made|love|hate|mean|take|took|hit|nail(ed)?|forget|stop"
-    r") it\b|\bthat'?s (it|that|all)\b|\bis it (possible|ok(ay)?|normal|true|worth it)\b|\bat it\b",
+    r") it\b|\bthat'?s (it|that|all)\b|\bis it (possible|ok(ay)?|normal|true|worth it)\b|\bat it\b"
+    r"|\b(that|this|it) (makes sense|helps|helped|clears it up|clicks|works)\b|\bthat'?s clear\b",
     re.IGNORECASE,
 )
 #: "it" as a pronoun for a topic ("how is it used in ...?"); a bare "that"/"this" only at the end of a clause.
@@ -89,7 +124,7 @@ REFERS_TO_TOPIC = re.compile(
 #: Relating a named concept to something unnamed ("what's the difference from derivatives?", 在深度学习里怎么用):
 #: the unnamed one is the previous turn's concept.
 RELATES = re.compile(
-    r"\b(difference|differ|relate[sd]?|relationship|compared?|versus|vs)\b|区别|关系|不同|联系|比较"
+    r"\b(difference|differ|relate[sd]?|relationship|compared?|versus|vs|what if)\b|区别|关系|不同|联系|比较|如果是"
     r"|(里|中)(怎么|如何)用|(里|中)的作用|用在哪",
     re.IGNORECASE,
 )
@@ -152,8 +187,11 @@ NEXT = re.compile(
 TOPIC_CHANGE = re.compile(
     r"\b(by the way|btw|unrelated|another question|different (question|thing|topic)|totally different"
     r"|something (else|different)|off[- ]topic|change of subject"
-    r"|while you['’]?re at it|while i have you|one more thing|on another note)\b"
-    r"|(^|[.!?]\s*)(also|anyway|oh,? and)\b|对了|顺便|另外问|换个话题|题外话",
+    r"|while you['’]?re at it|while i have you|one more thing|on (another|a side|a different) note"
+    r"|side question|random question|speaking of|(not|nothing) to do with (maths?|math|this|that)"
+    r"|changing the subject|different (kind|sort|type) of|in (a|another) (different )?sense)\b"
+    r"|(^|[.!?]\s*)(also|anyway|oh,? and)\b"
+    r"|对了|顺便|另外|换个话题|题外话|跟.{0,6}(无关|没关系)|说到|问个别的|还有个事|还有件事",
     re.IGNORECASE,
 )
 _URL = re.compile(r"https?://[^\s)\]>]+")
@@ -193,7 +231,7 @@ def understand(
     concepts = _concepts(q, topics)
     intents = set(rewrite.intents) if rewrite is not None else set()
     plan = bool(PLAN.search(q)) or bool(intents & {"plan"})
-    wanted = set(formats or ()) | {f for f, rx in FORMAT_HINTS.items() if rx.search(search)}
+    wanted = set(formats or ()) | asked_formats(search)
     asked_level = next((lv for lv, rx in LEVEL_HINTS.items() if rx.search(search)), None)
     if level is None:
         level = asked_level or default_level
@@ -201,6 +239,8 @@ def understand(
     intent = _intent(q, meaning, intents, concepts, None if named else mission_like)
     if intent == "mission" and named and not ENOUGH.search(meaning):
         intent = None  # "can I still enrol in <course>?" is about that resource; "is Khan Academy enough?" is not
+    if intent is None and named and not concepts and ENOUGH.search(meaning):
+        intent = "mission"  # "how do I tell whether I'm ready for the MML book?": how much maths, and where from
     if intent == "resource" and not concepts:
         plan = False  # "自学…的数学，有哪些免费资源": no path to plan without a concept, so the resources themselves
     if intent == "mission" and mission.specific(concepts):
@@ -246,7 +286,7 @@ def _follow(ctx: Context, history: list[dict[str, str]], topics: TopicGraph, cat
             break
     refers = bool(REFERS_BACK.search(IDIOMS.sub(" ", q)))  # not the "it" of "got it"
     explicit = bool(NAMES_RESOURCE.search(q))
-    asked = {f for f, rx in FORMAT_HINTS.items() if rx.search(own)}
+    asked = asked_formats(own)
     elliptical = refers or bool(
         asked or LEVEL_ASKED.search(own) or PROPERTY.search(q) or NEXT.search(q) or OTHER.search(q)
     )
@@ -312,7 +352,8 @@ def _follow(ctx: Context, history: list[dict[str, str]], topics: TopicGraph, cat
     # "videos for that instead" asks for another format of the same topic: a format word that the cited
     # resource does not have keeps the topic only
     # ("chapter" is no format in "which chapter ...?", nor "interactive" in "does it ..., or is it interactive?")
-    if cited and asked and catalog is not None and not WHICH_PART.search(q) and not ASKS_ABOUT_IT.search(q):
+    # ("the same site": named outright, it stays whatever format word comes with it)
+    if cited and asked and catalog is not None and not (explicit or WHICH_PART.search(q) or ASKS_ABOUT_IT.search(q)):
         fmt = catalog.resource_of(cited[0]).format
         if not any(fmt in FORMAT_GROUPS.get(f, {f}) for f in asked):
             cited = []
@@ -326,7 +367,11 @@ def _follow(ctx: Context, history: list[dict[str, str]], topics: TopicGraph, cat
 
 
 #: "Is <resource> enough for the maths of ML?": the mission question, though it names a resource.
-ENOUGH = re.compile(r"\b(enough|sufficient|suffice)\b|够不够|够吗|足够", re.IGNORECASE)
+ENOUGH = re.compile(
+    r"\b(enough|sufficient|suffice)\b|\b(am i|i'?m|be) ready (for|to)\b"
+    r"|够不够|够吗|足够|准备好.{0,6}(没|吗)|能不能看懂",
+    re.IGNORECASE,
+)
 
 #: Words that ask for a resource in Chinese (有没有…课程, 推荐…): without them a course word (数学课) is no request.
 ZH_ASKS_FOR_RESOURCE = re.compile(r"有没有|有无|推荐|求|有什么好|有哪些好|哪本|哪门|哪套|哪个(网站|视频|课|频道)")
