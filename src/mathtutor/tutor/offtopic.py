@@ -10,17 +10,23 @@ side.
 
 Some questions are settled before any measuring:
 - bound to the conversation: a follow-up about the resource just cited, one that points back ("it", 这个; not
-  "got it"), or one that asks for another format or level with no other domain's cue word, unless it changes the
-  subject ("while you're at it, ...", 对了);
+  "got it", nor an "it" after the learner's own story: "my flatmate never cleans, how do I bring it up?"), or one
+  that asks for another format or level with no other domain's cue word, unless it changes the subject ("while
+  you're at it, ...", "speaking of momentum, ...", 对了, 另外);
 - the mission question about machine learning ("做了五年后端，想转算法岗，数学怎么补？"): the maths for our field,
   whatever else the learner tells about their job;
 - a resource request whose subject, without the request words, names neither maths nor ML ("a free photography
-  course?", 有没有学吉他的视频课程): refused (``recommend_cues.request_subject``).
+  course?", 有没有学吉他的视频课程): refused (``recommend_cues.request_subject``); one whose subject names them,
+  with no other domain's cue word (有没有讲统计和机器学习的频道), kept;
+- a word problem that asks for the probability itself ("1% per draw: the chance of one in 100?"): kept, unless
+  it asks for advice.
 
 The rest is measured:
 - English: the question's MiniLM embedding is compared with each other domain's descriptions and with the maths
-  ones (our generic lines plus the name and summary of the concepts in play). It is another domain's when that
-  difference exceeds ``offtopic_margin``, or ``offtopic_cue_margin`` when a cue word of a domain is in it.
+  ones (our generic lines plus the name and summary of the concepts in play; for a follow-up that points back,
+  the conversation's concepts and question too). It is another domain's when that difference exceeds
+  ``offtopic_margin``, ``offtopic_cue_margin`` when a cue word of a domain is in it, or ``offtopic_advice_margin``
+  when it also asks for a decision or tips ("any tips for training new café staff?").
 - Chinese: the term table's rewrite keeps only the words it knows, so the share of the question the table does
   not explain decides: at least ``offtopic_zh_unexplained``, or ``offtopic_zh_cue_unexplained`` with a cue word.
   The margin is measured on the question's word-by-word gloss (``knowledge/zh_gloss.py``, ``Context.meaning``): a
