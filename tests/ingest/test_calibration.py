@@ -16,6 +16,7 @@ from mathtutor.ingest.calibration import (
     top_k_overlap,
 )
 from mathtutor.ingest.ingest_choice import calibrate_ingest
+from mathtutor.ingest.machine import OtherWork
 from mathtutor.ingest.tuning import Tuner, choose, probe_sample
 from mathtutor.settings import Settings
 
@@ -64,6 +65,8 @@ def settings(tmp_path: Path) -> Settings:
 def quiet_machine(monkeypatch):
     """Calibration caches only what it measured on a quiet machine; tests say how busy it is."""
     monkeypatch.setattr("mathtutor.ingest.tuning.current_load", lambda: 0.25)
+    # what else the machine does while a test times its fakes is not the test's business: unknown, so cached
+    monkeypatch.setattr("mathtutor.ingest.tuning.OtherWork", lambda: OtherWork(lambda: None))
 
 
 def _clear_env(monkeypatch) -> None:
@@ -466,3 +469,32 @@ def test_workers_die_with_their_parent(tmp_path):
     finally:
         if parent.poll() is None:
             parent.kill()
+
+
+def test_a_choice_timed_while_other_processes_ran_is_used_but_not_cached(settings, monkeypatch):
+    """The load average lags: a calibration at the start of another job reads as quiet by it."""
+    _clear_env(monkeypatch)
+
+    class Busy:
+        cores = 1.2
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return None
+
+    monkeypatch.setattr("mathtutor.ingest.tuning.OtherWork", Busy)
+    choice = choose(Tuner(settings, "ingest", key=KEY, cores=2), FakeProbe)
+    assert "not cached: other processes kept 1.2 cores busy" in choice.notes["cache"]
+    assert not (settings.data_dir / CACHE_NAME).exists()
+
+
+def test_other_work_is_the_machines_busy_time_minus_this_process():
+    busy, own, clock = iter([100.0, 103.0]), iter([5.0, 6.0]), iter([0.0, 2.0])
+    with OtherWork(lambda: next(busy), lambda: next(own), lambda: next(clock)) as work:
+        pass
+    assert work.cores == 1.0  # 3 busy seconds in 2 s, 1 of them ours
+    with OtherWork(lambda: None, lambda: 0.0, lambda: 0.0) as unknown:
+        pass
+    assert unknown.cores is None

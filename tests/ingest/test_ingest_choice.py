@@ -14,7 +14,7 @@ import pytest
 
 from mathtutor.ingest.calibration import CACHE_NAME, Constraints, EmbedChoice, probe_batches
 from mathtutor.ingest.ingest_choice import PREFER_ONCE, MemoryBase, calibrate_ingest, ingest_layouts, pick
-from mathtutor.ingest.machine import children_pss_mb, peak_rss_mb, reset_peak_rss, rss_mb, usable_cores
+from mathtutor.ingest.machine import OtherWork, children_pss_mb, peak_rss_mb, reset_peak_rss, rss_mb, usable_cores
 from mathtutor.ingest.tuning import Tuner, choose
 from mathtutor.settings import Settings
 
@@ -43,6 +43,7 @@ class MemProbe:
 @pytest.fixture(autouse=True)
 def quiet_machine(monkeypatch):
     monkeypatch.setattr("mathtutor.ingest.tuning.current_load", lambda: 0.25)
+    monkeypatch.setattr("mathtutor.ingest.tuning.OtherWork", lambda: OtherWork(lambda: None))  # unknown: cached
     for name in ("EMBED_PRECISION", "EMBED_WORKERS", "EMBED_THREADS", "TORCH_THREADS", "EMBED_MEMORY_MB"):
         monkeypatch.delenv(f"MATHTUTOR_{name}", raising=False)
 

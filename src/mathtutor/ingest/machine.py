@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,48 @@ def current_load() -> float | None:
         return round(os.getloadavg()[0], 2)
     except (AttributeError, OSError):
         return None
+
+
+def cpu_busy_seconds() -> float | None:
+    """CPU seconds every process on the machine has spent busy since boot (Linux ``/proc/stat``; None elsewhere)."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+        ticks = [int(x) for x in fields[1:9]]
+        per_second = os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+    if fields[0] != "cpu" or len(ticks) < 5:
+        return None
+    idle = ticks[3] + ticks[4]  # idle and iowait
+    return (sum(ticks) - idle) / per_second
+
+
+class OtherWork:
+    """How many cores *other* processes kept busy while the ``with`` block ran: the load average lags a minute
+    behind, so a calibration started as another job starts reads as quiet by it, and its timings are not.
+
+    ``cores`` is None where the machine's busy time cannot be read.
+    """
+
+    def __init__(
+        self,
+        busy: Callable[[], float | None] = cpu_busy_seconds,
+        own: Callable[[], float] = time.process_time,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._busy, self._own, self._clock = busy, own, clock
+        self.cores: float | None = None
+
+    def __enter__(self) -> OtherWork:
+        self._start = (self._busy(), self._own(), self._clock())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        busy0, own0, t0 = self._start
+        busy1, wall = self._busy(), self._clock() - t0
+        if busy0 is None or busy1 is None or wall <= 0:
+            return
+        self.cores = round(max(0.0, (busy1 - busy0) - (self._own() - own0)) / wall, 2)
 
 
 def _version(dist: str) -> str:

@@ -1,7 +1,8 @@
 """What ingest and the tutor call: the cached per-machine choice, measured once when missing.
 
 The cache is JSON in ``settings.data_dir`` keyed by the machine; a changed key or an unreadable file means
-measuring again. On a busy machine the measured choice is used for the run but not cached.
+measuring again. On a busy machine (a high load average, or other processes using the cores while the timing ran)
+the measured choice is used for the run but not cached.
 """
 
 from __future__ import annotations
@@ -27,8 +28,11 @@ from mathtutor.ingest.calibration import (
     calibrate_query,
 )
 from mathtutor.ingest.ingest_choice import MemoryBase, calibrate_ingest, ingest_layouts
-from mathtutor.ingest.machine import current_load, machine_key, usable_cores
+from mathtutor.ingest.machine import OtherWork, current_load, machine_key, usable_cores
 from mathtutor.settings import Settings
+
+#: Cores other processes may keep busy while a choice is measured for it still to be cached.
+OTHER_WORK_CORES = 0.5
 
 
 def _warn(msg: str) -> None:
@@ -145,14 +149,22 @@ class Tuner:
         ``memory`` (ingest): what the tree holds now, for the candidates' memory estimates.
         """
         load = current_load()
-        if self.purpose == "ingest":
-            choice = calibrate_ingest(probe, self.constraints, self.cores, memory)
-        else:
-            choice = calibrate_query(probe, self.constraints, self.cores, reference)
+        with OtherWork() as others:
+            if self.purpose == "ingest":
+                choice = calibrate_ingest(probe, self.constraints, self.cores, memory)
+            else:
+                choice = calibrate_query(probe, self.constraints, self.cores, reference)
         choice.load_avg = load
         if load is not None and load > BUSY_LOAD_PER_CORE * self.cores:
             choice.notes["cache"] = (
                 f"not cached: load average {load} on {self.cores} cores when measured; measured again next time"
+            )
+        elif others.cores is not None and others.cores > OTHER_WORK_CORES:
+            # a calibration taken while another job ran: 2 threads timed 389 ms against 22 ms on 1 thread, and
+            # the cached choice then cost every later warm ask (p95 58 ms instead of 37 ms)
+            choice.notes["cache"] = (
+                f"not cached: other processes kept {others.cores} cores busy while it was measured; measured again"
+                " next time"
             )
         else:
             self.cache.put(self.slot, choice)
