@@ -166,7 +166,7 @@ def test_a_question_naming_no_concept_borrows_the_concepts_of_the_notes_it_match
 
     def note(concept: str, dense: float, i: int) -> Hit:
         path = f"/x/corpus/notes/concepts/{concept}.md"
-        chunk = Chunk("A note.", path, "markdown", concept, 0, "mathtutor-notes", id=i)
+        chunk = Chunk("A note.", path, "markdown", concept, 0, "mathtutor-notes", id=i, meta={"concept": concept})
         return Hit(chunk, 0.1, dense=dense)
 
     hits = [note("central-limit-theorem", bar + 0.1, 1), note("gaussian-distribution", bar + 0.05, 2),

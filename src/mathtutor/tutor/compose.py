@@ -266,12 +266,11 @@ class Composer:
         bar = self.settings.note_concept_min_similarity
         found: list[str] = []
         for hit in hits[:6]:
-            key = hit.chunk.file_key.replace("\\", "/")
-            if hit.chunk.resource_id != NOTES_RESOURCE or "/notes/concepts/" not in key or (hit.dense or 0.0) < bar:
+            concept = hit.chunk.meta.get("concept") if hit.chunk.meta else None  # as lesson.note_sections reads it
+            if hit.chunk.resource_id != NOTES_RESOURCE or not concept or (hit.dense or 0.0) < bar:
                 continue
-            concept = key.rsplit("/", 1)[-1].removesuffix(".md")
             if concept in self.topics and concept not in found:
-                found.append(concept)
+                found.append(str(concept))
         return found[:2]
 
     def more_resources(self, ctx: Context, cites: CitationList, concepts: list[str] | None = None) -> list[str]:

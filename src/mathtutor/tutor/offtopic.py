@@ -170,67 +170,65 @@ class SenseCheck:
             own += [(t.concept, t.zh) for t in rewrite.matched if t.concept]
         cues = tuple(self.table.cue_domains(q))
         advice = bool(cues) and bool(ADVICE.search(q))  # "which mortgage would you pick?", 报哪所大学比较稳
-        # after "speaking of momentum, ..." the maths word is only the bridge to another subject: measured
-        bridge = bool(TOPIC_CHANGE.search(q))
-        clear = bool(own) and not bridge and not all(self.table.is_ambiguous(words) for _, words in own)
+        # "by the way, ...", "speaking of momentum, ...": after it, a maths word is only the bridge to another subject
+        changes = bool(TOPIC_CHANGE.search(q))
+        clear = bool(own) and not changes and not all(self.table.is_ambiguous(words) for _, words in own)
         if (clear or CLEAR_BRANCH.search(q) or is_probability_meaning(q)) and not advice:
             return Evidence(None)  # "eigenvalue", "covariance matrix", 矩阵求导, 线性代数: one sense only
         if not own and mission.names_field(ctx.meaning or q) and self._asks_mission(ctx, rewrite):
             # "做了五年后端，想转算法组，数学怎么补？": the maths for our field, however much else the learner tells
             # (and whether or not they also ask for resources: "作为家长…打好哪些数学基础？有没有适合的资源？")
             return Evidence(None)
-        standalone = False  # a follow-up that neither points back nor only makes sense as a turn: judged alone
+        alone = False  # a follow-up whose conversation does not speak for it (its concepts, its earlier question)
         if own or advice:
             case = "ambiguous"
-        elif ctx.followup and ctx.resources and not TOPIC_CHANGE.search(q):
+        elif ctx.followup and ctx.resources and not changes:
             return Evidence(None)  # about the resource cited before (文章最后有没有把公式汇总成表？)
         elif ctx.followup:
             story = OWN_STORY.search(q)
             before = q[: story.start()] if story else q  # a pointer after the learner's own story points into it
-            points_back = bool(REFERS_BACK.search(IDIOMS.sub(" ", before))) and not (TOPIC_CHANGE.search(q) or advice)
+            points_back = bool(REFERS_BACK.search(IDIOMS.sub(" ", before))) and not (changes or advice)
             if points_back or (not cues and (ctx.formats or BOUND_TO_CONVERSATION.search(q))):
                 # "can I use it on stock prices?", "is there a video of that?", "and for the discrete case?",
                 # 换个更严谨一点的: bound to the conversation. Not after a change of subject ("while you're at it,
                 # write me a cover letter"), nor an ellipsis with another domain's cue word: the margin decides.
                 return Evidence(None)
             case = "followup"
-            # "got it. my son has been mean to his sister, how do I deal with it?": nothing in it points back at
-            # the conversation, so the conversation's topic does not speak for it
-            standalone = not (points_back or BOUND_TO_CONVERSATION.search(q))
+            # after a change of subject, or when nothing in it only makes sense as a turn ("got it. my son has been
+            # mean to his sister, how do I deal with it?")
+            alone = changes or not BOUND_TO_CONVERSATION.search(q)
         else:
             case = "unnamed"
         unexplained = self.table.unexplained_share(rewrite) if rewrite is not None else None
         text = ctx.meaning or (rewrite.english if rewrite is not None else q)  # a Chinese question's gloss
         if not text.strip():
             return Evidence(case, cues=cues, unexplained=unexplained)
+        foreign = None
+        # a resource request, or a question asking for a video, course or site ("the best channel for chess openings?";
+        # "book" also comes from "reading", so it alone does not count): what it asks about decides, when it names
+        # maths or ML (有没有讲统计和机器学习的频道; a resource request with no other domain's cue word) or neither
+        if case == "unnamed" and (ctx.intent == "resource" or ctx.formats & {"video", "course", "interactive"}):
+            subject = request_subject(text)
+            if subject and self._names_maths(subject, rewrite):
+                if ctx.intent == "resource" and not cues:
+                    return Evidence(None)
+            elif subject:
+                foreign = subject
         vec = self.embedder.embed_query(text)
         dom_vecs, dom_ids = self._domain_vectors
         sims = dom_vecs @ vec
         best = int(np.argmax(sims))
-        # after a change of subject the conversation's concepts no longer speak for the question
-        changed = case == "followup" and (standalone or bool(TOPIC_CHANGE.search(q)))
-        carried = set() if changed else set(ctx.concepts)
+        carried = set() if alone else set(ctx.concepts)
         concept_ids = {c for c, _ in own} or carried
         maths = [float(np.max(self._maths_vectors @ vec))]
         maths += [float(self._concept_vectors[c] @ vec) for c in concept_ids if c in self._concept_vectors]
-        # the earlier question understand() carried, unless the subject changed ("totally unrelated, my landlord ...")
-        carries = case == "followup" and ctx.search.startswith(q) and not changed
+        # the earlier question understand() carried, unless the follow-up is judged alone ("totally unrelated, ...")
+        carries = case == "followup" and ctx.search.startswith(q) and not alone
         earlier = ctx.search[len(q) :].strip() if carries else ""
         if earlier and rewrite is None:  # the earlier question understand() carried: the conversation's topic
             maths.append(float(self.embedder.embed_query(earlier) @ vec))
         margin = float(sims[best]) - max(maths)
         glossed = rewrite is not None and bool(ctx.meaning) and ctx.meaning != rewrite.english
-        foreign = None
-        if case == "unnamed" and ctx.intent == "resource" and not cues:
-            subject = request_subject(text)
-            if subject and self._names_maths(subject, rewrite):
-                return Evidence(None)  # 有没有讲统计和机器学习的频道: a resource request about our subject
-        # a resource request, or a question asking for a video, course or site ("the best channel for chess openings?";
-        # "book" also comes from "reading", so it alone does not count)
-        if case == "unnamed" and (ctx.intent == "resource" or ctx.formats & {"video", "course", "interactive"}):
-            subject = request_subject(text)
-            if subject and not self._names_maths(subject, rewrite):
-                foreign = subject
         return Evidence(case, dom_ids[best], round(margin, 4), cues, unexplained, glossed, foreign, advice)
 
     @staticmethod
