@@ -188,6 +188,8 @@ def test_a_damaged_cache_is_recomputed(tmp_path: Path, topics) -> None:
         "有没有讲矩阵微积分的书？",
         "有没有适合初学者的概率课程？",
         "推荐一些线性代数的视频",
+        "I'm after free lecture notes on matrices with problems after each chapter",
+        "searching for worked examples on Bayes, preferably a site",
     ],
 )
 def test_is_resource_request(question: str) -> None:

@@ -65,6 +65,8 @@ _REQUEST_CUES = (
     rf"\b(?:{_RESOURCE_NOUN})\s+(?:i can|to)\s+(?:watch|read|listen|play|practi[cs]e|follow)\b",
     rf"\b(?:{_RESOURCE_NOUN})\s+that\s+(?:go(?:es)? through|explains?|teach(?:es)?|covers?|derives?|shows?)\b",
     rf"\b(?:looking for|need|want|know of)\s+(?:a|an|some|any)\b.{{0,40}}?\b(?:{_RESOURCE_NOUN})\b",
+    rf"\b(?:looking|searching|hunting) for\b.{{0,40}}?\b(?:{_RESOURCE_NOUN})\b",
+    rf"\b(?:i'?m|i am|we'?re) (?:after|on the lookout for)\b.{{0,40}}?\b(?:{_RESOURCE_NOUN})\b",
     rf"\bwhich\s+(?:{_RESOURCE_NOUN})\b",
 )
 #: "Where does the MML book explain X" asks for a page in a named resource, not for a resource.

@@ -277,3 +277,79 @@ def test_a_probability_asked_about_a_game_is_maths(check, parts):
     q = "手游抽卡爆率2%，连抽50次至少出一个的概率是多少？"
     assert check.judge(glossed(q, parts)) is None
     assert check.judge(glossed("手游抽卡爆率2%，这个卡池值得氪金吗？有什么建议", parts)) is not None
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "Could you draft a funny limerick for my colleague's leaving card? He loves cycling.",
+        "write me a short toast for my sister's graduation, she studied statistics",  # names a maths word
+        "帮我写一封给物业的信，楼上漏水两周了还没人来修",
+        "给我写首诗，送给教了我三年微积分的老师",  # 微积分: a branch named outright, still a poem
+    ],
+)
+def test_asking_the_tutor_to_compose_a_text_is_refused(check, parts, q):
+    assert check.judge(glossed(q, parts)) == "writing"
+
+
+@pytest.mark.parametrize("q", ["write me a proof that the trace sums the eigenvalues", "帮我写一段链式法则推导"])
+def test_asking_for_a_proof_or_a_derivation_is_not_composing(check, parts, q):
+    assert check.judge(glossed(q, parts)) is None
+
+
+def test_pointing_back_with_another_domains_cue_word_is_measured(check, parts):
+    q = "great, can you do the same with my tax forms? I'm two weeks behind on them"
+    assert check.judge(glossed(q, parts, MATHS_TURN)) == "finance"
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "能不能再讲一遍？一步一步来，我有点跟不上",
+        "sorry, I didn't follow. slower?",
+        "可以举个具体点的例子吗",
+        "有没有能拖动滑块自己看的？",
+    ],
+)
+def test_asking_again_slower_or_for_an_example_stays_with_the_conversation(check, parts, q):
+    assert check.judge(glossed(q, parts, MATHS_TURN)) is None
+
+
+def test_a_pointer_after_coming_back_from_the_learners_own_story_is_about_the_maths(check, parts):
+    q = "ha, like my cycling club's hill repeats. but seriously, why does it point uphill and not down?"
+    assert check.judge(glossed(q, parts, MATHS_TURN)) is None
+    q = "ha, like my cycling club's hill repeats. how do I get them to ride slower on it?"
+    assert check.judge(glossed(q, parts, MATHS_TURN)) is not None
+
+
+def test_a_maths_word_with_an_everyday_sense_in_chinese_is_measured(check, parts):
+    assert check.judge(glossed("跑步的时候步长迈多大比较好？最近一跑步膝盖就疼", parts)) is not None
+    assert check.judge(glossed("梯度下降的步长太大会怎么样？", parts)) is None
+    assert check.judge(glossed("修图的时候高斯模糊半径调多少，证件照背景才自然？", parts)) is not None
+
+
+def test_a_resource_request_that_names_maths_outright_keeps_its_ambiguous_words(check, parts):
+    q = "我是初中数学老师，想给学生讲讲“向量”，有没有从零讲起、公式少一点的资料？"
+    assert check.judge(glossed(q, parts)) is None
+    assert check.judge(glossed("有没有讲向量图标设计的网站？", parts)) is not None  # no maths named, a design cue
+
+
+@pytest.mark.parametrize(
+    ("q", "domain"),
+    [
+        ("what's a good integration test setup for a Django app?", None),
+        ("the curvature of my lawn makes mowing awkward, any tips?", "home-garden"),
+        ("生物作业：神经元之间的突触是怎么传递信号的？", "school-science"),
+        ("家里空调漏水，墙面有点曲率变形了，找谁修？", "home-garden"),
+    ],
+)
+def test_everyday_senses_of_further_maths_words_are_refused(check, parts, q, domain):
+    judged = check.judge(glossed(q, parts))
+    assert judged is not None and (domain is None or judged == domain)
+
+
+@pytest.mark.parametrize(
+    "q", ["what are the moments of a distribution?", "矩阵什么时候可逆？", "神经网络里的神经元在计算什么？"]
+)
+def test_the_same_further_words_in_maths_questions_pass(check, parts, q):
+    assert check.judge(glossed(q, parts)) is None

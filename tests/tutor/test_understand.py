@@ -288,6 +288,8 @@ def test_got_it_points_at_nothing_and_a_new_subject_carries_no_topic(shipped):
         ("my textbook skips the proof; is there a book that doesn't?", {"book"}),
         ("不想看书，有没有视频讲贝叶斯？", {"video"}),
         ("is there a course on Fourier series?", {"course"}),
+        ("free lecture notes with worked solutions, engineering style", {"book"}),  # notes to read, not a video
+        ("有没有配套讲义？", {"book"}),
     ],
 )
 def test_formats_turned_down_or_already_had_are_not_asked_for(text, formats):
@@ -319,3 +321,17 @@ def test_what_if_relates_the_new_concept_to_the_previous_one(shipped):
     turns = _turns("What is a derivative?", "The rate of change of a function.", CALCULUS)
     ctx = _ctx(shipped, "ok, what if the input is a vector?", turns)
     assert ctx.concepts[0] == "vectors" and "derivatives" in ctx.concepts and ctx.followup
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "What should I brush up on before starting MIT 18.065? My linear algebra is a decade old.",
+        "打算看 Gilbert Strang 的 18.06，开始之前要先补哪些？",
+    ],
+)
+def test_what_to_learn_before_a_named_resource_plans_toward_it_without_restricting_to_it(shipped, q):
+    ctx = _ctx(shipped, q)
+    assert ctx.plan and not ctx.resources
+    named = _ctx(shipped, "Which lectures of MIT 18.065 cover the SVD?")
+    assert named.resources  # a question about the resource itself still names it

@@ -49,7 +49,7 @@ from mathtutor.knowledge.zh import ZhRewrite, has_cjk, translate_query
 from mathtutor.recommend_cues import request_subject
 from mathtutor.tutor import mission
 from mathtutor.tutor.scope import computes_a_probability, is_word_problem
-from mathtutor.tutor.understand import ELLIPSIS, IDIOMS, OTHER, REFERS_BACK, TOPIC_CHANGE, UNLIKE
+from mathtutor.tutor.understand import AGAIN, ELLIPSIS, IDIOMS, OTHER, REFERS_BACK, TOPIC_CHANGE, UNLIKE
 
 #: Words that make a resource request's subject mathematical even when it names no concept of the topic graph.
 MATHS_WORDS = re.compile(
@@ -57,6 +57,8 @@ MATHS_WORDS = re.compile(
     r"|geometry|trigonometry|theorems?|proofs?|formulas?|derivations?|analysis|optimi[sz]ation|numerical)\b",
     re.IGNORECASE,
 )
+#: Maths named in words no other domain uses ("statistics" and "probability" are also everyday words).
+OUTRIGHT_MATHS = re.compile(r"\b(math|maths|mathematics|mathematical|calculus|linear algebra)\b", re.IGNORECASE)
 #: Asking for a decision or tips ("which one would you pick?", 报哪所大学比较稳): with another domain's cue word the
 #: question is that domain's even when it names a maths word or points back at the maths just explained.
 ADVICE = re.compile(
@@ -94,8 +96,25 @@ OWN_STORY = re.compile(
     r"[a-z]+|我(家|儿子|女儿|老婆|老公|妈|爸|男朋友|女朋友|同事|室友|邻居|房东|老板|孩子)",
     re.IGNORECASE,
 )
-#: Follow-ups that only make sense as a turn of the conversation: "and for X?", "anything less dry?", 换个别的.
-BOUND_TO_CONVERSATION = re.compile("|".join(f"(?:{rx.pattern})" for rx in (ELLIPSIS, UNLIKE, OTHER)), re.I)
+#: Coming back to the maths after a story of one's own: "..., ha. but seriously, what if I crank it way up?"
+BACK_TO_TOPIC = re.compile(
+    r"\bbut seriously\b|\bback to (the|my) (question|topic|maths|math)\b|言归正传|说回正题|回到正题|说正经的",
+    re.IGNORECASE,
+)
+#: Asking the tutor to compose a text that is not maths: a poem, a toast, an email, a cover letter, 七言绝句, 贺词.
+COMPOSE = re.compile(
+    r"\b(write|compose|draft)( me| us)? (a|an|my|the|some)( \w+){0,3}? (poems?|haikus?|limericks?|songs?|lyrics|toasts?"
+    r"|speech|eulogy|cover letter|letter|e-?mails?|essay|story|tweets?|captions?|bio|vows|card message)\b"
+    r"|(帮我|给我|替我|帮忙)写|写(一)?(首|封|篇|段|份)(?!.{0,12}(证明|推导|代码|程序|公式))",
+    re.IGNORECASE,
+)
+#: What a composing request may ask for and still be maths: "write me a proof", 帮我写一段推导.
+_MATHS_ARTEFACT = re.compile(
+    r"\b(proofs?|derivations?|code|python|functions?|equations?)\b|证明|推导|代码|程序|公式|解题", re.IGNORECASE
+)
+#: Follow-ups that only make sense as a turn of the conversation: "and for X?", "anything less dry?", 换个别的,
+#: 能再讲慢一点吗.
+BOUND_TO_CONVERSATION = re.compile("|".join(f"(?:{rx.pattern})" for rx in (ELLIPSIS, UNLIKE, OTHER, AGAIN)), re.I)
 
 if TYPE_CHECKING:
     from mathtutor.knowledge.senses import SenseTable
@@ -112,7 +131,8 @@ class Evidence:
     """What the check measured for one question (for tests, tuning and the eval report)."""
 
     #: "ambiguous" (all its maths words have other senses), "followup" (would inherit the conversation's concepts),
-    #: "unnamed" (names no concept), or None: its maths words are clear, or it points back at the conversation
+    #: "unnamed" (names no concept), "compose" (asks for a poem, a letter, a toast: ``COMPOSE``), or None: its
+    #: maths words are clear, or it points back at the conversation
     case: str | None
     domain: str | None = None  #: the nearest other domain by embedding
     margin: float | None = None  #: that domain's similarity minus the best maths similarity
@@ -169,6 +189,9 @@ class SenseCheck:
         if rewrite is not None:
             own += [(t.concept, t.zh) for t in rewrite.matched if t.concept]
         cues = tuple(self.table.cue_domains(q))
+        if COMPOSE.search(q) and not _MATHS_ARTEFACT.search(q):
+            # "write a short poem for my grandma", 帮我写首七言绝句送给数学老师: not ours, whatever maths it names
+            return Evidence("compose", "writing", cues=cues)
         advice = bool(cues) and bool(ADVICE.search(q))  # "which mortgage would you pick?", 报哪所大学比较稳
         # "by the way, ...", "speaking of momentum, ...": after it, a maths word is only the bridge to another subject
         changes = bool(TOPIC_CHANGE.search(q))
@@ -182,21 +205,29 @@ class SenseCheck:
         alone = False  # a follow-up whose conversation does not speak for it (its concepts, its earlier question)
         if own or advice:
             case = "ambiguous"
+            if ctx.intent == "resource" and not (cues or changes) and self._names_maths_outright(ctx, rewrite):
+                return Evidence(None)  # "我是小学数学老师，AI 课要讲向量，有没有从零讲的？": maths material, by name
         elif ctx.followup and ctx.resources and not changes:
             return Evidence(None)  # about the resource cited before (文章最后有没有把公式汇总成表？)
         elif ctx.followup:
             story = OWN_STORY.search(q)
-            before = q[: story.start()] if story else q  # a pointer after the learner's own story points into it
-            points_back = bool(REFERS_BACK.search(IDIOMS.sub(" ", before))) and not (changes or advice)
-            if points_back or (not cues and (ctx.formats or BOUND_TO_CONVERSATION.search(q))):
+            back = BACK_TO_TOPIC.search(q, story.end()) if story else None
+            # a pointer after the learner's own story points into it, unless they come back to the maths after it
+            # ("like my marathon taper, ha. but seriously, what goes wrong if I crank it up?")
+            pointed = q[back.end() :] if back else q[: story.start()] if story else q
+            points_back = bool(REFERS_BACK.search(IDIOMS.sub(" ", pointed))) and not (changes or advice)
+            bound = not changes and bool(ctx.formats or BOUND_TO_CONVERSATION.search(q))
+            if (points_back and (back or not (story and cues))) or (bound and not cues):
                 # "can I use it on stock prices?", "is there a video of that?", "and for the discrete case?",
-                # 换个更严谨一点的: bound to the conversation. Not after a change of subject ("while you're at it,
-                # write me a cover letter"), nor an ellipsis with another domain's cue word: the margin decides.
+                # 换个更严谨一点的, 能再讲慢一点吗: bound to the conversation. Not after a change of subject ("while
+                # you're at it, write me a cover letter"); when the learner's own affairs are another domain's ("can
+                # you also do that for my tax return?"), or an ellipsis has another domain's cue word, the margin
+                # decides, the conversation's concepts on the maths side.
                 return Evidence(None)
             case = "followup"
             # after a change of subject, or when nothing in it only makes sense as a turn ("got it. my son has been
             # mean to his sister, how do I deal with it?")
-            alone = changes or not BOUND_TO_CONVERSATION.search(q)
+            alone = not (points_back or bound)
         else:
             case = "unnamed"
         unexplained = self.table.unexplained_share(rewrite) if rewrite is not None else None
@@ -250,6 +281,15 @@ class SenseCheck:
         subject = request_subject(ctx.meaning or ctx.question)
         return bool(subject) and self._names_maths(subject, rewrite)
 
+    def _names_maths_outright(self, ctx: Context, rewrite: ZhRewrite | None) -> bool:
+        """Does the question name maths or ML in words no other domain uses ("maths", 数学, "machine learning",
+        人工智能), besides the maths words that have other senses?"""
+        if rewrite is not None and any(
+            {"maths_cue", "field_cue"} & set(t.intents) and not self.table.is_ambiguous(t.zh) for t in rewrite.matched
+        ):
+            return True
+        return bool(OUTRIGHT_MATHS.search(ctx.question)) or mission.names_field(ctx.meaning or ctx.question)
+
     def _names_maths(self, subject: str, rewrite: ZhRewrite | None) -> bool:
         """Does the subject of a resource request name maths, a branch or concept of it, or machine learning?"""
         if rewrite is not None and any(
@@ -264,6 +304,8 @@ class SenseCheck:
         ev = self.evidence(ctx)
         if ev.case is None:
             return None
+        if ev.case == "compose":
+            return "writing"
         s = self.settings
         if ev.foreign_subject is not None:  # "a free photography course?", 有没有学吉他的视频课程: not our subject
             return ev.cues[0] if ev.cues else (ev.domain or OTHER)

@@ -42,11 +42,18 @@ PLAN = re.compile(
     r"|\bfoundations? (for|of|before)\b",
     re.IGNORECASE,
 )
+#: What to do before a resource the learner names: "before I start 18.065", 看 18.065 之前, 开始之前得先补什么.
+PREPARE_FOR = re.compile(
+    r"\bbefore (i |we )?(start|starting|begin|beginning|take|taking|read|reading|tackl\w*|div\w* into|open\w*)\b"
+    r"|\b(prepare|get ready) for\b|\bprerequisites? (for|of)\b"
+    r"|(开始|看|学|上|读)\S{0,12}(之前|以前)|之前(得|要|需要|应该)|开始前",
+    re.IGNORECASE,
+)
 FORMAT_HINTS = {
-    "video": re.compile(r"\bvideos?\b|youtube|\bwatch\b|\blectures?\b|视频|讲座", re.IGNORECASE),
+    "video": re.compile(r"\bvideos?\b|youtube|\bwatch\b|\blectures?\b(?! notes)|视频|讲座", re.IGNORECASE),
     "book": re.compile(
         r"\bbooks?\b(?!\s+(me|us|him|her|them|tickets?|flights?|a (table|flight|hotel|room)))"  # not the verb
-        r"|\bchapters?\b|\btextbooks?\b|\bpdf\b|\bread(ing)?\b|书|教材|章节",
+        r"|\bchapters?\b|\btextbooks?\b|\bpdf\b|\bread(ing)?\b|\blecture notes\b|书|教材|章节|讲义",
         re.IGNORECASE,
     ),
     "course": re.compile(r"\bcourses?\b|\bmooc\b|课程", re.IGNORECASE),
@@ -137,6 +144,15 @@ OTHER = re.compile(
 UNLIKE = re.compile(
     r"\b(shorter|quicker|lighter|less (long|dense|dry)|too (long|dry|dense|boring))\b|短一点|短一些|更短|太长|枯燥|太干"
     r"|" + LEVEL_ASKED.pattern,
+    re.IGNORECASE,
+)
+#: Asking for the last explanation again: slower, step by step, with an example ("can you give me an example with
+#: actual numbers?", 能再讲慢一点吗, 我跟不上, 举个例子): only makes sense as a turn of the conversation.
+AGAIN = re.compile(
+    r"\b(again|slower|more slowly|step by step|one step at a time|walk me through|lost me|break it down)\b"
+    r"|\b(didn'?t|don'?t|do not|can'?t|cannot) (get|follow|understand|see why)\b|\b(an|another|a concrete|a worked"
+    r"|a real|a simple) example\b|\bexample with (actual|real|concrete)? ?numbers\b"
+    r"|再讲|再说一|再解释|慢一点|慢点|一步一步|一步步|跟不上|没听懂|没看懂|没太懂|不太懂|举个.{0,6}例子|举例|再具体|详细一点|展开讲",
     re.IGNORECASE,
 )
 #: Which part of the resource just cited: "which chapter covers regression?", 第几章讲回归.
@@ -245,6 +261,8 @@ def understand(
         plan = False  # "自学…的数学，有哪些免费资源": no path to plan without a concept, so the resources themselves
     if intent == "mission" and mission.specific(concepts):
         plan = True  # "what maths for deep learning": the study path toward the field the question names
+    if plan and named and intent is None and PREPARE_FOR.search(q):
+        named = set()  # "what should I brush up on before starting 18.065?": the resource is the goal, not the source
     ctx = Context(q, concepts, plan, wanted, level, named, search=search, intent=intent, meaning=meaning)
     if history and topics is not None:
         _follow(ctx, history, topics, catalog)
