@@ -353,3 +353,33 @@ def test_everyday_senses_of_further_maths_words_are_refused(check, parts, q, dom
 )
 def test_the_same_further_words_in_maths_questions_pass(check, parts, q):
     assert check.judge(glossed(q, parts)) is None
+
+
+MML_TURN = [
+    {"role": "user", "content": "有没有一本书把机器学习要用的数学都讲了？"},
+    {
+        "role": "assistant",
+        "content": "可以看《Mathematics for Machine Learning》，线性代数、微积分、概率和优化都有 [1]。\n\n"
+        "**Sources**\n[1] Mathematics for Machine Learning <https://mml-book.github.io/>",
+    },
+]
+
+
+def test_a_pointer_at_the_cited_book_with_another_domains_cue_word_is_measured(check, parts):
+    q = "好的。那本书的纸质版我网购了，快递显示签收了但我没拿到，该找谁？"
+    assert check.judge(glossed(q, parts, MML_TURN)) is not None
+    assert check.judge(glossed("那本书第几章讲概率？", parts, MML_TURN)) is None
+
+
+def test_a_maths_word_as_the_bridge_of_a_chinese_change_of_subject_does_not_keep_it(check, parts):
+    turns = [
+        {"role": "user", "content": "方差是什么意思？"},
+        {"role": "assistant", "content": "方差衡量取值偏离期望的程度 [1]。\n\n**Sources**\n[1] Seeing Theory <https://seeing-theory.brown.edu/>"},
+    ]  # fmt: skip
+    q = "懂了。说到方差，我们组绩效差距太大，年终奖月薪怎么谈比较好？"
+    assert check.judge(glossed(q, parts, turns)) is not None
+
+
+def test_the_mission_question_keeps_words_with_other_senses(check, parts):
+    q = "我在物流公司做调度，老板要上AI排班系统，厂商老说“权重”“梯度”，我想听懂他们在说什么，数学要补到什么程度？"
+    assert check.judge(glossed(q, parts)) is None

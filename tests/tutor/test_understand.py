@@ -335,3 +335,13 @@ def test_what_to_learn_before_a_named_resource_plans_toward_it_without_restricti
     assert ctx.plan and not ctx.resources
     named = _ctx(shipped, "Which lectures of MIT 18.065 cover the SVD?")
     assert named.resources  # a question about the resource itself still names it
+
+
+@pytest.mark.parametrize("q", ["学完这门以后，下一步学什么？", "after that course, what should I study next?"])
+def test_what_comes_after_the_cited_resource_is_not_restricted_to_it(shipped, q):
+    turns = _turns("有没有系统的概率论公开课？", "MITx 6.431x 是一门完整的大学概率课。",
+                   "https://www.edx.org/search?q=Probability+The+Science+of+Uncertainty+and+Data")  # fmt: skip
+    ctx = _ctx(shipped, q, turns)
+    assert not ctx.resources
+    property_ = _ctx(shipped, "这门课免费吗？", turns)
+    assert property_.resources  # a question about the course itself still binds to it

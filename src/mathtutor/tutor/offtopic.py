@@ -131,8 +131,9 @@ class Evidence:
     """What the check measured for one question (for tests, tuning and the eval report)."""
 
     #: "ambiguous" (all its maths words have other senses), "followup" (would inherit the conversation's concepts),
-    #: "unnamed" (names no concept), "compose" (asks for a poem, a letter, a toast: ``COMPOSE``), or None: its
-    #: maths words are clear, or it points back at the conversation
+    #: "unnamed" (names no concept), "compose" (asks for a poem, a letter, a toast: ``COMPOSE``), "cited" (points
+    #: at the resource just cited, with another domain's cue word), or None: its maths words are clear, or it
+    #: points back at the conversation
     case: str | None
     domain: str | None = None  #: the nearest other domain by embedding
     margin: float | None = None  #: that domain's similarity minus the best maths similarity
@@ -145,6 +146,9 @@ class Evidence:
     #: Asks for a decision or tips (``ADVICE``) with another domain's cue word in it ("any tips for training new
     #: café staff?"): that domain's at a lower bar, ``offtopic_advice_margin``
     advice: bool = False
+    #: Changes the subject (``TOPIC_CHANGE``: "by the way", 说到期望，…): a maths word in it may be only the bridge,
+    #: so a Chinese gloss that reads as maths does not keep it
+    changed: bool = False
 
 
 class SenseCheck:
@@ -198,16 +202,21 @@ class SenseCheck:
         clear = bool(own) and not changes and not all(self.table.is_ambiguous(words) for _, words in own)
         if (clear or CLEAR_BRANCH.search(q) or is_probability_meaning(q)) and not advice:
             return Evidence(None)  # "eigenvalue", "covariance matrix", 矩阵求导, 线性代数: one sense only
-        if not own and mission.names_field(ctx.meaning or q) and self._asks_mission(ctx, rewrite):
+        if (
+            not advice
+            and mission.names_field(ctx.meaning or q)
+            and self._asks_mission(ctx, rewrite, bool(own) and not changes)
+        ):
             # "做了五年后端，想转算法组，数学怎么补？": the maths for our field, however much else the learner tells
-            # (and whether or not they also ask for resources: "作为家长…打好哪些数学基础？有没有适合的资源？")
+            # (and whether or not they also ask for resources: "作为家长…打好哪些数学基础？有没有适合的资源？"), and
+            # whichever of its words have other senses ("供应商满嘴'权重'…AI 系统…数学要学到什么程度？")
             return Evidence(None)
         alone = False  # a follow-up whose conversation does not speak for it (its concepts, its earlier question)
         if own or advice:
             case = "ambiguous"
             if ctx.intent == "resource" and not (cues or changes) and self._names_maths_outright(ctx, rewrite):
                 return Evidence(None)  # "我是小学数学老师，AI 课要讲向量，有没有从零讲的？": maths material, by name
-        elif ctx.followup and ctx.resources and not changes:
+        elif ctx.followup and ctx.resources and not (changes or cues):
             return Evidence(None)  # about the resource cited before (文章最后有没有把公式汇总成表？)
         elif ctx.followup:
             story = OWN_STORY.search(q)
@@ -217,14 +226,17 @@ class SenseCheck:
             pointed = q[back.end() :] if back else q[: story.start()] if story else q
             points_back = bool(REFERS_BACK.search(IDIOMS.sub(" ", pointed))) and not (changes or advice)
             bound = not changes and bool(ctx.formats or BOUND_TO_CONVERSATION.search(q))
-            if (points_back and (back or not (story and cues))) or (bound and not cues):
+            # (a pointer at the book just cited, with another domain's cue word: "那本书的快递丢了，找谁？")
+            if (points_back and (back or not ((story or ctx.resources) and cues))) or (bound and not cues):
                 # "can I use it on stock prices?", "is there a video of that?", "and for the discrete case?",
                 # 换个更严谨一点的, 能再讲慢一点吗: bound to the conversation. Not after a change of subject ("while
                 # you're at it, write me a cover letter"); when the learner's own affairs are another domain's ("can
                 # you also do that for my tax return?"), or an ellipsis has another domain's cue word, the margin
                 # decides, the conversation's concepts on the maths side.
                 return Evidence(None)
-            case = "followup"
+            # a pointer at the resource just cited with another domain's cue word: about the book's shipping or its
+            # film-ratings example? Only a clear margin says the former
+            case = "cited" if points_back and ctx.resources and not story else "followup"
             # after a change of subject, or when nothing in it only makes sense as a turn ("got it. my son has been
             # mean to his sister, how do I deal with it?")
             alone = not (points_back or bound)
@@ -260,15 +272,19 @@ class SenseCheck:
             maths.append(float(self.embedder.embed_query(earlier) @ vec))
         margin = float(sims[best]) - max(maths)
         glossed = rewrite is not None and bool(ctx.meaning) and ctx.meaning != rewrite.english
-        return Evidence(case, dom_ids[best], round(margin, 4), cues, unexplained, glossed, foreign, advice)
+        # after a change of subject only words with other senses may be a bridge ("说到期望，HR 问期望薪资…");
+        # a clear term is the new question's own ("顺便问一下，PCA 是不是也在找特征向量？")
+        bridged = changes and all(self.table.is_ambiguous(words) for _, words in own)
+        return Evidence(case, dom_ids[best], round(margin, 4), cues, unexplained, glossed, foreign, advice, bridged)
 
     @staticmethod
-    def _asks_mission(ctx: Context, rewrite: ZhRewrite | None) -> bool:
-        """The mission question, read as such or inside a resource request ("…要补哪些数学？有没有推荐的资料？")."""
+    def _asks_mission(ctx: Context, rewrite: ZhRewrite | None, ambiguous: bool = False) -> bool:
+        """The mission question, read as such, inside a resource request ("…要补哪些数学？有没有推荐的资料？"), or
+        with words whose maths sense is in doubt (``ambiguous``), which understand() took for concepts."""
         if ctx.intent == "mission":
             return True
         asks = (rewrite is not None and "mission" in rewrite.intents) or mission.has_cue(ctx.meaning or ctx.question)
-        return ctx.intent == "resource" and asks
+        return (ctx.intent == "resource" or ambiguous) and asks
 
     def request_about_maths(self, ctx: Context) -> bool:
         """A resource request whose subject is maths or ML: a concept, or a subject that names them. The catalog
@@ -306,6 +322,8 @@ class SenseCheck:
             return None
         if ev.case == "compose":
             return "writing"
+        if ev.case == "cited":  # "那本书的纸质版快递丢了" vs "书里给电影打分的例子是在说明什么？"
+            return ev.cues[0] if ev.margin is not None and ev.margin > self.settings.offtopic_margin else None
         s = self.settings
         if ev.foreign_subject is not None:  # "a free photography course?", 有没有学吉他的视频课程: not our subject
             return ev.cues[0] if ev.cues else (ev.domain or OTHER)
@@ -320,7 +338,7 @@ class SenseCheck:
         # Chinese: the rewrite keeps only the words the term table knows, too little for the embedding alone, so
         # what the table cannot explain decides, unless the question's gloss reads clearly as maths ("我是程序员，
         # 转行要补多少数学": the table knows neither 程序员 nor 转行, the gloss does)
-        if ev.glossed and ev.margin is not None and ev.margin <= s.offtopic_zh_gloss_maths:
+        if ev.glossed and not ev.changed and ev.margin is not None and ev.margin <= s.offtopic_zh_gloss_maths:
             return None
         if is_word_problem(ctx.question):
             return None  # 连抛十次硬币出现七次正面: a word problem's everyday words are not the table's (cues aside)

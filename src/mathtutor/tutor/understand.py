@@ -366,6 +366,8 @@ def _follow(ctx: Context, history: list[dict[str, str]], topics: TopicGraph, cat
     binds = binds or (ctx.intent == "where" and bool(WHICH_PART.search(q)))  # "which chapter covers regression?"
     if ctx.resources or not binds:
         return
+    if NEXT.search(q) or PREPARE_FOR.search(q):
+        return  # "学完这门以后下一步看什么？", "what before that book?": a milestone on the path, not the source
     cited = cited_before
     # "videos for that instead" asks for another format of the same topic: a format word that the cited
     # resource does not have keeps the topic only
