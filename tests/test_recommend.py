@@ -190,6 +190,7 @@ def test_a_damaged_cache_is_recomputed(tmp_path: Path, topics) -> None:
         "推荐一些线性代数的视频",
         "I'm after free lecture notes on matrices with problems after each chapter",
         "searching for worked examples on Bayes, preferably a site",
+        "my cousin took a course on the calculus behind neural nets, ending with backprop. what's it called?",
     ],
 )
 def test_is_resource_request(question: str) -> None:

@@ -68,6 +68,7 @@ _REQUEST_CUES = (
     rf"\b(?:looking|searching|hunting) for\b.{{0,40}}?\b(?:{_RESOURCE_NOUN})\b",
     rf"\b(?:i'?m|i am|we'?re) (?:after|on the lookout for)\b.{{0,40}}?\b(?:{_RESOURCE_NOUN})\b",
     rf"\bwhich\s+(?:{_RESOURCE_NOUN})\b",
+    r"\bwhat(?:'s| is| was) (?:it|that|the (?:course|book|series|channel|site|video)) called\b",
 )
 #: "Where does the MML book explain X" asks for a page in a named resource, not for a resource.
 _WHERE_EXPLAINED = re.compile(

@@ -138,6 +138,12 @@ class Settings(BaseSettings):
     offtopic_advice_margin: float = Field(
         default=-0.15, ge=-1.0, le=1.0, description="The margin bar for advice with another domain's cue word."
     )
+    # An English question that changes the subject ("totally different topic: ...", "btw, ...") and names no concept
+    # of its own: a new question, not a turn of the maths. Measured on dev (2026-12-02, 1,002 cases): such traps
+    # >= +0.05 (6), in-scope questions that change the subject name a concept (<= -0.24).
+    offtopic_changed_margin: float = Field(
+        default=-0.05, ge=-1.0, le=1.0, description="The margin bar after a change of subject with no concept."
+    )
     offtopic_zh_unexplained: float = Field(
         default=0.5, ge=0.0, le=1.0, description="Share of a Chinese question the term table does not explain."
     )

@@ -383,3 +383,24 @@ def test_a_maths_word_as_the_bridge_of_a_chinese_change_of_subject_does_not_keep
 def test_the_mission_question_keeps_words_with_other_senses(check, parts):
     q = "我在物流公司做调度，老板要上AI排班系统，厂商老说“权重”“梯度”，我想听懂他们在说什么，数学要补到什么程度？"
     assert check.judge(glossed(q, parts)) is None
+
+
+def test_a_new_question_after_a_change_of_subject_is_refused_at_a_lower_bar(check, parts):
+    q = "cheers. totally different topic: I took up the cello at 40, how long should I practise each day?"
+    ev = check.evidence(glossed(q, parts, MATHS_TURN))
+    assert ev.changed and ev.case in ("followup", "unnamed")
+    assert check.judge(glossed(q, parts, MATHS_TURN)) is not None
+    assert check.judge(glossed("totally different topic: what is a Jacobian?", parts, MATHS_TURN)) is None
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "ok. speaking of that, is the airport train running this early or should I book a taxi?",
+        "wow, that's really counterintuitive. my grandad's blood sugar is high, how do I get him to care?",
+        "懂了。说起来我爸体检报告上血糖偏高，他不当回事，平时饮食要注意什么？",
+        "过年写春联，上联想好了，下联的对偶怎么才工整？",
+    ],
+)
+def test_drifting_after_the_maths_is_refused(check, parts, q):
+    assert check.judge(glossed(q, parts, MATHS_TURN)) is not None

@@ -19,19 +19,25 @@ Some questions are settled before any measuring:
   course?", 有没有学吉他的视频课程): refused (``recommend_cues.request_subject``); one whose subject names them,
   with no other domain's cue word (有没有讲统计和机器学习的频道), kept;
 - a word problem that asks for the probability itself ("1% per draw: the chance of one in 100?"): kept, unless
-  it asks for advice.
+  it asks for advice;
+- a request to compose a text that is not maths (a poem, a toast, a letter, 七言绝句): refused, whatever maths it
+  names.
 
 The rest is measured:
 - English: the question's MiniLM embedding is compared with each other domain's descriptions and with the maths
   ones (our generic lines plus the name and summary of the concepts in play; for a follow-up that points back,
   the conversation's concepts and question too). It is another domain's when that difference exceeds
-  ``offtopic_margin``, ``offtopic_cue_margin`` when a cue word of a domain is in it, or ``offtopic_advice_margin``
-  when it also asks for a decision or tips ("any tips for training new café staff?").
+  ``offtopic_margin``, ``offtopic_cue_margin`` when a cue word of a domain is in it, ``offtopic_advice_margin``
+  when it also asks for a decision or tips ("any tips for training new café staff?"), or
+  ``offtopic_changed_margin`` when it changes the subject and names no concept ("totally different topic: ...").
+  A pointer at the resource just cited with another domain's cue word (the book's parcel went missing) is that
+  domain's only above ``offtopic_margin``.
 - Chinese: the term table's rewrite keeps only the words it knows, so the share of the question the table does
   not explain decides: at least ``offtopic_zh_unexplained``, or ``offtopic_zh_cue_unexplained`` with a cue word.
   The margin is measured on the question's word-by-word gloss (``knowledge/zh_gloss.py``, ``Context.meaning``): a
   cue word with a gloss that reads as that domain decides for it, and a gloss that reads as maths by
-  ``offtopic_zh_gloss_maths`` or more keeps the question whatever the table misses; so does a numeric word problem.
+  ``offtopic_zh_gloss_maths`` or more keeps the question whatever the table misses (not when its only maths word
+  bridges a change of subject: 说到期望，…期望薪资); so does a numeric word problem.
 
 All bars are Settings fields, tuned on the dev split (settings.py says how).
 """
@@ -96,6 +102,8 @@ OWN_STORY = re.compile(
     r"[a-z]+|我(家|儿子|女儿|老婆|老公|妈|爸|男朋友|女朋友|同事|室友|邻居|房东|老板|孩子)",
     re.IGNORECASE,
 )
+#: "speaking of which": a pointer back, or the bridge to another subject when another domain's cue word follows.
+SPEAKING_OF_IT = re.compile(r"\bspeaking of (which|that|this|it)\b|说到这(个|里)|说起这个", re.IGNORECASE)
 #: Coming back to the maths after a story of one's own: "..., ha. but seriously, what if I crank it way up?"
 BACK_TO_TOPIC = re.compile(
     r"\bbut seriously\b|\bback to (the|my) (question|topic|maths|math)\b|言归正传|说回正题|回到正题|说正经的",
@@ -198,7 +206,9 @@ class SenseCheck:
             return Evidence("compose", "writing", cues=cues)
         advice = bool(cues) and bool(ADVICE.search(q))  # "which mortgage would you pick?", 报哪所大学比较稳
         # "by the way, ...", "speaking of momentum, ...": after it, a maths word is only the bridge to another subject
-        changes = bool(TOPIC_CHANGE.search(q))
+        # ("speaking of which/that, ..." points back, unless another domain's cue word follows: "speaking of that,
+        # what's the best mode of transport to the airport?")
+        changes = bool(TOPIC_CHANGE.search(q) or (cues and SPEAKING_OF_IT.search(q)))
         clear = bool(own) and not changes and not all(self.table.is_ambiguous(words) for _, words in own)
         if (clear or CLEAR_BRANCH.search(q) or is_probability_meaning(q)) and not advice:
             return Evidence(None)  # "eigenvalue", "covariance matrix", 矩阵求导, 线性代数: one sense only
@@ -334,7 +344,10 @@ class SenseCheck:
         if ev.advice and ev.margin is not None and ev.margin > s.offtopic_advice_margin:
             return ev.cues[0]  # advice, in another domain's words: "报哪所大学比较稳？", "tips for training baristas?"
         if ev.unexplained is None:  # English: the embedding reads the whole question
-            return ev.domain if ev.margin is not None and ev.margin > s.offtopic_margin else None
+            # after "totally different topic:" with no concept of its own, a new question: a lower bar
+            changed = ev.changed and ev.case in ("followup", "unnamed")
+            bar = s.offtopic_changed_margin if changed else s.offtopic_margin
+            return ev.domain if ev.margin is not None and ev.margin > bar else None
         # Chinese: the rewrite keeps only the words the term table knows, too little for the embedding alone, so
         # what the table cannot explain decides, unless the question's gloss reads clearly as maths ("我是程序员，
         # 转行要补多少数学": the table knows neither 程序员 nor 转行, the gloss does)

@@ -44,14 +44,16 @@ def is_word_problem(text: str) -> bool:
 #: Asking for a probability, an expected value or a count outright ("what's the chance that…", 概率是多少).
 _ASKS_NUMBER = re.compile(
     r"\bwhat('s| is) the (probability|chance|odds|expected (value|number))\b|\bhow likely\b|\bhow many ways\b"
-    r"|(概率|几率|可能性|期望值?)(是|有|大概)?多(少|大)",
+    r"|(概率|几率|可能性|期望值?)(是|有|大概)?多(少|大)"
+    # or why the numbers come out as they do ("99% accurate, so why are most positives healthy?")
+    r"|\bwhy (is|are|does|do|would)\b|\bhow come\b|为什么|怎么会",
     re.IGNORECASE,
 )
 
 
 def computes_a_probability(text: str) -> bool:
-    """A word problem that asks for the number itself ("1% per draw: what's the chance of at least one in 100?"):
-    the maths of chance, whatever game or shop the numbers come from."""
+    """A word problem that asks for the number itself ("1% per draw: what's the chance of at least one in 100?"),
+    or why it comes out as it does: the maths of chance, whatever game, shop or clinic the numbers come from."""
     return is_word_problem(text) and bool(_ASKS_NUMBER.search(text))
 
 

@@ -120,7 +120,10 @@ REFERS_BACK = re.compile(
 IDIOMS = re.compile(
     r"\b(got|get|deal with|cope with|handle|make|made|love|hate|mean|take|took|hit|nail(ed)?|forget|stop"
     r") it\b|\bthat'?s (it|that|all)\b|\bis it (possible|ok(ay)?|normal|true|worth it)\b|\bat it\b"
-    r"|\b(that|this|it) (makes sense|helps|helped|clears it up|clicks|works)\b|\bthat'?s clear\b",
+    r"|\b(that|this|it) (makes sense|helps|helped|clears it up|clicks|works)\b|\bthat'?s clear\b"
+    # a reaction to the last answer, not a pointer into the next question ("huh, that's really counterintuitive.")
+    r"|\b(that'?s|that is|this is|it'?s) (really |so |very |pretty |quite |super |kind of |kinda )?(counterintuitive"
+    r"|interesting|cool|wild|surprising|helpful|useful|neat|great|nice|amazing|crazy|weird|fascinating|good to know)\b",
     re.IGNORECASE,
 )
 #: "it" as a pronoun for a topic ("how is it used in ...?"); a bare "that"/"this" only at the end of a clause.
@@ -204,10 +207,11 @@ TOPIC_CHANGE = re.compile(
     r"\b(by the way|btw|unrelated|another question|different (question|thing|topic)|totally different"
     r"|something (else|different)|off[- ]topic|change of subject"
     r"|while you['’]?re at it|while i have you|one more thing|on (another|a side|a different) note"
-    r"|side question|random question|speaking of|(not|nothing) to do with (maths?|math|this|that)"
+    r"|side question|random question|speaking of(?! (which|that|this|it)\b)"
+    r"|(not|nothing) to do with (maths?|math|this|that)"
     r"|changing the subject|different (kind|sort|type) of|in (a|another) (different )?sense)\b"
     r"|(^|[.!?]\s*)(also|anyway|oh,? and)\b"
-    r"|对了|顺便|另外|换个话题|题外话|跟.{0,6}(无关|没关系)|说到|问个别的|还有个事|还有件事",
+    r"|对了|顺便|另外|换个话题|题外话|跟.{0,6}(无关|没关系)|说到|说起来|问个别的|还有个事|还有件事",
     re.IGNORECASE,
 )
 _URL = re.compile(r"https?://[^\s)\]>]+")
