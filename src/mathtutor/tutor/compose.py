@@ -12,7 +12,7 @@ from mathtutor.links import is_note_location, note_url
 from mathtutor.rerank import term_of
 from mathtutor.tutor import passages
 from mathtutor.tutor.coach import wants_explanation
-from mathtutor.tutor.lesson import lesson_lines
+from mathtutor.tutor.lesson import lesson_lines, note_concept
 from mathtutor.tutor.plan import IndexLookups, pick_resources, study_path
 from mathtutor.tutor.scope import in_scope, out_of_scope
 from mathtutor.types import Answer, Chunk, Citation, Context, Hit, StudyStep
@@ -266,11 +266,11 @@ class Composer:
         bar = self.settings.note_concept_min_similarity
         found: list[str] = []
         for hit in hits[:6]:
-            concept = hit.chunk.meta.get("concept") if hit.chunk.meta else None  # as lesson.note_sections reads it
-            if hit.chunk.resource_id != NOTES_RESOURCE or not concept or (hit.dense or 0.0) < bar:
+            concept = note_concept(hit.chunk)
+            if concept is None or (hit.dense or 0.0) < bar:
                 continue
             if concept in self.topics and concept not in found:
-                found.append(str(concept))
+                found.append(concept)
         return found[:2]
 
     def more_resources(self, ctx: Context, cites: CitationList, concepts: list[str] | None = None) -> list[str]:

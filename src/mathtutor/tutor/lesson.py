@@ -30,15 +30,21 @@ class Cites(Protocol):
 _SECTIONS = (("what it is", 2), ("why", 2))
 
 
+def note_concept(chunk: Chunk) -> str | None:
+    """The concept a chunk of our study notes is about (None for any other chunk, or a note without one)."""
+    concept = chunk.meta.get("concept") if chunk.meta else None
+    return str(concept) if chunk.resource_id == NOTES_RESOURCE and concept else None
+
+
 def note_sections(chunks: Iterable[Chunk]) -> dict[str, dict[str, Chunk]]:
     """Our study notes by concept, then by the lower-cased last heading of the section."""
     out: dict[str, dict[str, Chunk]] = {}
     for chunk in chunks:
-        concept = chunk.meta.get("concept") if chunk.meta else None
-        if chunk.resource_id != NOTES_RESOURCE or not concept or not chunk.section:
+        concept = note_concept(chunk)
+        if concept is None or not chunk.section:
             continue
         last = chunk.section.rsplit(" > ", 1)[-1].strip().lower()
-        out.setdefault(str(concept), {}).setdefault(last, chunk)
+        out.setdefault(concept, {}).setdefault(last, chunk)
     return out
 
 

@@ -102,8 +102,9 @@ OWN_STORY = re.compile(
     r"[a-z]+|我(家|儿子|女儿|老婆|老公|妈|爸|男朋友|女朋友|同事|室友|邻居|房东|老板|孩子)",
     re.IGNORECASE,
 )
-#: "speaking of which": a pointer back, or the bridge to another subject when another domain's cue word follows.
-SPEAKING_OF_IT = re.compile(r"\bspeaking of (which|that|this|it)\b|说到这(个|里)|说起这个", re.IGNORECASE)
+#: "speaking of which": a pointer back, or the bridge to another subject when another domain's cue word follows
+#: (说到这个 is a change of subject already: ``TOPIC_CHANGE`` has 说到).
+SPEAKING_OF_IT = re.compile(r"\bspeaking of (which|that|this|it)\b|说起这个", re.IGNORECASE)
 #: Coming back to the maths after a story of one's own: "..., ha. but seriously, what if I crank it way up?"
 BACK_TO_TOPIC = re.compile(
     r"\bbut seriously\b|\bback to (the|my) (question|topic|maths|math)\b|言归正传|说回正题|回到正题|说正经的",
@@ -209,7 +210,8 @@ class SenseCheck:
         # ("speaking of which/that, ..." points back, unless another domain's cue word follows: "speaking of that,
         # what's the best mode of transport to the airport?")
         changes = bool(TOPIC_CHANGE.search(q) or (cues and SPEAKING_OF_IT.search(q)))
-        clear = bool(own) and not changes and not all(self.table.is_ambiguous(words) for _, words in own)
+        all_ambiguous = all(self.table.is_ambiguous(words) for _, words in own)
+        clear = bool(own) and not changes and not all_ambiguous
         if (clear or CLEAR_BRANCH.search(q) or is_probability_meaning(q)) and not advice:
             return Evidence(None)  # "eigenvalue", "covariance matrix", 矩阵求导, 线性代数: one sense only
         if (
@@ -284,7 +286,7 @@ class SenseCheck:
         glossed = rewrite is not None and bool(ctx.meaning) and ctx.meaning != rewrite.english
         # after a change of subject only words with other senses may be a bridge ("说到期望，HR 问期望薪资…");
         # a clear term is the new question's own ("顺便问一下，PCA 是不是也在找特征向量？")
-        bridged = changes and all(self.table.is_ambiguous(words) for _, words in own)
+        bridged = changes and all_ambiguous
         return Evidence(case, dom_ids[best], round(margin, 4), cues, unexplained, glossed, foreign, advice, bridged)
 
     @staticmethod
@@ -330,11 +332,11 @@ class SenseCheck:
         ev = self.evidence(ctx)
         if ev.case is None:
             return None
+        s = self.settings
         if ev.case == "compose":
             return "writing"
         if ev.case == "cited":  # "那本书的纸质版快递丢了" vs "书里给电影打分的例子是在说明什么？"
-            return ev.cues[0] if ev.margin is not None and ev.margin > self.settings.offtopic_margin else None
-        s = self.settings
+            return ev.cues[0] if ev.margin is not None and ev.margin > s.offtopic_margin else None
         if ev.foreign_subject is not None:  # "a free photography course?", 有没有学吉他的视频课程: not our subject
             return ev.cues[0] if ev.cues else (ev.domain or OTHER)
         if not ev.advice and computes_a_probability(ctx.question):
