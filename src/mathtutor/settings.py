@@ -144,6 +144,15 @@ class Settings(BaseSettings):
     offtopic_changed_margin: float = Field(
         default=-0.05, ge=-1.0, le=1.0, description="The margin bar after a change of subject with no concept."
     )
+    # The scope model (tutor/scope_model.py): its probability that a question is not ours. A question the word-sense
+    # check measures is refused at or above offtopic_model_bar whatever the margins say; one whose maths words are
+    # clear only at or above offtopic_model_clear_bar.
+    offtopic_model_bar: float = Field(
+        default=0.85, ge=0.0, le=1.0, description="Scope-model bar for questions the word-sense check measures."
+    )
+    offtopic_model_clear_bar: float = Field(
+        default=0.95, ge=0.0, le=1.0, description="Scope-model bar for questions whose maths words are clear."
+    )
     offtopic_zh_unexplained: float = Field(
         default=0.5, ge=0.0, le=1.0, description="Share of a Chinese question the term table does not explain."
     )

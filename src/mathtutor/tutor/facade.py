@@ -20,7 +20,7 @@ from mathtutor.knowledge.zh_gloss import gloss as gloss_zh
 from mathtutor.rerank import rerank, term_of
 from mathtutor.retrieval import MODES, HybridRetriever
 from mathtutor.settings import Settings, get_settings
-from mathtutor.tutor import coach, guidance, passages
+from mathtutor.tutor import coach, guidance, passages, scope_model
 from mathtutor.tutor.compose import CitationList, Composer
 from mathtutor.tutor.lesson import note_sections
 from mathtutor.tutor.mission import MissionDetector
@@ -54,7 +54,10 @@ class Tutor:
         self.common_names = common_names(topics)
         table = settings.corpus_dir / SENSES_FILE
         #: The word-sense check of the scope policy (None when the corpus has no offtopic.yaml).
-        self.senses = SenseCheck(settings, embedder, topics, load_senses(table)) if table.is_file() else None
+        model_file = settings.corpus_dir / scope_model.MODEL_FILE
+        ours = model_file.is_file() and settings.embedding_model.endswith(scope_model.EMBEDDING)
+        model = scope_model.load_model(model_file, settings.embedding_dim) if ours else None
+        self.senses = SenseCheck(settings, embedder, topics, load_senses(table), model) if table.is_file() else None
         self.mission_like = MissionDetector(embedder, settings.mission_min_similarity)
         #: How queries are embedded (calibration.EmbedChoice) when :meth:`open` made the embedder.
         self.embed_choice: Any = None

@@ -55,6 +55,7 @@ from mathtutor.knowledge.zh import ZhRewrite, has_cjk, translate_query
 from mathtutor.recommend_cues import request_subject
 from mathtutor.tutor import mission
 from mathtutor.tutor.scope import computes_a_probability, is_word_problem
+from mathtutor.tutor.scope_model import ScopeModel, judged_text
 from mathtutor.tutor.understand import AGAIN, ELLIPSIS, IDIOMS, OTHER, REFERS_BACK, TOPIC_CHANGE, UNLIKE
 
 #: Words that make a resource request's subject mathematical even when it names no concept of the topic graph.
@@ -70,8 +71,9 @@ OUTRIGHT_MATHS = re.compile(r"\b(math|maths|mathematics|mathematical|calculus|li
 ADVICE = re.compile(
     r"\bwhich (one )?(would|should) (you|i) (pick|choose|take|buy|go (for|with))\b|\bshould i (pick|choose|buy|take"
     r"|go with|get|apply)\b|\b(any )?tips (for|on)\b|\bwhat would you (do|recommend|pick|choose)\b"
-    r"|\bhow (should|do) i decide\b|报哪|选哪|买哪|哪个更划算|哪个比较稳|怎么选|有什么建议|给点建议|求建议"
-    r"|推荐几(只|个|支|款)|帮我(选|挑)",
+    r"|\bhow (should|do) i decide\b|\bwould you (book|buy|hire|risk|take|get) (it|one|them)\b|\bor risk it\b"
+    r"|\bthe better (buy|choice|option|pick|deal)\b"
+    r"|报哪|选哪|买哪|哪个更划算|哪个比较稳|怎么选|有什么建议|给点建议|求建议|推荐几(只|个|支|款)|帮我(选|挑)",
     re.IGNORECASE,
 )
 #: Branches of maths no other domain names: a question naming one is about the maths (线性代数, "linear algebra").
@@ -158,16 +160,26 @@ class Evidence:
     #: Changes the subject (``TOPIC_CHANGE``: "by the way", 说到期望，…): a maths word in it may be only the bridge,
     #: so a Chinese gloss that reads as maths does not keep it
     changed: bool = False
+    #: The scope model's probability that the question is not ours (``tutor/scope_model.py``; None without one)
+    p_other: float | None = None
 
 
 class SenseCheck:
     """Judges questions against the other domains of a :class:`SenseTable`. Thread-safe after the first call."""
 
-    def __init__(self, settings: Settings, embedder: Any, topics: TopicGraph | None, table: SenseTable) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Any,
+        topics: TopicGraph | None,
+        table: SenseTable,
+        model: ScopeModel | None = None,
+    ) -> None:
         self.settings = settings
         self.embedder = embedder
         self.topics = topics
         self.table = table
+        self.model = model
 
     @cached_property
     def _domain_vectors(self) -> tuple[np.ndarray, list[str]]:
@@ -213,7 +225,10 @@ class SenseCheck:
         all_ambiguous = all(self.table.is_ambiguous(words) for _, words in own)
         clear = bool(own) and not changes and not all_ambiguous
         if (clear or CLEAR_BRANCH.search(q) or is_probability_meaning(q)) and not advice:
-            return Evidence(None)  # "eigenvalue", "covariance matrix", 矩阵求导, 线性代数: one sense only
+            # "eigenvalue", "covariance matrix", 矩阵求导, 线性代数: one sense only, unless the whole question reads
+            # as another subject's ("my gastroenterologist found inflammation in my sigmoid colon": a clear word
+            # in a name)
+            return Evidence(None, p_other=self._p_other(ctx))
         if (
             not advice
             and mission.names_field(ctx.meaning or q)
@@ -237,14 +252,18 @@ class SenseCheck:
             # ("like my marathon taper, ha. but seriously, what goes wrong if I crank it up?")
             pointed = q[back.end() :] if back else q[: story.start()] if story else q
             points_back = bool(REFERS_BACK.search(IDIOMS.sub(" ", pointed))) and not (changes or advice)
-            bound = not changes and bool(ctx.formats or BOUND_TO_CONVERSATION.search(q))
+            other_take = bool(BOUND_TO_CONVERSATION.search(q))  # "something less dense?", 换个别的, 能再讲慢一点吗
+            bound = not changes and (bool(ctx.formats) or other_take)
             # (a pointer at the book just cited, with another domain's cue word: "那本书的快递丢了，找谁？")
-            if (points_back and (back or not ((story or ctx.resources) and cues))) or (bound and not cues):
+            kept = back or other_take or not ((story or ctx.resources) and cues)
+            if (points_back and kept) or (bound and not cues):
                 # "can I use it on stock prices?", "is there a video of that?", "and for the discrete case?",
                 # 换个更严谨一点的, 能再讲慢一点吗: bound to the conversation. Not after a change of subject ("while
                 # you're at it, write me a cover letter"); when the learner's own affairs are another domain's ("can
                 # you also do that for my tax return?"), or an ellipsis has another domain's cue word, the margin
-                # decides, the conversation's concepts on the maths side.
+                # decides, the conversation's concepts on the maths side. A pointer that asks for another take on
+                # it (gentler, shorter, another one) keeps the conversation whatever story follows ("I have to
+                # explain it to my boss: something less dense I could watch?").
                 return Evidence(None)
             # a pointer at the resource just cited with another domain's cue word: about the book's shipping or its
             # film-ratings example? Only a clear margin says the former
@@ -255,7 +274,7 @@ class SenseCheck:
         else:
             case = "unnamed"
         unexplained = self.table.unexplained_share(rewrite) if rewrite is not None else None
-        text = ctx.meaning or (rewrite.english if rewrite is not None else q)  # a Chinese question's gloss
+        text = judged_text(ctx)  # a Chinese question's gloss
         if not text.strip():
             return Evidence(case, cues=cues, unexplained=unexplained)
         foreign = None
@@ -287,7 +306,16 @@ class SenseCheck:
         # after a change of subject only words with other senses may be a bridge ("说到期望，HR 问期望薪资…");
         # a clear term is the new question's own ("顺便问一下，PCA 是不是也在找特征向量？")
         bridged = changes and all_ambiguous
-        return Evidence(case, dom_ids[best], round(margin, 4), cues, unexplained, glossed, foreign, advice, bridged)
+        p_other = round(self.model.p_other(vec), 4) if self.model is not None else None
+        return Evidence(
+            case, dom_ids[best], round(margin, 4), cues, unexplained, glossed, foreign, advice, bridged, p_other
+        )
+
+    def _p_other(self, ctx: Context) -> float | None:
+        """The scope model's reading of a question the check does not measure (None without a model)."""
+        if self.model is None:
+            return None
+        return round(self.model.p_other(self.embedder.embed_query(judged_text(ctx))), 4)
 
     @staticmethod
     def _asks_mission(ctx: Context, rewrite: ZhRewrite | None, ambiguous: bool = False) -> bool:
@@ -330,9 +358,10 @@ class SenseCheck:
     def judge(self, ctx: Context) -> str | None:
         """The other domain the question is about ("film-tv", ..., or ``OTHER``), or None when it reads as maths."""
         ev = self.evidence(ctx)
-        if ev.case is None:
-            return None
         s = self.settings
+        if ev.case is None:  # clear maths words: only a model sure of another subject refuses it
+            sure = ev.p_other is not None and ev.p_other >= s.offtopic_model_clear_bar
+            return (ev.cues[0] if ev.cues else OTHER) if sure else None
         if ev.case == "compose":
             return "writing"
         if ev.case == "cited":  # "那本书的纸质版快递丢了" vs "书里给电影打分的例子是在说明什么？"
@@ -341,6 +370,11 @@ class SenseCheck:
             return ev.cues[0] if ev.cues else (ev.domain or OTHER)
         if not ev.advice and computes_a_probability(ctx.question):
             return None  # "抽卡出货率1%，100抽至少出一张的概率是多少？": the game only supplies the numbers
+        if ev.p_other is not None and ev.p_other >= s.offtopic_model_bar:
+            # the scope model reads the whole question as another subject's, in words no table of ours lists (the
+            # nearest domain names it only when it reads closer than the maths)
+            near = ev.domain if ev.margin is not None and ev.margin > 0 else None
+            return ev.cues[0] if ev.cues else (near or OTHER)
         if ev.cues and ev.margin is not None and ev.margin > s.offtopic_cue_margin:
             return ev.cues[0]
         if ev.advice and ev.margin is not None and ev.margin > s.offtopic_advice_margin:

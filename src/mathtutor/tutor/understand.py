@@ -52,7 +52,10 @@ PREPARE_FOR = re.compile(
 FORMAT_HINTS = {
     "video": re.compile(r"\bvideos?\b|youtube|\bwatch\b|\blectures?\b(?! notes)|视频|讲座", re.IGNORECASE),
     "book": re.compile(
-        r"\bbooks?\b(?!\s+(me|us|him|her|them|tickets?|flights?|a (table|flight|hotel|room)))"  # not the verb
+        # not the verb: "book me a table", "would you book it or risk it?", "I'll book a slot"
+        r"(?<!\bto )(?<!\bll )(?<!\byou )(?<!\bwe )(?<!\bi )"
+        r"\bbooks?\b(?!\s+(me|us|him|her|them|it|now|early|online|ahead|tickets?|flights?"
+        r"|(a|an|the|our|my) (table|flight|hotel|room|seat|slot|session|appointment|venue|trip|holiday)))"
         r"|\bchapters?\b|\btextbooks?\b|\bpdf\b|\bread(ing)?\b|\blecture notes\b|书|教材|章节|讲义",
         re.IGNORECASE,
     ),

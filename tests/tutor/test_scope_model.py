@@ -1,0 +1,193 @@
+"""The scope model: its files are read strictly (JSON, checked shapes, examples with exactly our keys), the stored
+model is the one its examples give, and with the real embedder it reads whole questions the word tables cannot.
+
+The probes are not the eval cases' (dev or test) and not the training examples'.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from mathtutor.knowledge import zh_gloss
+from mathtutor.knowledge.catalog import load_catalog
+from mathtutor.knowledge.senses import load_senses
+from mathtutor.knowledge.topics import load_topics
+from mathtutor.settings import PROJECT_ROOT, Settings
+from mathtutor.tutor import scope_model
+from mathtutor.tutor.offtopic import OTHER, SenseCheck
+from mathtutor.tutor.scope_model import ScopeModel, ScopeModelError
+from mathtutor.tutor.understand import understand
+
+CORPUS = PROJECT_ROOT / "corpus"
+
+
+def example(q: str, scope: str = "in", lang: str = "en") -> str:
+    return json.dumps({"q": q, "scope": scope, "lang": lang, "why": "probe"}, ensure_ascii=False)
+
+
+def write(tmp_path, *lines: str):
+    path = tmp_path / "examples.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+# --- reading the files
+
+
+def test_examples_are_read_with_their_labels(tmp_path):
+    path = write(tmp_path, example("What is an eigenvalue?"), example("信用卡积分怎么换？", "out", "zh"))
+    got = scope_model.load_examples(path)
+    assert [(e.in_scope, e.lang) for e in got] == [(True, "en"), (False, "zh")]
+
+
+@pytest.mark.parametrize(
+    ("lines", "says"),
+    [
+        ([example("a"), "{not json"], "line 2: not JSON"),
+        ([example("a"), json.dumps({"q": "b", "scope": "out", "lang": "en"})], "exactly the keys"),
+        ([example("a"), example("b", "maybe")], 'scope must be "in" or "out"'),
+        ([example("a"), example("积分怎么换", "out", "en")], "does not match the question's script"),
+        ([example("a"), example("a", "out")], "the same question twice"),
+        ([example("a"), example("b")], "both in and out of scope"),
+        ([example("a"), example("x" * 2001, "out")], "at most 2000 characters"),
+    ],
+)
+def test_bad_examples_are_refused_with_the_line(tmp_path, lines, says):
+    with pytest.raises(ScopeModelError, match=says):
+        scope_model.load_examples(write(tmp_path, *lines))
+
+
+def model_file(tmp_path, **fields) -> object:
+    raw = {"embedding": scope_model.EMBEDDING, "bias": 0.5, "weights": [0.0] * 4, "examples_sha256": "x"} | fields
+    path = tmp_path / "scope_model.json"
+    path.write_text(json.dumps(raw), encoding="utf-8")
+    return path
+
+
+def test_a_model_file_round_trips(tmp_path):
+    model = ScopeModel(np.array([1.0, -2.0, 0.5, 0.0], dtype=np.float32), -0.25, "abc", 7)
+    path = tmp_path / "m.json"
+    path.write_text(model.to_json(), encoding="utf-8")
+    back = scope_model.load_model(path, 4)
+    assert scope_model.same_model(back, model)
+    assert back.n_examples == 7
+
+
+@pytest.mark.parametrize(
+    ("fields", "dim", "says"),
+    [
+        ({"weights": [0.0] * 3}, 4, "expected 4 finite weights"),
+        ({"weights": [0.0, 0.0, 0.0, float("nan")]}, 4, "expected 4 finite weights"),
+        ({"embedding": "another-model"}, 4, "not a scope model for"),
+        ({"bias": "high"}, 4, "bias must be a finite number"),
+    ],
+)
+def test_a_model_that_does_not_fit_is_refused(tmp_path, fields, dim, says):
+    with pytest.raises(ScopeModelError, match=says):
+        scope_model.load_model(model_file(tmp_path, **fields), dim)
+
+
+def test_a_file_that_is_not_json_is_refused(tmp_path):
+    path = tmp_path / "scope_model.json"
+    path.write_bytes(b"\x80\x04\x95 pickled bytes")  # a pickle is never read
+    with pytest.raises(ScopeModelError, match="cannot read the scope model"):
+        scope_model.load_model(path, 4)
+
+
+# --- the model's arithmetic
+
+
+def test_p_other_is_the_logistic_of_the_score():
+    model = ScopeModel(np.array([2.0, 0.0], dtype=np.float32), -1.0, "", 0)
+    assert model.p_other(np.array([0.5, 9.0])) == pytest.approx(0.5)
+    assert model.p_other(np.array([1.0, 0.0])) == pytest.approx(1 / (1 + np.exp(-1.0)))
+    assert model.p_other(np.array([1e6, 0.0])) == pytest.approx(1.0)  # clipped, no overflow
+    assert model.p_other(np.array([-1e6, 0.0])) == pytest.approx(0.0)
+
+
+def test_fitting_separates_two_clusters():
+    rng = np.random.default_rng(0)
+    ours = rng.normal([1.0, 0.0], 0.1, size=(20, 2))
+    theirs = rng.normal([0.0, 1.0], 0.1, size=(20, 2))
+    weights, bias = scope_model.fit_vectors(np.vstack([ours, theirs]), [True] * 20 + [False] * 20)
+    model = ScopeModel(weights, bias, "", 40)
+    assert model.p_other(np.array([1.0, 0.0])) < 0.2
+    assert model.p_other(np.array([0.0, 1.0])) > 0.8
+
+
+# --- the stored model and the real embedder
+
+
+def test_the_stored_model_names_its_examples():
+    stored = scope_model.load_model(CORPUS / scope_model.MODEL_FILE, Settings().embedding_dim)
+    examples = scope_model.load_examples(CORPUS / scope_model.EXAMPLES_FILE)
+    assert stored.examples_sha256 == scope_model.examples_digest(CORPUS / scope_model.EXAMPLES_FILE)
+    assert stored.n_examples == len(examples)
+    assert {e.lang for e in examples} == {"en", "zh"}
+
+
+def test_fitting_again_gives_the_stored_model(real_embedder):
+    """Whoever edits the examples fits the model again (`mathtutor scope-model`)."""
+    fitted = scope_model.fit(CORPUS / scope_model.EXAMPLES_FILE, real_embedder.embed, zh_gloss.gloss)
+    stored = scope_model.load_model(CORPUS / scope_model.MODEL_FILE, Settings().embedding_dim)
+    assert scope_model.same_model(stored, fitted)
+
+
+@pytest.fixture(scope="module")
+def parts():
+    topics, catalog = load_topics(CORPUS / "topics.yaml"), load_catalog(CORPUS / "catalog.yaml")
+    return topics, catalog, load_senses(CORPUS / "offtopic.yaml")
+
+
+@pytest.fixture(scope="module")
+def checks(parts, real_embedder):
+    topics, _, table = parts
+    model = scope_model.load_model(CORPUS / scope_model.MODEL_FILE, Settings().embedding_dim)
+    return SenseCheck(Settings(), real_embedder, topics, table, model), SenseCheck(
+        Settings(), real_embedder, topics, table
+    )
+
+
+def ctx_of(q, parts):
+    topics, catalog, _ = parts
+    return understand(q, [], level=None, formats=None, topics=topics, catalog=catalog, gloss=zh_gloss.gloss)
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        # a clear maths word in a name: only the whole question says it is medicine
+        "The surgeon took out part of my sigmoid colon last month. When can I start running again?",
+        # no word of any table of ours: the margins alone keep them
+        "My orthodontist says I need a retainer after the braces come off. Is a fixed one better than a removable one?",
+        "我家猫最近总是掉毛，是不是缺什么营养？",
+        "退烧药的剂量是按体重算的吗？孩子15公斤吃多少？",
+    ],
+)
+def test_the_model_refuses_what_the_tables_keep(checks, parts, q):
+    with_model, tables_only = checks
+    ctx = ctx_of(q, parts)
+    assert tables_only.judge(ctx) in (None, OTHER)  # kept, or refused without a domain of its own
+    assert with_model.judge(ctx) is not None
+    assert with_model.evidence(ctx).p_other >= Settings().offtopic_model_bar
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "Why do we square the errors in least squares rather than take absolute values?",
+        "Why does the covariance matrix have to be positive semi-definite?",
+        "Is there a video course that goes slowly through eigenvectors with pictures?",
+        "为什么梯度的方向是函数增长最快的方向？",
+        "Two dice: what's the chance the total is at least ten?",
+    ],
+)
+def test_the_model_keeps_maths_questions(checks, parts, q):
+    with_model, _ = checks
+    ctx = ctx_of(q, parts)
+    assert with_model.judge(ctx) is None
+    p = with_model.evidence(ctx).p_other
+    assert p is None or p < 0.5
