@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mathtutor.apps import study
+from mathtutor.apps import build, study
 from mathtutor.settings import get_settings
 
 if TYPE_CHECKING:
@@ -81,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     # --- practice, check, progress, users (implemented in mathtutor.apps.study)
     study.add_commands(sub)
+    build.add_commands(sub)
 
     # --- serve (the web UI; implemented in mathtutor.apps.ui.app)
     p = sub.add_parser("serve", help="start the web UI (Gradio) on 127.0.0.1")
@@ -120,12 +121,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, help="only the first N cases")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
-    # --- scope-model (tutor/scope_model.py)
-    p = sub.add_parser("scope-model", help="fit the scope model on corpus/scope_examples.jsonl (a build step)")
-    p.add_argument(
-        "--check", action="store_true", help="only say whether the stored model is the one its examples give"
-    )
-
     # --- corpus fetch (implemented in mathtutor.fetch)
     p = sub.add_parser("corpus", help="bring free books, notes and transcripts onto this machine")
     csub = p.add_subparsers(dest="corpus_command", required=True)
@@ -163,30 +158,6 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     report = ingest(args.paths, settings, prune=args.prune, progress=False if args.no_progress else None)
     _print_ingest_report(report, args.json)
     return EXIT_OK if report.ok else EXIT_FILES_FAILED
-
-
-def _cmd_scope_model(args: argparse.Namespace) -> int:
-    """Fit the scope model on the examples (or, with --check, compare with the stored one) and write it as JSON."""
-    from mathtutor.ingest.embedding import Embedder
-    from mathtutor.knowledge.zh_gloss import gloss
-    from mathtutor.tutor import scope_model
-
-    settings = get_settings()
-    examples = settings.corpus_dir / scope_model.EXAMPLES_FILE
-    target = settings.corpus_dir / scope_model.MODEL_FILE
-    try:
-        model = scope_model.fit(examples, Embedder(settings).embed, gloss if settings.zh_gloss else None)
-    except (OSError, scope_model.ScopeModelError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    if args.check:
-        stored = scope_model.load_model(target, settings.embedding_dim) if target.is_file() else None
-        same = stored is not None and scope_model.same_model(stored, model)
-        print(f"{target.name}: {'matches' if same else 'does not match'} {examples.name} ({model.n_examples} examples)")
-        return EXIT_OK if same else EXIT_FILES_FAILED
-    target.write_text(model.to_json() + "\n", encoding="utf-8")
-    print(f"wrote {target.name}: fitted on {model.n_examples} examples")
-    return EXIT_OK
 
 
 def _print_ingest_report(report: IngestReport, as_json: bool) -> None:
@@ -487,13 +458,13 @@ def _run_command(argv: Sequence[str] | None) -> int:
             from mathtutor.evals import run_eval
 
             return run_eval(args)
-        if args.command == "scope-model":
-            return _cmd_scope_model(args)
         if args.command == "corpus":
             from mathtutor.fetch import run_fetch
 
             return run_fetch(args)
         code = study.run(args)
+        if code is None:
+            code = build.run(args)
         if code is not None:
             return code
     except BrokenPipeError:
