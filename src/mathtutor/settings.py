@@ -150,6 +150,9 @@ class Settings(BaseSettings):
     offtopic_model_bar: float = Field(
         default=0.85, ge=0.0, le=1.0, description="Scope-model bar for questions the word-sense check measures."
     )
+    offtopic_model_keep: float = Field(
+        default=0.25, ge=0.0, le=1.0, description="Below this an English first question the margin refuses is kept."
+    )
     offtopic_model_clear_bar: float = Field(
         default=0.95, ge=0.0, le=1.0, description="Scope-model bar for questions whose maths words are clear."
     )

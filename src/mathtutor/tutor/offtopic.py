@@ -383,7 +383,13 @@ class SenseCheck:
             # after "totally different topic:" with no concept of its own, a new question: a lower bar
             changed = ev.changed and ev.case in ("followup", "unnamed")
             bar = s.offtopic_changed_margin if changed else s.offtopic_margin
-            return ev.domain if ev.margin is not None and ev.margin > bar else None
+            if ev.margin is None or ev.margin <= bar:
+                return None
+            # a first question the margin alone places elsewhere, that the scope model reads as ours ("warping a
+            # sprite in my game engine: is skew-then-turn the same as one step?"): the domain lines matched its
+            # setting, the model its question
+            sure_ours = ev.p_other is not None and ev.p_other < s.offtopic_model_keep
+            return None if sure_ours and not changed and ev.case in ("unnamed", "ambiguous") else ev.domain
         # Chinese: the rewrite keeps only the words the term table knows, too little for the embedding alone, so
         # what the table cannot explain decides, unless the question's gloss reads clearly as maths ("我是程序员，
         # 转行要补多少数学": the table knows neither 程序员 nor 转行, the gloss does)
