@@ -404,3 +404,22 @@ def test_a_new_question_after_a_change_of_subject_is_refused_at_a_lower_bar(chec
 )
 def test_drifting_after_the_maths_is_refused(check, parts, q):
     assert check.judge(glossed(q, parts, MATHS_TURN)) is not None
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        # a camera purchase after a blur filter's maths: advice in photography's words, not the conversation's
+        "nice. for landscapes on my Canon, is the 16mm or the 24mm lens the better buy?",
+        # "book it" is a verb, and the "it" is the learner's marquee
+        "lovely. we're getting married in May with 60 guests and the venue wants £900 for a rain cover. would you "
+        "book it or risk it?",
+    ],
+)
+def test_advice_after_a_maths_turn_is_not_bound_to_it(check, parts, q):
+    assert check.judge(glossed(q, parts, MATHS_TURN)) is not None
+
+
+def test_a_pointer_asking_for_another_take_keeps_the_conversation_whatever_story_follows(check, parts):
+    q = "ok, I need to explain it to my manager tomorrow. anything shorter I could watch tonight?"
+    assert check.judge(glossed(q, parts, MATHS_TURN)) is None

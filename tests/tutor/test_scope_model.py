@@ -191,3 +191,21 @@ def test_the_model_keeps_maths_questions(checks, parts, q):
     assert with_model.judge(ctx) is None
     p = with_model.evidence(ctx).p_other
     assert p is None or p < 0.5
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "In my photo collage app, when I shear a picture and then flip it, is there one single transformation that "
+        "does both, and why does doing them in the other order give a different picture?",
+        "I paint miniatures and mix colours by weight. If I think of each paint as a list of three numbers, is a mix "
+        "just a weighted sum of those lists?",
+    ],
+)
+def test_the_model_keeps_a_first_question_the_margin_alone_places_elsewhere(checks, parts, q):
+    """The domain lines match the setting (photo apps, paints); the model reads the question, which is maths."""
+    with_model, tables_only = checks
+    ctx = ctx_of(q, parts)
+    assert tables_only.judge(ctx) is not None
+    assert with_model.judge(ctx) is None
+    assert with_model.evidence(ctx).p_other < Settings().offtopic_model_keep

@@ -290,6 +290,10 @@ def test_got_it_points_at_nothing_and_a_new_subject_carries_no_topic(shipped):
         ("is there a course on Fourier series?", {"course"}),
         ("free lecture notes with worked solutions, engineering style", {"book"}),  # notes to read, not a video
         ("有没有配套讲义？", {"book"}),
+        # "book" the verb is no format
+        ("the venue charges extra for a rain cover: would you book it or risk it?", set()),
+        ("I'll book a slot with my tutor, but which book covers Bayes?", {"book"}),
+        ("we book early every year", set()),
     ],
 )
 def test_formats_turned_down_or_already_had_are_not_asked_for(text, formats):

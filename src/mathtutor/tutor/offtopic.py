@@ -39,6 +39,12 @@ The rest is measured:
   ``offtopic_zh_gloss_maths`` or more keeps the question whatever the table misses (not when its only maths word
   bridges a change of subject: 说到期望，…期望薪资); so does a numeric word problem.
 
+The scope model (``tutor/scope_model.py``, fitted on examples we wrote, not on eval cases) reads the whole question
+beside the tables: a measured question it is sure is not ours is refused (``offtopic_model_bar``), so is one with
+clear maths words when it is surer still (``offtopic_model_clear_bar``: "my sigmoid colon is inflamed"), and an
+English first question that only the margin places elsewhere, with no cue word, is kept when it reads clearly as
+ours (``offtopic_model_keep``). It does not judge follow-ups bound to the conversation: alone, a turn has no topic.
+
 All bars are Settings fields, tuned on the dev split (settings.py says how).
 """
 
