@@ -61,19 +61,28 @@ def test_bad_examples_are_refused_with_the_line(tmp_path, lines, says):
 
 
 def model_file(tmp_path, **fields) -> object:
-    raw = {"embedding": scope_model.EMBEDDING, "bias": 0.5, "weights": [0.0] * 4, "examples_sha256": "x"} | fields
+    raw = {
+        "embedding": scope_model.EMBEDDING,
+        "bias": 0.5,
+        "weights": [0.0] * 4,
+        "examples_sha256": "x",
+        "probes": [{"text": "What is a matrix?", "p_other": 0.1}],
+    } | fields
     path = tmp_path / "scope_model.json"
     path.write_text(json.dumps(raw), encoding="utf-8")
     return path
 
 
 def test_a_model_file_round_trips(tmp_path):
-    model = ScopeModel(np.array([1.0, -2.0, 0.5, 0.0], dtype=np.float32), -0.25, "abc", 7)
+    model = ScopeModel(
+        np.array([1.0, -2.0, 0.5, 0.0], dtype=np.float32), -0.25, "abc", 7, (("What is a matrix?", 0.1),)
+    )
     path = tmp_path / "m.json"
     path.write_text(model.to_json(), encoding="utf-8")
     back = scope_model.load_model(path, 4)
     assert scope_model.same_model(back, model)
     assert back.n_examples == 7
+    assert back.probes == (("What is a matrix?", 0.1),)
 
 
 @pytest.mark.parametrize(
@@ -83,6 +92,8 @@ def test_a_model_file_round_trips(tmp_path):
         ({"weights": [0.0, 0.0, 0.0, float("nan")]}, 4, "expected 4 finite weights"),
         ({"embedding": "another-model"}, 4, "not a scope model for"),
         ({"bias": "high"}, 4, "bias must be a finite number"),
+        ({"probes": []}, 4, "the probes must be a list"),
+        ({"probes": [{"text": "a"}]}, 4, "the probes must be a list"),
     ],
 )
 def test_a_model_that_does_not_fit_is_refused(tmp_path, fields, dim, says):
@@ -95,6 +106,18 @@ def test_a_file_that_is_not_json_is_refused(tmp_path):
     path.write_bytes(b"\x80\x04\x95 pickled bytes")  # a pickle is never read
     with pytest.raises(ScopeModelError, match="cannot read the scope model"):
         scope_model.load_model(path, 4)
+
+
+def test_only_the_embedder_it_was_fitted_on_reads_it(real_embedder):
+    """A stand-in embedder (or another model) gives other vectors: the probes say so, and the check goes without it."""
+    from conftest import FakeEmbedder
+
+    stored = scope_model.load_model(CORPUS / scope_model.MODEL_FILE, Settings().embedding_dim)
+    assert stored.reads(real_embedder.embed_query)
+    assert not stored.reads(FakeEmbedder().embed_query)
+    topics, table = load_topics(CORPUS / "topics.yaml"), load_senses(CORPUS / "offtopic.yaml")
+    assert SenseCheck(Settings(), FakeEmbedder(), topics, table, stored).model is None
+    assert SenseCheck(Settings(), real_embedder, topics, table, stored).model is stored
 
 
 # --- the model's arithmetic

@@ -185,7 +185,7 @@ class SenseCheck:
         self.embedder = embedder
         self.topics = topics
         self.table = table
-        self.model = model
+        self._fitted = model
 
     @cached_property
     def _domain_vectors(self) -> tuple[np.ndarray, list[str]]:
@@ -205,9 +205,15 @@ class SenseCheck:
         vectors = self.embedder.embed([f"{c.name}: {c.summary}" for c in concepts])
         return {c.id: v for c, v in zip(concepts, vectors, strict=True)}
 
+    @cached_property
+    def model(self) -> ScopeModel | None:
+        """The scope model, when this embedder gives the vectors it was fitted on (checked once, on its probes)."""
+        fitted = self._fitted
+        return fitted if fitted is not None and fitted.reads(self.embedder.embed_query) else None
+
     def prepare(self) -> None:
         """Embed the domain, maths and concept descriptions now rather than on the first question that needs them."""
-        _ = self._domain_vectors, self._maths_vectors, self._concept_vectors
+        _ = self._domain_vectors, self._maths_vectors, self._concept_vectors, self.model
 
     def evidence(self, ctx: Context) -> Evidence:
         """Measure what the judgement rests on; cheap (no embedding) when the question's maths words are clear."""

@@ -35,6 +35,8 @@ EMBEDDING = "all-MiniLM-L6-v2"
 REGULARISATION = 3.0
 _EXAMPLE_KEYS = frozenset({"q", "scope", "lang", "why"})
 _MAX_QUESTION = 2000
+#: How far a probe's probability may move (bfloat16 or int8 query vectors move it a little; another model, a lot).
+PROBE_TOLERANCE = 0.1
 
 
 class ScopeModelError(ValueError):
@@ -59,11 +61,20 @@ class ScopeModel:
     bias: float
     examples_sha256: str
     n_examples: int
+    #: (text, p_other) pairs the fit measured: an embedder that does not reproduce them is not the model's
+    probes: tuple[tuple[str, float], ...] = ()
 
     def p_other(self, vector: np.ndarray) -> float:
         """Probability that the question the vector embeds is about another subject than the maths of ML."""
         z = float(self.weights @ np.asarray(vector, dtype=np.float32)) + self.bias
         return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+
+    def reads(self, embed_query: Callable[[str], np.ndarray], tolerance: float = PROBE_TOLERANCE) -> bool:
+        """Does this embedder give the vectors the weights were fitted on? The probes' probabilities must come out
+        as the fit measured them (another model, or a stand-in embedder in tests, gives other numbers)."""
+        if not self.probes:
+            return False
+        return all(abs(self.p_other(embed_query(text)) - p) <= tolerance for text, p in self.probes)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -73,6 +84,7 @@ class ScopeModel:
                 "n_examples": self.n_examples,
                 "regularisation": REGULARISATION,
                 "bias": round(self.bias, 6),
+                "probes": [{"text": t, "p_other": round(p, 4)} for t, p in self.probes],
                 "weights": [round(float(w), 6) for w in self.weights],
             },
             indent=None,
@@ -111,7 +123,15 @@ def load_model(path: Path, dim: int) -> ScopeModel:
         raise ScopeModelError(f"{path.name}: expected {dim} finite weights, found shape {weights.shape}")
     if not isinstance(bias, (int, float)) or not math.isfinite(bias):
         raise ScopeModelError(f"{path.name}: the bias must be a finite number")
-    return ScopeModel(weights, float(bias), str(raw.get("examples_sha256", "")), int(raw.get("n_examples", 0)))
+    probes = raw.get("probes", [])
+    ok = isinstance(probes, list) and all(
+        isinstance(x, dict) and isinstance(x.get("text"), str) and isinstance(x.get("p_other"), (int, float))
+        for x in probes
+    )
+    if not ok or not probes:
+        raise ScopeModelError(f"{path.name}: the probes must be a list of {{text, p_other}}")
+    pairs = tuple((x["text"], float(x["p_other"])) for x in probes)
+    return ScopeModel(weights, float(bias), str(raw.get("examples_sha256", "")), int(raw.get("n_examples", 0)), pairs)
 
 
 def examples_digest(path: Path) -> str:
@@ -173,5 +193,14 @@ def fit(
         ctx = understand(q, [], level=None, formats=None, topics=None, catalog=None, gloss=gloss)
         return judged_text(ctx) or q
 
-    weights, bias = fit_vectors(embed([text(e.q) for e in examples]), [e.in_scope for e in examples])
-    return ScopeModel(weights, bias, examples_digest(examples_path), len(examples))
+    texts = [text(e.q) for e in examples]
+    vectors = embed(texts)
+    weights, bias = fit_vectors(vectors, [e.in_scope for e in examples])
+    model = ScopeModel(weights, bias, examples_digest(examples_path), len(examples))
+    # probes: the first English examples on each side, as the fit reads them
+    picks = [next(i for i, e in enumerate(examples) if e.in_scope == side and e.lang == "en") for side in (True, False)]
+    picks += [
+        next(i for i, e in enumerate(examples) if e.in_scope == side and i not in picks) for side in (True, False)
+    ]
+    probes = tuple((texts[i], round(model.p_other(vectors[i]), 4)) for i in picks)
+    return ScopeModel(weights, bias, model.examples_sha256, len(examples), probes)
