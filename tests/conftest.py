@@ -113,6 +113,21 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture(scope="session")
+def parts():
+    """The shipped topic graph, catalog and word-sense table (the scope tests judge with them)."""
+    from mathtutor.knowledge.catalog import load_catalog
+    from mathtutor.knowledge.senses import load_senses
+    from mathtutor.knowledge.topics import load_topics
+
+    corpus = PROJECT_ROOT / "corpus"
+    return (
+        load_topics(corpus / "topics.yaml"),
+        load_catalog(corpus / "catalog.yaml"),
+        load_senses(corpus / "offtopic.yaml"),
+    )
+
+
+@pytest.fixture(scope="session")
 def real_embedder():
     from mathtutor.ingest.embedding import Embedder
 

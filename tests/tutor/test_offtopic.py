@@ -9,9 +9,6 @@ from __future__ import annotations
 import pytest
 
 from mathtutor.knowledge import zh_gloss
-from mathtutor.knowledge.catalog import load_catalog
-from mathtutor.knowledge.senses import load_senses
-from mathtutor.knowledge.topics import load_topics
 from mathtutor.settings import PROJECT_ROOT, Settings
 from mathtutor.tutor.offtopic import OTHER, SenseCheck
 from mathtutor.tutor.understand import understand
@@ -40,12 +37,6 @@ class CountingEmbedder:
 
     def embed_query(self, text):
         return self.embed([text])[0]
-
-
-@pytest.fixture(scope="module")
-def parts():
-    topics, catalog = load_topics(CORPUS / "topics.yaml"), load_catalog(CORPUS / "catalog.yaml")
-    return topics, catalog, load_senses(CORPUS / "offtopic.yaml")
 
 
 @pytest.fixture(scope="module")

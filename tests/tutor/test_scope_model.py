@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 from mathtutor.knowledge import zh_gloss
-from mathtutor.knowledge.catalog import load_catalog
 from mathtutor.knowledge.senses import load_senses
 from mathtutor.knowledge.topics import load_topics
 from mathtutor.settings import PROJECT_ROOT, Settings
@@ -157,12 +156,6 @@ def test_fitting_again_gives_the_stored_model(real_embedder):
     fitted = scope_model.fit(CORPUS / scope_model.EXAMPLES_FILE, real_embedder.embed, zh_gloss.gloss)
     stored = scope_model.load_model(CORPUS / scope_model.MODEL_FILE, Settings().embedding_dim)
     assert scope_model.same_model(stored, fitted)
-
-
-@pytest.fixture(scope="module")
-def parts():
-    topics, catalog = load_topics(CORPUS / "topics.yaml"), load_catalog(CORPUS / "catalog.yaml")
-    return topics, catalog, load_senses(CORPUS / "offtopic.yaml")
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ import hashlib
 import json
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -202,5 +202,4 @@ def fit(
     picks += [
         next(i for i, e in enumerate(examples) if e.in_scope == side and i not in picks) for side in (True, False)
     ]
-    probes = tuple((texts[i], round(model.p_other(vectors[i]), 4)) for i in picks)
-    return ScopeModel(weights, bias, model.examples_sha256, len(examples), probes)
+    return replace(model, probes=tuple((texts[i], round(model.p_other(vectors[i]), 4)) for i in picks))
