@@ -120,6 +120,13 @@ class Settings(BaseSettings):
     in_scope_min_similarity_with_concept: float = Field(
         default=0.36, ge=-1.0, le=1.0, description="The same bar for questions that name a topic-graph concept."
     )
+    # A question the scope model (tutor/scope_model.py) reads as ours below this probability is in scope however
+    # weakly its wording matches the passages. Measured on dev (2026-12-03, 1,286 cases): the questions kept by the
+    # word-sense check whose best passage is under the bars above are in-scope stories at 0.001-0.36 (most under
+    # 0.16) and three traps at 0.23 ("convolutions" of the brain), 0.48 and 0.72.
+    in_scope_model_sure: float = Field(
+        default=0.2, ge=0.0, le=1.0, description="Scope-model probability below which a question is ours."
+    )
     # Word-sense check (tutor/offtopic.py) for questions whose maths words are all ambiguous ("The Matrix", 积分),
     # follow-ups that would inherit the conversation's concepts, and questions that name no concept. Margins are
     # (best other-domain similarity) - (best maths similarity) of the question's MiniLM embedding. Measured on dev
@@ -156,6 +163,14 @@ class Settings(BaseSettings):
     )
     offtopic_model_keep: float = Field(
         default=0.25, ge=0.0, le=1.0, description="Below this an English first question the margin refuses is kept."
+    )
+    # A first question the scope model leans to call not ours is refused at or above this bar when the margin places
+    # it a little closer to another domain than to the maths (English, 0 < margin <= offtopic_margin) or the term
+    # table leaves enough of it unexplained (Chinese; a gloss that reads somewhat like maths or a word problem's
+    # numbers no longer keep it). Measured on dev (2026-12-03, 1,286 cases with dev22/dev23): such traps 0.65-0.85
+    # (8), in-scope questions in those places <= 0.47 (English in-scope with margin > 0: none at all).
+    offtopic_model_lean: float = Field(
+        default=0.6, ge=0.0, le=1.0, description="Scope-model bar for first questions the margins leave in doubt."
     )
     offtopic_model_clear_bar: float = Field(
         default=0.95, ge=0.0, le=1.0, description="Scope-model bar for questions whose maths words are clear."

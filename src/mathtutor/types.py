@@ -137,6 +137,8 @@ class Context:
     mastered: set[str] = field(default_factory=set)
     #: Another domain the question is about ("film-tv", ...; see ``tutor.offtopic``): it is refused.
     offtopic: str | None = None
+    #: The scope model's probability that the question is not ours (``tutor.scope_model``; None: not read)
+    p_other: float | None = None
     #: The question in English words, for the checks that judge what it is about (mission, other domains): the
     #: question itself, or a Chinese question's word-by-word gloss (``knowledge.zh_gloss``). Empty: not read yet.
     meaning: str = ""

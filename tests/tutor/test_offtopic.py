@@ -10,7 +10,7 @@ import pytest
 
 from mathtutor.knowledge import zh_gloss
 from mathtutor.settings import PROJECT_ROOT, Settings
-from mathtutor.tutor.offtopic import OTHER, SenseCheck
+from mathtutor.tutor.offtopic import ASKS_FOR_MATHS, OTHER, Evidence, SenseCheck
 from mathtutor.tutor.understand import understand
 
 CORPUS = PROJECT_ROOT / "corpus"
@@ -414,3 +414,113 @@ def test_advice_after_a_maths_turn_is_not_bound_to_it(check, parts, q):
 def test_a_pointer_asking_for_another_take_keeps_the_conversation_whatever_story_follows(check, parts):
     q = "ok, I need to explain it to my manager tomorrow. anything shorter I could watch tonight?"
     assert check.judge(glossed(q, parts, MATHS_TURN)) is None
+
+
+# ---------------------------------------------------------------- the decision on given evidence
+
+
+def decided(parts, real_embedder, monkeypatch, q, ev, history=(), **settings):
+    """The verdict for ``q`` when the check measures ``ev`` (the rules alone, on evidence we choose)."""
+    topics, _, table = parts
+    fresh = SenseCheck(Settings(**settings), real_embedder, topics, table)
+    monkeypatch.setattr(fresh, "evidence", lambda ctx: ev)
+    return fresh.verdict(ctx_of(q, parts, history))
+
+
+STORY = "Our trail app says the last climb averages 14%. Too steep for my 9-year-old, or do we turn back?"
+
+
+@pytest.mark.parametrize(
+    ("margin", "p", "refused", "rule"),
+    [
+        (0.02, 0.70, True, "model-lean"),  # a little nearer another domain, and the model leans that way
+        (0.02, 0.50, False, "margin"),  # the model does not lean: the margin keeps it
+        (-0.01, 0.80, False, "margin"),  # nearer the maths than any domain
+        (0.08, 0.30, True, "margin"),  # over the margin bar, and the model is not sure it is ours
+        (0.08, 0.10, False, "model-keep"),
+    ],
+)
+def test_an_english_first_question_in_doubt_goes_the_way_the_model_leans(
+    parts, real_embedder, monkeypatch, margin, p, refused, rule
+):
+    ev = Evidence("unnamed", "travel", margin, p_other=p)
+    verdict = decided(parts, real_embedder, monkeypatch, STORY, ev)
+    assert (verdict.domain is not None, verdict.rule) == (refused, rule)
+
+
+def test_the_lean_bar_is_a_setting_and_spares_follow_ups(parts, real_embedder, monkeypatch):
+    ev = Evidence("unnamed", "travel", 0.02, p_other=0.7)
+    assert decided(parts, real_embedder, monkeypatch, STORY, ev, offtopic_model_lean=0.75).domain is None
+    turn = Evidence("followup", "travel", 0.02, p_other=0.7)
+    assert decided(parts, real_embedder, monkeypatch, STORY, turn, MATHS_TURN).domain is None
+
+
+@pytest.mark.parametrize(("p", "refused", "rule"), [(0.7, True, "model-lean"), (0.4, False, "word-problem")])
+def test_a_chinese_word_problem_is_kept_unless_the_model_leans_away(
+    parts, real_embedder, monkeypatch, p, refused, rule
+):
+    q = "网店这个月平均每天30单，转化率才1.5%，要不要换个类目做？"
+    ev = Evidence("unnamed", "marketing", 0.06, unexplained=0.9, glossed=True, p_other=p)
+    verdict = decided(parts, real_embedder, monkeypatch, q, ev)
+    assert (verdict.domain is not None, verdict.rule) == (refused, rule)
+
+
+@pytest.mark.parametrize(
+    ("p", "advice", "refused", "rule"),
+    [
+        (0.2, False, False, "asks-maths"),  # another domain's cue word, but it asks for the maths
+        (0.7, False, True, "cue-margin"),  # the model leans away: the cue decides again
+        (0.2, True, True, "cue-margin"),  # a decision in that domain, however mathematically put
+    ],
+)
+def test_asking_for_the_maths_in_another_settings_words_is_ours(
+    parts, real_embedder, monkeypatch, p, advice, refused, rule
+):
+    q = "修图时用了斜切，最底下一行不动、越往上推得越远。这种变换后方向不变的方向，数学上叫什么？"
+    ev = Evidence("unnamed", "web-design", 0.08, ("web-design",), 0.86, True, advice=advice, p_other=p, asks_maths=True)
+    verdict = decided(parts, real_embedder, monkeypatch, q, ev)
+    assert (verdict.domain is not None, verdict.rule) == (refused, rule)
+
+
+@pytest.mark.parametrize(
+    ("q", "asks"),
+    [
+        ("开了家花店，想弄懂这条趋势线数学上是怎么定出来的", True),
+        ("每年10%的人搬去乡下，用矩阵怎么算最后的比例？", True),
+        ("I price used vans: I want to understand properly why the best line minimises squared errors", True),
+        ("Is there a name for directions a shear leaves alone?", True),
+        ("What's the maths behind my phone's face unlock?", True),
+        ("这个损失金额是怎么算出来的？我能要求修车吗？", False),  # how a figure was reached, not the maths
+        ("How much maths is on the pilot entrance test?", False),
+    ],
+)
+def test_what_counts_as_asking_for_the_maths(q, asks):
+    assert bool(ASKS_FOR_MATHS.search(q)) is asks
+
+
+def test_the_verdict_names_the_rule(check, parts):
+    verdict = check.verdict(ctx_of("Who plays Neo in The Matrix?", parts))
+    assert verdict.domain == "film-tv" and verdict.rule and verdict.evidence.case == "ambiguous"
+
+
+@pytest.mark.parametrize(
+    ("q", "refused"),
+    [
+        ("孩子最近数学考试平均分掉了10分，要不要给他报个补习班？", True),  # a decision with numbers in it
+        ("网店这个月转化率才1.5%，客单价80块，值不值得再投广告？", True),
+        ("连抛10次硬币，出现7次正面的概率是多少？", False),  # the numbers are the question
+    ],
+)
+def test_a_chinese_decision_with_numbers_is_not_a_word_problem(check, parts, q, refused):
+    assert (check.judge(glossed(q, parts)) is not None) is refused
+
+
+@pytest.mark.parametrize(
+    ("q", "refused"),
+    [
+        ("我在小红书发了30篇笔记，平均点赞才20多个，是不是被限流了？", True),  # an app called "little red book"
+        ("小红书上有人推荐了一本讲矩阵微积分的书，适合初学者吗？", False),
+    ],
+)
+def test_a_social_app_named_book_is_not_a_resource_request(check, parts, q, refused):
+    assert (check.judge(glossed(q, parts)) is not None) is refused

@@ -109,3 +109,17 @@ def test_asking_for_the_probability_itself_is_computing_one():
     assert computes_a_probability("彩票中奖率是千分之一，买十张至少中一张的概率是多少？")
     assert not computes_a_probability("The bookie gives 2.5 odds on United, should I bet 50 pounds?")
     assert not computes_a_probability("What's the probability density function?")  # no numbers: not a word problem
+
+
+@pytest.mark.parametrize(
+    ("concepts", "p_other", "expected"),
+    [((), 0.1, True), ((), 0.3, False), ((), None, False), (("svd",), 0.1, True), (("svd",), 0.5, False)],
+)
+def test_a_question_the_scope_model_is_sure_of_is_in_scope_with_weak_passages(concepts, p_other, expected):
+    """Maths told as a story matches no passage's wording closely; the model's reading of the question decides."""
+    ctx = _ctx(concepts)
+    ctx.p_other = p_other
+    assert in_scope(ctx, [_hit(0.2)], Settings()) is expected
+    assert not in_scope(ctx, [_hit(0.2)], Settings(in_scope_model_sure=0.05))
+    ctx.offtopic = "travel"
+    assert not in_scope(ctx, [_hit(0.2)], Settings())

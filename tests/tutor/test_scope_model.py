@@ -225,3 +225,33 @@ def test_the_model_keeps_a_first_question_the_margin_alone_places_elsewhere(chec
     assert tables_only.judge(ctx) is not None
     assert with_model.judge(ctx) is None
     assert with_model.evidence(ctx).p_other < Settings().offtopic_model_keep
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "淘宝店铺最近的转化率平均只有1.2%，上了直通车也没用，要不要换个类目做？",  # a word problem's numbers kept it
+        "Is the GMAT quant section harder than the GRE one?",  # a little nearer exams than maths
+    ],
+)
+def test_the_model_refuses_what_the_margins_leave_in_doubt(checks, parts, q):
+    with_model, tables_only = checks
+    ctx = ctx_of(q, parts)
+    assert tables_only.judge(ctx) is None
+    verdict = with_model.verdict(ctx)
+    assert verdict.domain is not None and verdict.rule in ("model", "model-lean")
+    assert verdict.evidence.p_other >= Settings().offtopic_model_lean
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "医生说这个药半衰期大概8小时，为什么过了16小时还剩四分之一而不是没了？这种曲线数学上怎么描述？",
+        "I run a small used-car lot and plotted price against mileage. I want to understand properly why the best "
+        "line minimises the squared errors rather than the plain distances.",
+    ],
+)
+def test_asking_for_the_maths_keeps_a_question_told_in_another_settings_words(checks, parts, q):
+    with_model, _ = checks
+    verdict = with_model.verdict(ctx_of(q, parts))
+    assert verdict.domain is None, verdict

@@ -179,7 +179,9 @@ class Tutor:
             mission_like=self.mission_like,
             gloss=self._gloss,
         )
-        ctx.offtopic = self.senses.judge(ctx) if self.senses is not None else None
+        if self.senses is not None:
+            verdict = self.senses.verdict(ctx)
+            ctx.offtopic, ctx.p_other = verdict.domain, verdict.evidence.p_other
         if learner is not None and ctx.plan:
             ctx.mastered = self._mastered(learner)
         direct = self._coach(ctx, hist, learner)

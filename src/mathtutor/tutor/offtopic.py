@@ -72,6 +72,17 @@ MATHS_WORDS = re.compile(
 )
 #: Maths named in words no other domain uses ("statistics" and "probability" are also everyday words).
 OUTRIGHT_MATHS = re.compile(r"\b(math|maths|mathematics|mathematical|calculus|linear algebra)\b", re.IGNORECASE)
+#: Asking for the maths itself, in the learner's setting: "what is this called in maths?", 数学上怎么描述, 用矩阵怎么算,
+#: "I want to understand the maths", 该按什么顺序学. In dev (2026-12-03) no trap asks this way; the scope model still
+#: refuses one that it leans to call not ours (``offtopic_model_lean``).
+ASKS_FOR_MATHS = re.compile(
+    r"数学(上|里|中)|在数学|背后的数学|数学原理|数学(上)?(叫|怎么|该怎么)"
+    r"|用(矩阵|向量|概率|微积分|线性代数|统计|导数|积分)(来)?(怎么|该怎么|算|表示|描述)|按什么顺序学"
+    r"|\bmaths? behind\b|\bmathematically\b|\bin maths? terms\b|\bthe maths (of|here|works?)\b"
+    r"|\b(understand|learn) (properly|the maths)\b|\bwhy (minimi[sz]e|square)\b"
+    r"|\bis there a (name|theorem|formula) for\b|\bwhat(\'s| is) (this|that|it) called in maths?\b",
+    re.IGNORECASE,
+)
 #: Asking for a decision or tips ("which one would you pick?", 报哪所大学比较稳): with another domain's cue word the
 #: question is that domain's even when it names a maths word or points back at the maths just explained.
 ADVICE = re.compile(
@@ -82,6 +93,9 @@ ADVICE = re.compile(
     r"|报哪|选哪|买哪|哪个更划算|哪个比较稳|怎么选|有什么建议|给点建议|求建议|推荐几(只|个|支|款)|帮我(选|挑)",
     re.IGNORECASE,
 )
+#: Asking, in Chinese, whether to do something (要不要报班, 值不值得, 哪个划算): a decision, not a word problem. In dev
+#: (2026-12-03) 15 questions ask so, all of them traps; the mission question ("要不要先补线代？") is judged before.
+DECIDES_ZH = re.compile(r"要不要|该不该|值不值得|值得(吗|不)|划算|有没有必要")
 #: Branches of maths no other domain names: a question naming one is about the maths (线性代数, "linear algebra").
 CLEAR_BRANCH = re.compile(
     r"线性代数|線性代數|线代|高等代数|微积分|微積分|概率论|概率論|機率論|数学分析"
@@ -168,6 +182,17 @@ class Evidence:
     changed: bool = False
     #: The scope model's probability that the question is not ours (``tutor/scope_model.py``; None without one)
     p_other: float | None = None
+    #: Asks for the maths itself (``ASKS_FOR_MATHS``: 数学上怎么描述, "I want to understand the maths")
+    asks_maths: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What :meth:`SenseCheck.verdict` decided, by which rule, on what evidence."""
+
+    domain: str | None  #: the other domain the question is about (``OTHER`` when none is named), or None: ours
+    rule: str  #: the rule that decided ("clear", "model", "cue-margin", "margin", "zh-gloss", ...)
+    evidence: Evidence
 
 
 class SenseCheck:
@@ -319,9 +344,14 @@ class SenseCheck:
         # a clear term is the new question's own ("顺便问一下，PCA 是不是也在找特征向量？")
         bridged = changes and all_ambiguous
         p_other = round(self.model.p_other(vec), 4) if self.model is not None else None
+        asks = bool(ASKS_FOR_MATHS.search(q))
         return Evidence(
-            case, dom_ids[best], round(margin, 4), cues, unexplained, glossed, foreign, advice, bridged, p_other
+            case, dom_ids[best], round(margin, 4), cues, unexplained, glossed, foreign, advice, bridged, p_other, asks
         )
+
+    def _leans_other(self, ctx: Context, ev: Evidence) -> bool:
+        """A first question the scope model leans to call not ours (``offtopic_model_lean``), short of sure."""
+        return not ctx.followup and ev.p_other is not None and ev.p_other >= self.settings.offtopic_model_lean
 
     def _p_other(self, ctx: Context) -> float | None:
         """The scope model's reading of a question the check does not measure (None without a model)."""
@@ -369,45 +399,76 @@ class SenseCheck:
 
     def judge(self, ctx: Context) -> str | None:
         """The other domain the question is about ("film-tv", ..., or ``OTHER``), or None when it reads as maths."""
+        return self.verdict(ctx).domain
+
+    def verdict(self, ctx: Context) -> Verdict:
+        """:meth:`judge` with the rule that decided and the evidence it read (for tuning and the eval report)."""
         ev = self.evidence(ctx)
+        domain, rule = self._decide(ctx, ev)
+        return Verdict(domain, rule, ev)
+
+    def _decide(self, ctx: Context, ev: Evidence) -> tuple[str | None, str]:
         s = self.settings
         if ev.case is None:  # clear maths words: only a model sure of another subject refuses it
             sure = ev.p_other is not None and ev.p_other >= s.offtopic_model_clear_bar
-            return (ev.cues[0] if ev.cues else OTHER) if sure else None
+            return ((ev.cues[0] if ev.cues else OTHER) if sure else None), "clear"
         if ev.case == "compose":
-            return "writing"
+            return "writing", "compose"
         if ev.case == "cited":  # "那本书的纸质版快递丢了" vs "书里给电影打分的例子是在说明什么？"
-            return ev.cues[0] if ev.margin is not None and ev.margin > s.offtopic_margin else None
+            return (ev.cues[0] if ev.margin is not None and ev.margin > s.offtopic_margin else None), "cited"
         if ev.foreign_subject is not None:  # "a free photography course?", 有没有学吉他的视频课程: not our subject
-            return ev.cues[0] if ev.cues else (ev.domain or OTHER)
+            return (ev.cues[0] if ev.cues else (ev.domain or OTHER)), "foreign-subject"
         if not ev.advice and computes_a_probability(ctx.question):
-            return None  # "抽卡出货率1%，100抽至少出一张的概率是多少？": the game only supplies the numbers
+            # "抽卡出货率1%，100抽至少出一张的概率是多少？": the game only supplies the numbers
+            return None, "computes-probability"
         if ev.p_other is not None and ev.p_other >= s.offtopic_model_bar:
             # the scope model reads the whole question as another subject's, in words no table of ours lists (the
             # nearest domain names it only when it reads closer than the maths)
             near = ev.domain if ev.margin is not None and ev.margin > 0 else None
-            return ev.cues[0] if ev.cues else (near or OTHER)
+            return (ev.cues[0] if ev.cues else (near or OTHER)), "model"
+        if ev.asks_maths and not (ev.advice or ev.changed or self._leans_other(ctx, ev)):
+            # "…every later row is pushed further: is there a name in maths for the directions that stay put?":
+            # whatever the setting's words, it asks for the maths
+            return None, "asks-maths"
         if ev.cues and ev.margin is not None and ev.margin > s.offtopic_cue_margin:
-            return ev.cues[0]
+            return ev.cues[0], "cue-margin"
         if ev.advice and ev.margin is not None and ev.margin > s.offtopic_advice_margin:
-            return ev.cues[0]  # advice, in another domain's words: "报哪所大学比较稳？", "tips for training baristas?"
+            # advice, in another domain's words: "报哪所大学比较稳？", "tips for training baristas?"
+            return ev.cues[0], "advice-margin"
         if ev.unexplained is None:  # English: the embedding reads the whole question
             # after "totally different topic:" with no concept of its own, a new question: a lower bar
             changed = ev.changed and ev.case in ("followup", "unnamed")
             bar = s.offtopic_changed_margin if changed else s.offtopic_margin
             if ev.margin is None or ev.margin <= bar:
-                return None
+                # a first question whose setting reads a little closer than its maths, that the model leans to
+                # call not ours ("the trail's last 2 km average a 14% gradient: too much for my 9-year-old?")
+                leans = self._leans_other(ctx, ev) and not changed and ev.margin is not None and ev.margin > 0
+                return ((ev.domain or OTHER) if leans else None), ("model-lean" if leans else "margin")
             # a first question the margin alone places elsewhere, that the scope model reads as ours ("warping a
             # sprite in my game engine: is skew-then-turn the same as one step?"): the domain lines matched its
             # setting, the model its question
             sure_ours = ev.p_other is not None and ev.p_other < s.offtopic_model_keep
-            return None if sure_ours and not changed and ev.case in ("unnamed", "ambiguous") else ev.domain
+            if sure_ours and not changed and ev.case in ("unnamed", "ambiguous"):
+                return None, "model-keep"
+            return ev.domain, "margin"
         # Chinese: the rewrite keeps only the words the term table knows, too little for the embedding alone, so
         # what the table cannot explain decides, unless the question's gloss reads clearly as maths ("我是程序员，
         # 转行要补多少数学": the table knows neither 程序员 nor 转行, the gloss does)
-        if ev.glossed and not ev.changed and ev.margin is not None and ev.margin <= s.offtopic_zh_gloss_maths:
-            return None
-        if is_word_problem(ctx.question):
-            return None  # 连抛十次硬币出现七次正面: a word problem's everyday words are not the table's (cues aside)
         bar = s.offtopic_zh_cue_unexplained if ev.cues else s.offtopic_zh_unexplained
-        return (ev.cues[0] if ev.cues else OTHER) if ev.unexplained >= bar else None
+        if ev.unexplained >= bar and self._leans_other(ctx, ev):
+            # the table explains little of it and the model leans to call it not ours: neither a gloss that reads
+            # a little like maths nor a few numbers keep it ("发了20多条，平均播放量卡在300到500，要不要重新养号？")
+            return (ev.cues[0] if ev.cues else OTHER), "model-lean"
+        # neither keeps a question that asks whether to do something ("平均分掉了10分，要不要报补习班？")
+        decides = bool(DECIDES_ZH.search(ctx.question))
+        if (
+            ev.glossed
+            and not (ev.changed or decides)
+            and ev.margin is not None
+            and ev.margin <= s.offtopic_zh_gloss_maths
+        ):
+            return None, "zh-gloss"
+        if is_word_problem(ctx.question) and not decides:
+            # 连抛十次硬币出现七次正面: a word problem's everyday words are not the table's (cues aside)
+            return None, "word-problem"
+        return ((ev.cues[0] if ev.cues else OTHER) if ev.unexplained >= bar else None), "zh-unexplained"

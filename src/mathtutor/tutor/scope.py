@@ -74,10 +74,16 @@ def in_scope(ctx: Context, hits: list[Hit], settings: Settings, mode: str = "hyb
         # that names a catalog resource is answered from the catalog even if few passages are indexed.
         if ctx.followup or ctx.resources:
             return True
-        return not dense or max(dense) >= settings.in_scope_min_similarity_with_concept
+        return not dense or max(dense) >= settings.in_scope_min_similarity_with_concept or sure_ours(ctx, settings)
     if not dense:  # BM25-only ablation: its scores do not separate on- from off-topic, so any hit counts
         return bool(hits) and mode == "bm25"
-    return max(dense) >= settings.in_scope_min_similarity
+    return max(dense) >= settings.in_scope_min_similarity or sure_ours(ctx, settings)
+
+
+def sure_ours(ctx: Context, settings: Settings) -> bool:
+    """The scope model is sure the question is ours: maths told as a story (balloons blown up at a party, a
+    bottling line's gears) matches no passage's wording as closely as a question in the books' own words does."""
+    return ctx.p_other is not None and ctx.p_other < settings.in_scope_model_sure
 
 
 def out_of_scope(ctx: Context) -> Answer:
