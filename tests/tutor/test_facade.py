@@ -353,6 +353,7 @@ def test_maths_questions_and_moves_around_the_check_still_work(tutor):
     mission = tutor.ask("Where do I start with the maths for machine learning?")
     assert mission.in_scope and mission.citations
 
+
 @pytest.mark.slow
 def test_study_path_citations_are_numbered_in_reading_order(tutor):
     """Bug: the one-sentence intro was cited after the whole path ([29] before [3]); numbers now rise as read."""

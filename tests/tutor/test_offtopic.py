@@ -459,7 +459,7 @@ def test_the_lean_bar_is_a_setting_and_spares_follow_ups(parts, real_embedder, m
 def test_a_chinese_word_problem_is_kept_unless_the_model_leans_away(
     parts, real_embedder, monkeypatch, p, refused, rule
 ):
-    q = "网店这个月平均每天30单，转化率才1.5%，要不要换个类目做？"
+    q = "我们奶茶店这个月平均每天卖120杯，比上个月少了15%，是不是因为隔壁新开了一家？"
     ev = Evidence("unnamed", "marketing", 0.06, unexplained=0.9, glossed=True, p_other=p)
     verdict = decided(parts, real_embedder, monkeypatch, q, ev)
     assert (verdict.domain is not None, verdict.rule) == (refused, rule)
