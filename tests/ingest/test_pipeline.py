@@ -219,3 +219,21 @@ def test_parsing_pauses_and_resumes_in_order_and_holds_no_yielded_result(tmp_pat
         assert seen == [c.key for c in cands]  # and parsed after, in order
     finally:
         stream.close()
+
+
+def test_the_projects_own_tables_are_neither_content_nor_skipped(tmp_path, settings, fake_embedder):
+    """`mathtutor ingest corpus` (the README's first command) reads the notes and lists nothing as skipped."""
+    from mathtutor.knowledge.senses import SENSES_FILE
+    from mathtutor.tutor import scope_model
+
+    d = tmp_path / "corpus"
+    d.mkdir()
+    (d / "note.md").write_text("# Eigenvalues\n\nA note of ours about eigenvalues.\n")
+    for name in ("topics.yaml", "sources.yaml", "terms_zh.yaml", "terms_zh_books.yaml", SENSES_FILE):
+        (d / name).write_text("[]\n")
+    (d / scope_model.EXAMPLES_FILE).write_text('{"q": "x", "scope": "in"}\n')
+    (d / scope_model.MODEL_FILE).write_text("{}\n")
+    (d / "other.yaml").write_text("[]\n")  # not one of ours: still listed
+    report = ingest([d], settings, embedder=fake_embedder, progress=False)
+    assert [Path(s.file).name for s in report.skipped] == ["other.yaml"]
+    assert report.ok and [c.title for c in _open(settings).iter_chunks()] != []

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from mathtutor.ingest.linking import HOUSEKEEPING, MANIFEST_NAME, ManifestCache, ManifestEntry
 from mathtutor.ingest.readers import (
+    SCOPE_MODEL_FILENAMES,
+    SENSES_FILENAME,
     SOURCES_FILENAME,
     TERMS_FILENAME,
     TERMS_PART_GLOB,
@@ -55,9 +57,10 @@ def discover(
     errors: list[FileIssue] = []
 
     def consider(path: Path, explicit: bool) -> None:
-        is_table = path.name in (MANIFEST_NAME, TOPICS_FILENAME, SOURCES_FILENAME, TERMS_FILENAME)
+        tables = (MANIFEST_NAME, TOPICS_FILENAME, SOURCES_FILENAME, TERMS_FILENAME, SENSES_FILENAME)
+        is_table = path.name in tables or path.name in SCOPE_MODEL_FILENAMES
         if (is_table or fnmatch.fnmatchcase(path.name, TERMS_PART_GLOB)) and not explicit:
-            return  # read as the folder's sources manifest / by the catalog reader, not content
+            return  # the project's own tables (sources manifest, topic graph, term table, scope check), not content
         if HOUSEKEEPING.match(path.name):
             if explicit:
                 errors.append(

@@ -35,6 +35,9 @@ TOPICS_FILENAME = "topics.yaml"  # read with the catalog (concept names), not in
 SOURCES_FILENAME = "sources.yaml"  # the download registry of `mathtutor corpus fetch`, not content
 TERMS_FILENAME = "terms_zh.yaml"  # the Chinese term table of the query rewrite (knowledge/zh.py), not content
 TERMS_PART_GLOB = "terms_zh_*.yaml"  # further parts of that table (terms_zh_books.yaml)
+SENSES_FILENAME = "offtopic.yaml"  # other domains' descriptions and cue words (knowledge/senses.py), not content
+#: the scope model's training questions and fitted weights (tutor/scope_model.py), not content
+SCOPE_MODEL_FILENAMES = ("scope_examples.jsonl", "scope_model.json")
 
 
 class LoadError(Exception):
