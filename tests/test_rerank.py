@@ -60,6 +60,12 @@ def test_term_of_reads_the_brief_phrasing_and_chinese() -> None:
     assert term_of("《某本书》在哪里讲了啾啾啾？") == "啾啾啾"
 
 
+def test_term_of_a_chinese_question_without_a_where_cue_is_the_concepts_it_names() -> None:
+    # not the gloss of the book's short name and the chapter question ("MML that book gradient descent which ...")
+    assert term_of("MML那本书里梯度下降在第几章哪一节啊？") == "gradient descent"
+    assert term_of("书里第几页讲了逆矩阵和行列式？") == "inverse matrix and determinant"
+
+
 def _at(text: str, score: float, page: int, margin: list[str] | None = None, file: str = "book.pdf") -> Hit:
     meta = {"role": "body", **({"margin": margin} if margin else {})}
     chunk = Chunk(text=text, file_key=file, kind="pdf", title="Book", ordinal=page, page=page, meta=meta, id=page)

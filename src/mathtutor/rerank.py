@@ -68,6 +68,9 @@ def zh_term(query: str) -> str | None:
     if not span:
         return None
     rewrite = translate_query(span)
+    named = {t.en for t in rewrite.matched if t.concept}
+    if len(named) == 1:  # the concept, not the gloss of the words around it ("MML那本书里梯度下降在第几章哪一节")
+        return named.pop()
     unknown = [p for p in rewrite.unknown if has_cjk(p) and p not in _ZH_JOINERS]
     # Chinese words the table does not know add nothing to an English search, but they are all there is
     # when it knows none of them
@@ -86,7 +89,12 @@ def term_of(query: str) -> str:
         found = zh_term(q)
         if found:
             return found
-        q = translate_query(q).english or q
+        rewrite = translate_query(q)
+        # the concepts it names, not the gloss of its other words ("MML那本书里梯度下降在第几章？": gradient descent)
+        named = list(dict.fromkeys(t.en for t in rewrite.matched if t.concept))
+        if named:
+            return " and ".join(named)
+        q = rewrite.english or q
     for pattern in _TERM_PATTERNS:
         m = re.search(pattern, q, re.I)
         if m:

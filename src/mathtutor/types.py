@@ -144,6 +144,8 @@ class Context:
     meaning: str = ""
     #: Resources the learner is moving away from ("anything shorter?" after 18.06, 看书有点枯燥): not recommended again.
     exclude: set[str] = field(default_factory=set)
+    #: The question has earlier turns: a conversation about maths speaks for it, unless it changes the subject.
+    conversation: bool = False
 
 
 @dataclass(slots=True)

@@ -17,6 +17,7 @@ from mathtutor.knowledge.catalog import (
     load_catalog,
     normalize_url,
 )
+from mathtutor.knowledge.names import is_abbreviation
 
 CORPUS_REAL = Path(__file__).resolve().parents[2].parent / "shared" / "corpus-real"
 
@@ -621,6 +622,39 @@ def test_generic_titles_alone_name_no_resource(shipped_names, question):
 def test_distinctive_titles_or_a_creator_or_format_cue_name_a_resource(shipped_names, question, named):
     catalog, common = shipped_names
     assert catalog.names_in(question, common) == named
+
+
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [
+        ("Where does MML explain the SVD?", {"mml-book"}),
+        ("mml那本书第几章讲梯度下降", {"mml-book"}),
+        ("d2l里有讲注意力机制吗", {"d2l"}),
+        ("is the 3b1b calculus series enough?", {"3blue1brown"}),
+        ("the html and xml of a page", set()),  # short words that are no alt title
+    ],
+)
+def test_an_abbreviation_given_as_an_alt_title_names_its_resource(shipped_names, question, named):
+    catalog, common = shipped_names
+    assert catalog.names_in(question, common) == named
+
+
+@pytest.mark.parametrize(
+    ("title", "abbreviation"),
+    [
+        ("MML", True),
+        ("D2L", True),
+        ("3b1b", True),
+        ("ITILA", True),
+        ("Khan", False),
+        ("Mml", False),
+        ("MML book", False),
+        ("18.06", False),
+        ("AB", False),
+    ],
+)
+def test_what_counts_as_an_abbreviation(title, abbreviation):
+    assert is_abbreviation(title) is abbreviation
 
 
 def test_without_common_names_every_title_is_distinctive(shipped_names):

@@ -10,7 +10,8 @@ import pytest
 
 from mathtutor.knowledge import zh_gloss
 from mathtutor.settings import PROJECT_ROOT, Settings
-from mathtutor.tutor.offtopic import ASKS_FOR_MATHS, OTHER, Evidence, SenseCheck
+from mathtutor.tutor.offtopic import OTHER, Evidence, SenseCheck
+from mathtutor.tutor.offtopic_cues import ASKS_FOR_MATHS
 from mathtutor.tutor.understand import understand
 
 CORPUS = PROJECT_ROOT / "corpus"
@@ -524,3 +525,101 @@ def test_a_chinese_decision_with_numbers_is_not_a_word_problem(check, parts, q, 
 )
 def test_a_social_app_named_book_is_not_a_resource_request(check, parts, q, refused):
     assert (check.judge(glossed(q, parts)) is not None) is refused
+
+
+# ---------------------------------------------------------------- the conversation, the field's words, the model
+
+
+@pytest.mark.parametrize(
+    ("case", "p", "refused"), [("mission", 0.95, True), ("subject", 0.95, True), ("mission", 0.5, False)]
+)
+def test_a_question_naming_our_field_is_refused_only_when_the_model_is_sure(
+    parts, real_embedder, monkeypatch, case, p, refused
+):
+    q = "新手想入坑拼装模型，先买哪个系列比较适合？"
+    verdict = decided(parts, real_embedder, monkeypatch, q, Evidence(case, p_other=p))
+    assert (verdict.domain is not None, verdict.rule) == (refused, case)
+
+
+def test_the_field_bar_is_a_setting(parts, real_embedder, monkeypatch):
+    q = "新手想入坑拼装模型，先买哪个系列比较适合？"
+    ev = Evidence("subject", p_other=0.95)
+    assert decided(parts, real_embedder, monkeypatch, q, ev, offtopic_model_field_bar=0.99).domain is None
+
+
+@pytest.mark.parametrize(("p", "refused", "rule"), [(0.8, True, "changed-lean"), (0.4, False, "margin")])
+def test_a_new_subject_with_no_concept_goes_the_way_the_model_leans(
+    parts, real_embedder, monkeypatch, p, refused, rule
+):
+    q = "random question: is Marc Deisenroth still teaching, and how old is he?"
+    ev = Evidence("unnamed", "film-tv", -0.12, changed=True, p_other=p)
+    verdict = decided(parts, real_embedder, monkeypatch, q, ev, MATHS_TURN)
+    assert (verdict.domain is not None, verdict.rule) == (refused, rule)
+
+
+ZH_TURN = "那深度学习里哪里会用到这个？比如比较两段文字意思近不近"
+
+
+@pytest.mark.parametrize(
+    ("q", "history", "cues", "p", "refused", "rule"),
+    [
+        (ZH_TURN, MATHS_TURN, (), 0.05, False, "conversation"),  # a turn the conversation speaks for
+        (ZH_TURN, (), (), 0.05, True, "zh-unexplained"),  # alone, the table's share decides
+        (ZH_TURN, MATHS_TURN, (), 0.65, True, "zh-unexplained"),  # the model leans away: the table decides
+        (ZH_TURN, MATHS_TURN, ("marketing",), 0.05, True, "zh-unexplained"),  # another domain's cue word
+        ("话说" + ZH_TURN, MATHS_TURN, (), 0.05, True, "zh-unexplained"),  # a casual opener unbinds it
+        ("对了，" + ZH_TURN, MATHS_TURN, (), 0.05, True, "zh-unexplained"),  # a change of subject
+    ],
+)
+def test_a_chinese_turn_of_a_maths_conversation_is_kept_by_it(
+    parts, real_embedder, monkeypatch, q, history, cues, p, refused, rule
+):
+    ev = Evidence("ambiguous", "web-design", -0.1, cues, unexplained=0.6, glossed=True, p_other=p)
+    verdict = decided(parts, real_embedder, monkeypatch, q, ev, history)
+    assert (verdict.domain is not None, verdict.rule) == (refused, rule)
+
+
+MML_TURN = [
+    {"role": "user", "content": "有没有系统讲机器学习数学基础的免费教材？"},
+    {
+        "role": "assistant",
+        "content": "可以看 Mathematics for Machine Learning，官网有免费 PDF [1]。\n\n"
+        "**Sources**\n[1] Mathematics for Machine Learning <https://mml-book.github.io/>",
+    },
+]
+
+
+@pytest.mark.parametrize(
+    ("q", "history"),
+    [
+        # "model" names our field only in a question that asks what maths to learn, not in a hobby's request
+        ("想学做建筑模型，有没有适合新手的入门教程？", ()),
+        ("Is there a good beginner course on building model railways?", ()),
+        # buying the book just cited: the shop is another domain's cue word
+        ("这本京东上有卖的吗？打印店打一本大概多少钱", MML_TURN),
+    ],
+)
+def test_a_hobbys_models_and_the_cited_books_shop_are_not_ours(check, parts, q, history):
+    assert check.judge(glossed(q, parts, history)) is not None
+
+
+def test_material_on_our_field_by_name_is_still_ours(check, parts):
+    assert check.judge(glossed("有没有讲机器学习模型的入门视频？", parts)) is None
+    assert check.judge(glossed("Any good videos on how recommendation algorithms work?", parts)) is None
+
+
+@pytest.mark.parametrize(
+    ("q", "history", "p", "refused", "rule"),
+    [
+        ("and why the log?", MATHS_TURN, 0.1, False, "conversation"),
+        ("and why the log?", (), 0.1, True, "margin"),  # alone: the margin decides
+        ("and why the log?", MATHS_TURN, 0.7, True, "margin"),  # the model leans away
+        ("by the way, why the log?", MATHS_TURN, 0.1, True, "margin"),  # a change of subject
+    ],
+)
+def test_an_english_turn_of_a_maths_conversation_is_kept_by_it(
+    parts, real_embedder, monkeypatch, q, history, p, refused, rule
+):
+    ev = Evidence("followup", "sports", 0.08, p_other=p)
+    verdict = decided(parts, real_embedder, monkeypatch, q, ev, history)
+    assert (verdict.domain is not None, verdict.rule) == (refused, rule)

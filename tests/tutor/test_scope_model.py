@@ -167,9 +167,9 @@ def checks(parts, real_embedder):
     )
 
 
-def ctx_of(q, parts):
+def ctx_of(q, parts, history=()):
     topics, catalog, _ = parts
-    return understand(q, [], level=None, formats=None, topics=topics, catalog=catalog, gloss=zh_gloss.gloss)
+    return understand(q, list(history), level=None, formats=None, topics=topics, catalog=catalog, gloss=zh_gloss.gloss)
 
 
 @pytest.mark.parametrize(
@@ -255,3 +255,40 @@ def test_asking_for_the_maths_keeps_a_question_told_in_another_settings_words(ch
     with_model, _ = checks
     verdict = with_model.verdict(ctx_of(q, parts))
     assert verdict.domain is None, verdict
+
+
+MATHS_TURN = [
+    {"role": "user", "content": "What is a gradient?"},
+    {
+        "role": "assistant",
+        "content": "The gradient collects the partial derivatives and points uphill [1].\n\n"
+        "**Sources**\n[1] Mathematics for Machine Learning <https://mml-book.github.io/>",
+    },
+]
+
+
+def test_a_chinese_turn_the_table_cannot_explain_is_kept_by_the_conversation(checks, parts):
+    """The term table explains little of it; alone it is refused, as a turn of a maths conversation that the model
+    does not lean to call another subject's, it is the conversation's."""
+    with_model, tables_only = checks
+    q = "为啥数据多了，估出来的结果就越准？是按什么速度变准的"
+    assert tables_only.judge(ctx_of(q, parts, MATHS_TURN)) is not None
+    assert with_model.judge(ctx_of(q, parts)) is not None
+    verdict = with_model.verdict(ctx_of(q, parts, MATHS_TURN))
+    assert (verdict.domain, verdict.rule) == (None, "conversation")
+
+
+def test_a_short_english_turn_is_kept_by_the_conversation(checks, parts):
+    with_model, tables_only = checks
+    mle = [
+        {"role": "user", "content": "What is maximum likelihood estimation?"},
+        {
+            "role": "assistant",
+            "content": "It picks the parameters under which the observed data are most probable [1].\n\n"
+            "**Sources**\n[1] Dive into Deep Learning <https://d2l.ai/>",
+        },
+    ]
+    q = "why the log?"  # alone, "log" is nearer a sport's words than the maths
+    assert tables_only.judge(ctx_of(q, parts, mle)) is not None
+    verdict = with_model.verdict(ctx_of(q, parts, mle))
+    assert (verdict.domain, verdict.rule) == (None, "conversation")

@@ -24,7 +24,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
-from mathtutor.knowledge.names import COURSE_CODE, CommonNames, is_cued, tokens
+from mathtutor.knowledge.names import COURSE_CODE, CommonNames, is_abbreviation, is_cued, tokens
 from mathtutor.links import check_http_url, normalize_url
 
 __all__ = [
@@ -266,6 +266,8 @@ class Catalog(BaseModel):
                 for tok in tokens(title):
                     if COURSE_CODE.fullmatch(tok):
                         codes.setdefault(tok, set()).add(r.id)
+                if is_abbreviation(title):  # "MML", "D2L", "ITILA": what learners call the book
+                    codes.setdefault(min(tokens(title)), set()).add(r.id)
         self._codes = {k: next(iter(v)) for k, v in codes.items() if len(v) == 1}
 
     # -- lookups -------------------------------------------------------------
@@ -350,7 +352,8 @@ class Catalog(BaseModel):
         on probability distributions"), or a format word next to the title ("the series on neural
         networks"). A title is not distinctive when it is an ordinary subject name: one of ``common``'s
         phrases, or three words or fewer all used by them ("Bayesian Inference", "Information Theory").
-        A course number that occurs in the titles of one resource only ("18.065") names it as well.
+        A course number that occurs in the titles of one resource only ("18.065") names it as well, and so does
+        an abbreviation given as an alt title ("MML", "d2l": a whole word of the text, in any case).
         """
         low = text.lower()
         words = tokens(text)

@@ -84,6 +84,15 @@ class CommonNames:
 
 #: Course numbers such as 18.06, 18.065 or 6.431x.
 COURSE_CODE = re.compile(r"\d+\.\d+[a-z]*")
+_ABBREVIATION = re.compile(r"(?=[a-z0-9]*[A-Z0-9][a-z0-9]*[A-Z0-9])[A-Za-z0-9]{3,5}")
+
+
+def is_abbreviation(title: str) -> bool:
+    """A title that is one short word with two capitals or digits in it ("MML", "D2L", "3b1b", "ITILA"): learners
+    write it as a name of the resource, where a short ordinary word ("Khan") would not be one."""
+    return bool(_ABBREVIATION.fullmatch(title)) and len(tokens(title)) == 1 and not title.isdigit()
+
+
 #: Words that say which kind of resource is meant, by catalog format.
 _FORMAT_WORDS = {
     "article": "post|blog|blog post|article|essay",

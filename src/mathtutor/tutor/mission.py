@@ -84,6 +84,11 @@ _ML_WORLD = re.compile(
     r"|robot(s|ics)?|drones?)\b",
     re.IGNORECASE,
 )
+#: Our field in words no hobby shares: ``_FIELD``, recommender systems, data mining, Kaggle.
+_ML_ITSELF = re.compile(
+    _FIELD.pattern + r"|\b(data mining|kaggle|recommender systems?|recommendation (systems?|algorithms?))\b",
+    re.IGNORECASE,
+)
 #: Branches of maths named in a mission question, and the concept that stands for each in the answer.
 _SUBJECTS = (
     (re.compile(r"\b(calculus|derivatives?)\b", re.I), "derivatives"),
@@ -120,6 +125,13 @@ def has_cue(text: str) -> bool:
 def names_field(text: str) -> bool:
     """The text names machine learning, a part of it or a job in it (English, or a Chinese question's gloss)."""
     return bool(_ML_WORLD.search(text))
+
+
+def names_field_itself(text: str) -> bool:
+    """The text names machine learning or AI in words no hobby shares ("deep learning", "LLMs"): not "model",
+    "algorithm" or "robot", which name our field only in a question that already asks what maths to learn
+    (model railways, 建筑模型)."""
+    return bool(_ML_ITSELF.search(text))
 
 
 def specific(concepts: Iterable[str], fields: Iterable[str] = ()) -> list[str]:

@@ -14,10 +14,12 @@ Some questions are settled before any measuring:
   that asks for another format or level with no other domain's cue word, unless it changes the subject ("while
   you're at it, ...", "speaking of momentum, ...", 对了, 另外);
 - the mission question about machine learning ("做了五年后端，想转算法岗，数学怎么补？"): the maths for our field,
-  whatever else the learner tells about their job;
+  whatever else the learner tells about their job, unless the scope model is sure it is not ours
+  (``offtopic_model_field_bar``: 模型 glosses as "model", and 高达模型 is a hobby's);
 - a resource request whose subject, without the request words, names neither maths nor ML ("a free photography
-  course?", 有没有学吉他的视频课程): refused (``recommend_cues.request_subject``); one whose subject names them,
-  with no other domain's cue word (有没有讲统计和机器学习的频道), kept;
+  course?", 有没有学吉他的视频课程, "a course on model railways"): refused (``recommend_cues.request_subject``); one
+  whose subject names them in words no hobby shares, with no other domain's cue word (有没有讲统计和机器学习的频道),
+  kept, unless the scope model is sure it is not ours (the same bar);
 - a word problem that asks for the probability itself ("1% per draw: the chance of one in 100?"): kept, unless
   it asks for advice;
 - a request to compose a text that is not maths (a poem, a toast, a letter, 七言绝句): refused, whatever maths it
@@ -37,20 +39,23 @@ The rest is measured:
   The margin is measured on the question's word-by-word gloss (``knowledge/zh_gloss.py``, ``Context.meaning``): a
   cue word with a gloss that reads as that domain decides for it, and a gloss that reads as maths by
   ``offtopic_zh_gloss_maths`` or more keeps the question whatever the table misses (not when its only maths word
-  bridges a change of subject: 说到期望，…期望薪资); so does a numeric word problem.
+  bridges a change of subject: 说到期望，…期望薪资); so does a numeric word problem. A turn of a conversation that
+  changes no subject (nor opens with 话说), names no other domain's cue word and that the scope model does not lean
+  to call not ours (``offtopic_model_lean``) is kept by the conversation whatever the table misses.
 
 The scope model (``tutor/scope_model.py``, fitted on examples we wrote, not on eval cases) reads the whole question
 beside the tables: a measured question it is sure is not ours is refused (``offtopic_model_bar``), so is one with
 clear maths words when it is surer still (``offtopic_model_clear_bar``: "my sigmoid colon is inflamed"), and an
 English first question that only the margin places elsewhere, with no cue word, is kept when it reads clearly as
-ours (``offtopic_model_keep``). It does not judge follow-ups bound to the conversation: alone, a turn has no topic.
+ours (``offtopic_model_keep``). A first question the margins leave in doubt, or one that changes the subject and
+names no concept ("random question: is the lecturer retired?"), goes the way the model leans
+(``offtopic_model_lean``). It does not judge follow-ups bound to the conversation: alone, a turn has no topic.
 
 All bars are Settings fields, tuned on the dev split (settings.py says how).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -60,92 +65,25 @@ import numpy as np
 from mathtutor.knowledge.zh import ZhRewrite, has_cjk, translate_query
 from mathtutor.recommend_cues import request_subject
 from mathtutor.tutor import mission
+from mathtutor.tutor.offtopic_cues import (
+    ADVICE,
+    ASKS_FOR_MATHS,
+    BACK_TO_TOPIC,
+    BOUND_TO_CONVERSATION,
+    CASUAL_OPENER,
+    CLEAR_BRANCH,
+    COMPOSE,
+    DECIDES_ZH,
+    MATHS_ARTEFACT,
+    MATHS_WORDS,
+    OUTRIGHT_MATHS,
+    OWN_STORY,
+    SPEAKING_OF_IT,
+    is_probability_meaning,
+)
 from mathtutor.tutor.scope import computes_a_probability, is_word_problem
 from mathtutor.tutor.scope_model import ScopeModel, judged_text
-from mathtutor.tutor.understand import AGAIN, ELLIPSIS, IDIOMS, OTHER, REFERS_BACK, TOPIC_CHANGE, UNLIKE
-
-#: Words that make a resource request's subject mathematical even when it names no concept of the topic graph.
-MATHS_WORDS = re.compile(
-    r"\b(math|maths|mathematics|mathematical|calculus|algebra|statistics|statistical|stats|probability|probabilistic"
-    r"|geometry|trigonometry|theorems?|proofs?|formulas?|derivations?|analysis|optimi[sz]ation|numerical)\b",
-    re.IGNORECASE,
-)
-#: Maths named in words no other domain uses ("statistics" and "probability" are also everyday words).
-OUTRIGHT_MATHS = re.compile(r"\b(math|maths|mathematics|mathematical|calculus|linear algebra)\b", re.IGNORECASE)
-#: Asking for the maths itself, in the learner's setting: "what is this called in maths?", 数学上怎么描述, 用矩阵怎么算,
-#: "I want to understand the maths", 该按什么顺序学. In dev (2026-12-03) no trap asks this way; the scope model still
-#: refuses one that it leans to call not ours (``offtopic_model_lean``).
-ASKS_FOR_MATHS = re.compile(
-    r"数学(上|里|中)|在数学|背后的数学|数学原理|数学(上)?(叫|怎么|该怎么)"
-    r"|用(矩阵|向量|概率|微积分|线性代数|统计|导数|积分)(来)?(怎么|该怎么|算|表示|描述)|按什么顺序学"
-    r"|\bmaths? behind\b|\bmathematically\b|\bin maths? terms\b|\bthe maths (of|here|works?)\b"
-    r"|\b(understand|learn) (properly|the maths)\b|\bwhy (minimi[sz]e|square)\b"
-    r"|\bis there a (name|theorem|formula) for\b|\bwhat(\'s| is) (this|that|it) called in maths?\b",
-    re.IGNORECASE,
-)
-#: Asking for a decision or tips ("which one would you pick?", 报哪所大学比较稳): with another domain's cue word the
-#: question is that domain's even when it names a maths word or points back at the maths just explained.
-ADVICE = re.compile(
-    r"\bwhich (one )?(would|should) (you|i) (pick|choose|take|buy|go (for|with))\b|\bshould i (pick|choose|buy|take"
-    r"|go with|get|apply)\b|\b(any )?tips (for|on)\b|\bwhat would you (do|recommend|pick|choose)\b"
-    r"|\bhow (should|do) i decide\b|\bwould you (book|buy|hire|risk|take|get) (it|one|them)\b|\bor risk it\b"
-    r"|\bthe better (buy|choice|option|pick|deal)\b"
-    r"|报哪|选哪|买哪|哪个更划算|哪个比较稳|怎么选|有什么建议|给点建议|求建议|推荐几(只|个|支|款)|帮我(选|挑)",
-    re.IGNORECASE,
-)
-#: Asking, in Chinese, whether to do something (要不要报班, 值不值得, 哪个划算): a decision, not a word problem. In dev
-#: (2026-12-03) 15 questions ask so, all of them traps; the mission question ("要不要先补线代？") is judged before.
-DECIDES_ZH = re.compile(r"要不要|该不该|值不值得|值得(吗|不)|划算|有没有必要")
-#: Branches of maths no other domain names: a question naming one is about the maths (线性代数, "linear algebra").
-CLEAR_BRANCH = re.compile(
-    r"线性代数|線性代數|线代|高等代数|微积分|微積分|概率论|概率論|機率論|数学分析"
-    r"|\blinear algebra\b|\bprobability theory\b|\b(multivariable |multivariate |vector |matrix )calculus\b",
-    re.IGNORECASE,
-)
-_CHANCE_WORDS = re.compile(r"\b(probabilit(y|ies)|chances?|odds|likelihood)\b|概率|几率|可能性", re.IGNORECASE)
-_MEANING = re.compile(
-    r"\bwhat does .{0,60}\bmean\b|\bmean(s)? as a probability\b|\binterpret|\bactually mean\b"
-    r"|是什么意思|什么意思|怎么理解|从概率的角度|代表什么|意味着什么",
-    re.IGNORECASE,
-)
-
-
-def is_probability_meaning(text: str) -> bool:
-    """What a probability means ("what does a 70% chance of rain mean?", 降水概率70%是什么意思): the maths of
-    chance, whatever domain the number comes from."""
-    return bool(_CHANCE_WORDS.search(text)) and bool(_MEANING.search(text))
-
-
-#: The learner telling of their own life ("my son", "my landlord", 我邻居): an "it" or "that" after it is about that
-#: story ("my flatmate never does the dishes, how do I bring it up?"), not about the maths just explained.
-OWN_STORY = re.compile(
-    r"\bmy (?!(answer|question|homework|assignment|notes?|course|class|exams?|textbook|book|model|code|data|dataset"
-    r"|network|loss|matri(x|ces)|vectors?|functions?|proof|solution|working|result|teacher|professor|lecturer)\b)"
-    r"[a-z]+|我(家|儿子|女儿|老婆|老公|妈|爸|男朋友|女朋友|同事|室友|邻居|房东|老板|孩子)",
-    re.IGNORECASE,
-)
-#: "speaking of which": a pointer back, or the bridge to another subject when another domain's cue word follows
-#: (说到这个 is a change of subject already: ``TOPIC_CHANGE`` has 说到).
-SPEAKING_OF_IT = re.compile(r"\bspeaking of (which|that|this|it)\b|说起这个", re.IGNORECASE)
-#: Coming back to the maths after a story of one's own: "..., ha. but seriously, what if I crank it way up?"
-BACK_TO_TOPIC = re.compile(
-    r"\bbut seriously\b|\bback to (the|my) (question|topic|maths|math)\b|言归正传|说回正题|回到正题|说正经的",
-    re.IGNORECASE,
-)
-#: Asking the tutor to compose a text that is not maths: a poem, a toast, an email, a cover letter, 七言绝句, 贺词.
-COMPOSE = re.compile(
-    r"\b(write|compose|draft)( me| us)? (a|an|my|the|some)( \w+){0,3}? (poems?|haikus?|limericks?|songs?|lyrics|toasts?"
-    r"|speech|eulogy|cover letter|letter|e-?mails?|essay|story|tweets?|captions?|bio|vows|card message)\b"
-    r"|(帮我|给我|替我|帮忙)写|写(一)?(首|封|篇|段|份)(?!.{0,12}(证明|推导|代码|程序|公式))",
-    re.IGNORECASE,
-)
-#: What a composing request may ask for and still be maths: "write me a proof", 帮我写一段推导.
-_MATHS_ARTEFACT = re.compile(
-    r"\b(proofs?|derivations?|code|python|functions?|equations?)\b|证明|推导|代码|程序|公式|解题", re.IGNORECASE
-)
-#: Follow-ups that only make sense as a turn of the conversation: "and for X?", "anything less dry?", 换个别的,
-#: 能再讲慢一点吗.
-BOUND_TO_CONVERSATION = re.compile("|".join(f"(?:{rx.pattern})" for rx in (ELLIPSIS, UNLIKE, OTHER, AGAIN)), re.I)
+from mathtutor.tutor.understand import IDIOMS, REFERS_BACK, TOPIC_CHANGE
 
 if TYPE_CHECKING:
     from mathtutor.knowledge.senses import SenseTable
@@ -162,6 +100,8 @@ class Evidence:
     """What the check measured for one question (for tests, tuning and the eval report)."""
 
     #: "ambiguous" (all its maths words have other senses), "followup" (would inherit the conversation's concepts),
+    #: "mission" (asks what maths our field needs), "subject" (asks for material on a subject that names maths or
+    #: ML): only a scope model sure that either is not ours refuses it,
     #: "unnamed" (names no concept), "compose" (asks for a poem, a letter, a toast: ``COMPOSE``), "cited" (points
     #: at the resource just cited, with another domain's cue word), or None: its maths words are clear, or it
     #: points back at the conversation
@@ -251,7 +191,7 @@ class SenseCheck:
         if rewrite is not None:
             own += [(t.concept, t.zh) for t in rewrite.matched if t.concept]
         cues = tuple(self.table.cue_domains(q))
-        if COMPOSE.search(q) and not _MATHS_ARTEFACT.search(q):
+        if COMPOSE.search(q) and not MATHS_ARTEFACT.search(q):
             # "write a short poem for my grandma", 帮我写首七言绝句送给数学老师: not ours, whatever maths it names
             return Evidence("compose", "writing", cues=cues)
         advice = bool(cues) and bool(ADVICE.search(q))  # "which mortgage would you pick?", 报哪所大学比较稳
@@ -273,8 +213,9 @@ class SenseCheck:
         ):
             # "做了五年后端，想转算法组，数学怎么补？": the maths for our field, however much else the learner tells
             # (and whether or not they also ask for resources: "作为家长…打好哪些数学基础？有没有适合的资源？"), and
-            # whichever of its words have other senses ("供应商满嘴'权重'…AI 系统…数学要学到什么程度？")
-            return Evidence(None)
+            # whichever of its words have other senses ("供应商满嘴'权重'…AI 系统…数学要学到什么程度？"), unless
+            # the scope model is sure it is another hobby's ("新手想入坑高达模型…": 模型 glosses as "model")
+            return Evidence("mission", cues=cues, p_other=self._p_other(ctx))
         alone = False  # a follow-up whose conversation does not speak for it (its concepts, its earlier question)
         if own or advice:
             case = "ambiguous"
@@ -322,7 +263,9 @@ class SenseCheck:
             subject = request_subject(text)
             if subject and self._names_maths(subject, rewrite):
                 if ctx.intent == "resource" and not cues:
-                    return Evidence(None)
+                    # material on maths or ML, unless the model is sure the request is another hobby's (its
+                    # subject names ML only through a word like "model": 高达模型)
+                    return Evidence("subject", p_other=self._p_other(ctx))
             elif subject:
                 foreign = subject
         vec = self.embedder.embed_query(text)
@@ -352,6 +295,18 @@ class SenseCheck:
     def _leans_other(self, ctx: Context, ev: Evidence) -> bool:
         """A first question the scope model leans to call not ours (``offtopic_model_lean``), short of sure."""
         return not ctx.followup and ev.p_other is not None and ev.p_other >= self.settings.offtopic_model_lean
+
+    def _kept_by_conversation(self, ctx: Context, ev: Evidence) -> bool:
+        """A turn of a conversation about maths that changes no subject (nor opens with 话说), names no other domain's
+        cue word, asks no advice, and that the scope model does not lean to call not ours (``offtopic_model_lean``):
+        the conversation speaks for it, whatever the margin or the term table make of its few words alone."""
+        q = ctx.question
+        return (
+            ctx.conversation
+            and not (ev.cues or ev.advice or TOPIC_CHANGE.search(q) or CASUAL_OPENER.search(q))
+            and ev.p_other is not None
+            and ev.p_other < self.settings.offtopic_model_lean
+        )
 
     def _p_other(self, ctx: Context) -> float | None:
         """The scope model's reading of a question the check does not measure (None without a model)."""
@@ -395,7 +350,7 @@ class SenseCheck:
         ):
             return True
         named = self.topics is not None and bool(self.topics.detect(subject))
-        return named or bool(MATHS_WORDS.search(subject)) or mission.names_field(subject)
+        return named or bool(MATHS_WORDS.search(subject)) or mission.names_field_itself(subject)
 
     def judge(self, ctx: Context) -> str | None:
         """The other domain the question is about ("film-tv", ..., or ``OTHER``), or None when it reads as maths."""
@@ -412,6 +367,9 @@ class SenseCheck:
         if ev.case is None:  # clear maths words: only a model sure of another subject refuses it
             sure = ev.p_other is not None and ev.p_other >= s.offtopic_model_clear_bar
             return ((ev.cues[0] if ev.cues else OTHER) if sure else None), "clear"
+        if ev.case in ("mission", "subject"):
+            sure = ev.p_other is not None and ev.p_other >= s.offtopic_model_field_bar
+            return ((ev.cues[0] if ev.cues else OTHER) if sure else None), ev.case
         if ev.case == "compose":
             return "writing", "compose"
         if ev.case == "cited":  # "那本书的纸质版快递丢了" vs "书里给电影打分的例子是在说明什么？"
@@ -441,9 +399,15 @@ class SenseCheck:
             bar = s.offtopic_changed_margin if changed else s.offtopic_margin
             if ev.margin is None or ev.margin <= bar:
                 # a first question whose setting reads a little closer than its maths, that the model leans to
-                # call not ours ("the trail's last 2 km average a 14% gradient: too much for my 9-year-old?")
-                leans = self._leans_other(ctx, ev) and not changed and ev.margin is not None and ev.margin > 0
-                return ((ev.domain or OTHER) if leans else None), ("model-lean" if leans else "margin")
+                # call not ours ("the trail's last 2 km average a 14% gradient: too much for my 9-year-old?"), or
+                # that changes the subject, names no concept and that the model leans to call not ours ("random
+                # question: is the lecturer still teaching?"): nothing of the conversation is left to speak for it
+                closer = ev.margin is not None and ev.margin > 0
+                leans = self._leans_other(ctx, ev) and (changed or closer)
+                rule = ("changed-lean" if changed else "model-lean") if leans else "margin"
+                return ((ev.domain or OTHER) if leans else None), rule
+            if self._kept_by_conversation(ctx, ev):
+                return None, "conversation"  # "why the log?" after maximum likelihood: not a lumberjack's question
             # a first question the margin alone places elsewhere, that the scope model reads as ours ("warping a
             # sprite in my game engine: is skew-then-turn the same as one step?"): the domain lines matched its
             # setting, the model its question
@@ -461,6 +425,10 @@ class SenseCheck:
             return (ev.cues[0] if ev.cues else OTHER), "model-lean"
         # neither keeps a question that asks whether to do something ("平均分掉了10分，要不要报补习班？")
         decides = bool(DECIDES_ZH.search(ctx.question))
+        if self._kept_by_conversation(ctx, ev) and not decides:
+            # "那机器学习里哪里会用到这个？比如判断两个向量像不像那种": the conversation speaks for what the table
+            # cannot explain
+            return None, "conversation"
         if (
             ev.glossed
             and not (ev.changed or decides)

@@ -271,6 +271,7 @@ def understand(
     if plan and named and intent is None and PREPARE_FOR.search(q):
         named = set()  # "what should I brush up on before starting 18.065?": the resource is the goal, not the source
     ctx = Context(q, concepts, plan, wanted, level, named, search=search, intent=intent, meaning=meaning)
+    ctx.conversation = bool(history)
     if history and topics is not None:
         _follow(ctx, history, topics, catalog)
     return ctx
