@@ -1,9 +1,9 @@
 """mathtutor: an offline, retrieval-augmented tutor for the mathematics of machine learning.
 
-    from mathtutor import Tutor
-    tutor = Tutor.open()                      # the default index (indexes/default)
-    answer = tutor.ask("What should I study for PCA?")
-    print(answer.to_markdown())
+from mathtutor import Tutor
+tutor = Tutor.open()                      # the default index (indexes/default)
+answer = tutor.ask("What should I study for PCA?")
+print(answer.to_markdown())
 """
 
 from typing import Any

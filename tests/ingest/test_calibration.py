@@ -397,21 +397,21 @@ def test_environment_fixing_workers_keeps_them(tmp_path, monkeypatch):
 
 
 def test_ingest_summary_names_the_choice(capsys):
-    from mathtutor.apps.cli import _print_ingest_report
+    from mathtutor.apps.cli import print_ingest_report
     from mathtutor.ingest.pipeline import IngestReport
 
     report = IngestReport(index_dir="x", files_seen=1, files_new=1, chunks_added=3, chunks_total=3)
     report.embed_precision = "float32"
     report.embed_summary = EmbedChoice("ingest", "float32", 1, 2, "measured", calibration_seconds=4.2).describe()
-    _print_ingest_report(report, as_json=False)
+    print_ingest_report(report, as_json=False)
     assert "Embedding: float32, 1 process x 2 threads (measured in 4.2 s)." in capsys.readouterr().out
 
 
 def test_sigterm_ends_an_ingest_like_ctrl_c():
-    from mathtutor.apps.cli import _sigterm_as_interrupt
+    from mathtutor.apps.cli import sigterm_as_interrupt
 
     before = signal.getsignal(signal.SIGTERM)
-    with pytest.raises(KeyboardInterrupt), _sigterm_as_interrupt():
+    with pytest.raises(KeyboardInterrupt), sigterm_as_interrupt():
         os.kill(os.getpid(), signal.SIGTERM)
     assert signal.getsignal(signal.SIGTERM) is before
 

@@ -26,9 +26,7 @@ from mathtutor.ingest.pdftext import (
 )
 from mathtutor.ingest.readers import load_pdf
 
-FONTS = (
-    "<< /F1 3 0 R /F2 4 0 R /F3 5 0 R >>"  # F2 is Helvetica again: a font switch splits a run without moving
-)
+FONTS = "<< /F1 3 0 R /F2 4 0 R /F3 5 0 R >>"  # F2 is Helvetica again: a font switch splits a run without moving
 
 
 def _esc(s: str) -> str:

@@ -67,8 +67,20 @@ class PgServer:
             for path in (self.base, self.sock, pwfile):
                 os.chown(path, user.pw_uid, user.pw_gid)
         self.port = _free_port()
-        self._run([self.initdb, "-D", str(self.data), "-U", "postgres", "-E", "UTF8", "--no-sync",
-                   "--auth=scram-sha-256", f"--pwfile={pwfile}"])
+        self._run(
+            [
+                self.initdb,
+                "-D",
+                str(self.data),
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--no-sync",
+                "--auth=scram-sha-256",
+                f"--pwfile={pwfile}",
+            ]
+        )
         pwfile.unlink()
 
     def _run(self, cmd: list[str]) -> None:
@@ -78,8 +90,10 @@ class PgServer:
             raise PgUnavailable(f"{Path(cmd[0]).name} failed: {proc.stderr.strip()[-2000:]}\n{log}")
 
     def start(self) -> None:
-        opts = (f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.sock} -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+        opts = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.sock} -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
         self._run([self.pg_ctl, "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", "-o", opts, "start"])
 
     def stop(self) -> None:
@@ -94,8 +108,15 @@ class PgServer:
     def create_database(self, dbname: str) -> str:
         import psycopg
 
-        with psycopg.connect(host="127.0.0.1", port=self.port, user="postgres", password=self.password,
-                             dbname="postgres", autocommit=True, connect_timeout=10) as conn:
+        with psycopg.connect(
+            host="127.0.0.1",
+            port=self.port,
+            user="postgres",
+            password=self.password,
+            dbname="postgres",
+            autocommit=True,
+            connect_timeout=10,
+        ) as conn:
             conn.execute(f'CREATE DATABASE "{dbname}"')
         return self.url(dbname)
 

@@ -28,8 +28,10 @@ def test_goals_map_to_concepts(graph: TopicGraph, goal: str, ids: list[str]) -> 
     assert resolve_goal(graph, goal) == ids
 
 
-@pytest.mark.parametrize(("goal", "fragment"), [("", "empty"), ("   ", "empty"), ("x" * 201, "too long"),
-                                                ("bake bread", "could not find a topic")])
+@pytest.mark.parametrize(
+    ("goal", "fragment"),
+    [("", "empty"), ("   ", "empty"), ("x" * 201, "too long"), ("bake bread", "could not find a topic")],
+)
 def test_unknown_goals_say_why(graph: TopicGraph, goal: str, fragment: str) -> None:
     with pytest.raises(UnknownGoal, match=fragment):
         resolve_goal(graph, goal)
@@ -62,8 +64,11 @@ def test_what_next_toward_a_goal_stays_on_its_path(graph: TopicGraph) -> None:
 
 def test_due_reviews_come_first_most_overdue_first(graph: TopicGraph) -> None:
     mastery = {"algebra-precalculus": M, "vectors": 0.7, "functions": M}
-    due = {"functions": T0 - timedelta(days=1), "algebra-precalculus": T0 - timedelta(days=3),
-           "vectors": T0 + timedelta(days=2)}
+    due = {
+        "functions": T0 - timedelta(days=1),
+        "algebra-precalculus": T0 - timedelta(days=3),
+        "vectors": T0 + timedelta(days=2),
+    }
     items = frontier.what_next(graph, mastery, due, [], now=T0, limit=4)
     assert [s.concept for s in items[:2]] == ["algebra-precalculus", "functions"]
     assert items[0].due and items[1].due

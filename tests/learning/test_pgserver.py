@@ -22,7 +22,8 @@ def test_a_missing_server_binary_names_the_package_to_install(monkeypatch: pytes
 
 
 def test_ensure_postgres_script_finds_the_binaries_here() -> None:
-    proc = subprocess.run(["bash", str(ROOT / "scripts" / "ensure_postgres.sh")], capture_output=True, text=True,
-                          timeout=60, check=False)
+    proc = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "ensure_postgres.sh")], capture_output=True, text=True, timeout=60, check=False
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("ensure_postgres: ok (postgres (PostgreSQL) 15.")

@@ -14,8 +14,9 @@ from .conftest import T0
 
 
 def test_nodes_are_the_goal_and_its_prerequisites_within_n_hops(graph: TopicGraph) -> None:
-    assert map_nodes(graph, ["pca"], {}, hops=1) == graph.learning_path(["svd", "covariance-correlation", "pca"],
-                                                                        depth=0)
+    assert map_nodes(graph, ["pca"], {}, hops=1) == graph.learning_path(
+        ["svd", "covariance-correlation", "pca"], depth=0
+    )
     two = map_nodes(graph, ["pca"], {}, hops=2)
     assert set(two) == {"pca", *graph.prerequisites("pca", depth=2)}
     assert two[-1] == "pca"

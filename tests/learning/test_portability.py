@@ -42,8 +42,15 @@ def test_export_then_import_elsewhere_reproduces_progress(
 
 def test_import_merges_new_attempts_only(store: LearnerStore) -> None:
     data = json.loads(_practised(store))
-    data["attempts"].append({"attempt_id": "z9", "concept": "vectors", "correct": False, "kind": "practice",
-                             "at": (T0 + timedelta(hours=1)).isoformat()})
+    data["attempts"].append(
+        {
+            "attempt_id": "z9",
+            "concept": "vectors",
+            "correct": False,
+            "kind": "practice",
+            "at": (T0 + timedelta(hours=1)).isoformat(),
+        }
+    )
     ann = store.for_learner("ann")
     before = ann.mastery()["vectors"]
     result = ann.import_progress(json.dumps(data))
@@ -53,16 +60,33 @@ def test_import_merges_new_attempts_only(store: LearnerStore) -> None:
 
 
 def _doc(**changes: object) -> str:
-    doc = {"format": "mathtutor-progress", "version": 1, "learner": "ann", "goal": None,
-           "attempts": [{"attempt_id": "a", "concept": "vectors", "correct": True, "kind": "practice",
-                         "at": "2026-01-05T09:00:00+00:00"}]}
+    doc = {
+        "format": "mathtutor-progress",
+        "version": 1,
+        "learner": "ann",
+        "goal": None,
+        "attempts": [
+            {
+                "attempt_id": "a",
+                "concept": "vectors",
+                "correct": True,
+                "kind": "practice",
+                "at": "2026-01-05T09:00:00+00:00",
+            }
+        ],
+    }
     doc.update(changes)
     return json.dumps(doc)
 
 
 def _attempt(**changes: object) -> list[dict]:
-    attempt = {"attempt_id": "a", "concept": "vectors", "correct": True, "kind": "practice",
-               "at": "2026-01-05T09:00:00+00:00"}
+    attempt = {
+        "attempt_id": "a",
+        "concept": "vectors",
+        "correct": True,
+        "kind": "practice",
+        "at": "2026-01-05T09:00:00+00:00",
+    }
     attempt.update(changes)
     return [attempt]
 

@@ -94,8 +94,12 @@ def test_unreachable_database_then_reconnect(pg_server: PgServer, pg_store: Lear
     ann.record("vectors", True, "before", at=T0)
     pg_server.stop()
     try:
-        for call in (lambda: ann.record("vectors", True, "during", at=T0), ann.mastery,
-                     lambda: pg_store.for_learner("bob"), lambda: pg_store.verify("ann", "whatever1")):
+        for call in (
+            lambda: ann.record("vectors", True, "during", at=T0),
+            ann.mastery,
+            lambda: pg_store.for_learner("bob"),
+            lambda: pg_store.verify("ann", "whatever1"),
+        ):
             with pytest.raises(ProgressUnavailable) as info:
                 call()
             message = str(info.value)

@@ -63,7 +63,10 @@ def test_a_retried_attempt_is_counted_once(store: LearnerStore) -> None:
     assert again.mastery == once.mastery
     assert ann.attempt_count() == 1
     assert ann.progress(now=T0)["concepts"][-1] == {
-        "concept": "matrices", "mastery": once.mastery, "attempts": 1, "due": once.due.isoformat()
+        "concept": "matrices",
+        "mastery": once.mastery,
+        "attempts": 1,
+        "due": once.due.isoformat(),
     }
 
 
@@ -128,9 +131,7 @@ def test_progress_json_has_the_exact_keys(store: LearnerStore, graph: TopicGraph
     progress = ann.progress(now=T0)
     assert list(progress) == ["learner", "goal", "concepts", "next"]
     assert progress["learner"] == "ann" and progress["goal"] == "PCA"
-    assert [c["concept"] for c in progress["concepts"]] == sorted(
-        graph.learning_path(["pca"]), key=graph.ids.index
-    )
+    assert [c["concept"] for c in progress["concepts"]] == sorted(graph.learning_path(["pca"]), key=graph.ids.index)
     for item in progress["concepts"]:
         assert list(item) == ["concept", "mastery", "attempts", "due"]
         assert 0.0 <= item["mastery"] <= 1.0

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from mathtutor.knowledge.topics import load_topics
 from mathtutor.practice import check, make_problem
 from mathtutor.tutor import coach
-from mathtutor.tutor.lesson import _worked_example, lesson_lines, note_sections
+from mathtutor.tutor.lesson import lesson_lines, note_sections, worked_example
 from mathtutor.types import Chunk, Citation, Context
 
 
@@ -137,8 +137,8 @@ def test_lesson_uses_our_note_cites_every_paragraph_and_adds_a_worked_example():
 
 
 def test_worked_example_is_the_same_for_the_same_question():
-    first, s1 = _worked_example("determinant", "practitioner", "Explain determinants")
-    again, s2 = _worked_example("determinant", "practitioner", "Explain determinants")
+    first, s1 = worked_example("determinant", "practitioner", "Explain determinants")
+    again, s2 = worked_example("determinant", "practitioner", "Explain determinants")
     assert first == again and s1 == s2 and first
 
 

@@ -15,15 +15,12 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mathtutor import exit_codes
 from mathtutor.apps import build, study
 from mathtutor.settings import get_settings
 
 if TYPE_CHECKING:
     from mathtutor.ingest.pipeline import IngestReport
-
-EXIT_OK, EXIT_FILES_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-EXIT_INDEX_CORRUPT, EXIT_DISK_FULL, EXIT_READ_ONLY = 3, 4, 5
-EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader went away
 
 EPILOG = """exit codes:
   0    done
@@ -156,11 +153,11 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         index_dir=args.index, chunk_tokens=args.chunk_tokens, chunk_overlap_tokens=args.overlap_tokens
     )
     report = ingest(args.paths, settings, prune=args.prune, progress=False if args.no_progress else None)
-    _print_ingest_report(report, args.json)
-    return EXIT_OK if report.ok else EXIT_FILES_FAILED
+    print_ingest_report(report, args.json)
+    return exit_codes.EXIT_OK if report.ok else exit_codes.EXIT_FAILED
 
 
-def _print_ingest_report(report: IngestReport, as_json: bool) -> None:
+def print_ingest_report(report: IngestReport, as_json: bool) -> None:
     """The ingest summary: one JSON object, or lines for a person (file names made terminal-safe)."""
     if as_json:
         print(_json_line(report.to_dict()))
@@ -226,7 +223,7 @@ def _cmd_ask(args: argparse.Namespace) -> int:
 
     if (args.question is None) == (args.batch is None):
         print("error: give a QUESTION or --batch FILE.jsonl (not both)", file=sys.stderr)
-        return EXIT_USAGE
+        return exit_codes.EXIT_USAGE
     formats = set(args.formats or ())
     try:  # checked before the model loads: a bad question costs milliseconds
         history = check_history(_load_json_file(args.history, "history file") if args.history else None)
@@ -234,12 +231,12 @@ def _cmd_ask(args: argparse.Namespace) -> int:
         question = check_question(args.question) if args.batch is None else None
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return exit_codes.EXIT_USAGE
     if question is not None:
         reply = None if args.learner else _ask_server(args, question, history, level, formats)
         if reply is not None:
             print(_json_line(reply["answer"]) if args.json else _safe(reply["markdown"]))
-            return EXIT_OK
+            return exit_codes.EXIT_OK
         tutor = _open_tutor(args, prepare=False)  # one question: build only what it needs
         from mathtutor.tutor import QuestionError
 
@@ -248,15 +245,15 @@ def _cmd_ask(args: argparse.Namespace) -> int:
             answer = tutor.ask(question, history=history, level=level, formats=formats, learner=learner)
         except QuestionError as exc:
             print(f"error: {exc}", file=sys.stderr)
-            return EXIT_USAGE
+            return exit_codes.EXIT_USAGE
         print(_json_line(answer.to_dict()) if args.json else _safe(answer.to_markdown()))
-        return EXIT_OK
+        return exit_codes.EXIT_OK
     try:
         lines = args.batch.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         print(f"error: cannot read {_safe(str(args.batch))}: {_safe(str(exc))}", file=sys.stderr)
-        return EXIT_USAGE
-    status = EXIT_OK
+        return exit_codes.EXIT_USAGE
+    status = exit_codes.EXIT_OK
     tutor = None
     for lineno, line in enumerate(lines, start=1):
         if not line.strip():
@@ -273,13 +270,13 @@ def _cmd_ask(args: argparse.Namespace) -> int:
             answer = tutor.ask(q, history=hist, level=lvl, formats=formats)
             out = answer.to_dict() if args.json else {"question": answer.question, "markdown": answer.to_markdown()}
         except (json.JSONDecodeError, InputError, ValueError) as exc:
-            out, status = {"line": lineno, "error": str(exc)}, EXIT_FILES_FAILED
+            out, status = {"line": lineno, "error": str(exc)}, exit_codes.EXIT_FAILED
         except (KeyboardInterrupt, SystemExit, MemoryError):
             raise
         except Exception as exc:  # one line must not sink the batch; the error names the line and its type
             if _index_error(exc):
                 raise
-            out, status = {"line": lineno, "error": f"{type(exc).__name__}: {exc}"}, EXIT_FILES_FAILED
+            out, status = {"line": lineno, "error": f"{type(exc).__name__}: {exc}"}, exit_codes.EXIT_FAILED
         if not args.json and "markdown" in out:
             out["markdown"] = _safe(out["markdown"])
         print(_json_line(out), flush=True)
@@ -329,7 +326,7 @@ def _cmd_index(args: argparse.Namespace) -> int:
     if args.index_command == "rollback":
         old, new = rollback(index_dir)
         print(f"Rolled back {index_dir}: {old or 'an unreadable CURRENT'} -> {new} is live now.")
-        return EXIT_OK
+        return exit_codes.EXIT_OK
     if args.index_command == "check":
         try:
             live = live_generation(index_dir)
@@ -348,8 +345,8 @@ def _cmd_index(args: argparse.Namespace) -> int:
             print(f"Index {index_dir} ({live.name}): every file checked, counts agree.")
         if faults:
             print(f"error: {_safe(corrupt_message(index_dir, faults[0], live))}", file=sys.stderr)
-            return EXIT_INDEX_CORRUPT
-        return EXIT_OK
+            return exit_codes.EXIT_INDEX_CORRUPT
+        return exit_codes.EXIT_OK
     try:
         info = index_info(index_dir)
     except IndexCorruptError as exc:
@@ -373,8 +370,8 @@ def _cmd_index(args: argparse.Namespace) -> int:
         )
     if not info["healthy"]:
         print(f"error: {_safe(corrupt_message(index_dir, info['faults'][0]))}", file=sys.stderr)
-        return EXIT_INDEX_CORRUPT
-    return EXIT_OK
+        return exit_codes.EXIT_INDEX_CORRUPT
+    return exit_codes.EXIT_OK
 
 
 def _index_is_a_file(args: argparse.Namespace) -> str | None:
@@ -392,16 +389,16 @@ def _exit_for(exc: BaseException) -> int:
     from mathtutor.index.store import IndexCorruptError, IndexDiskFullError, IndexReadOnlyError
 
     if isinstance(exc, IndexCorruptError):
-        return EXIT_INDEX_CORRUPT
+        return exit_codes.EXIT_INDEX_CORRUPT
     if isinstance(exc, IndexDiskFullError):
-        return EXIT_DISK_FULL
+        return exit_codes.EXIT_DISK_FULL
     if isinstance(exc, IndexReadOnlyError):
-        return EXIT_READ_ONLY
-    return EXIT_USAGE
+        return exit_codes.EXIT_READ_ONLY
+    return exit_codes.EXIT_USAGE
 
 
 @contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
+def sigterm_as_interrupt() -> Iterator[None]:
     """SIGTERM (a service stop, ``kill``) ends an ingest the way Ctrl-C does: cleanly, index untouched."""
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -418,7 +415,7 @@ def _reader_went_away() -> int:
     # point stdout at /dev/null so the interpreter's final flush does not raise a second BrokenPipeError
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
-    return EXIT_PIPE_CLOSED
+    return exit_codes.EXIT_PIPE_CLOSED
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -441,10 +438,10 @@ def _run_command(argv: Sequence[str] | None) -> int:
     problem = _index_is_a_file(args)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
-        return EXIT_USAGE
+        return exit_codes.EXIT_USAGE
     try:
         if args.command == "ingest":
-            with _sigterm_as_interrupt():
+            with sigterm_as_interrupt():
                 return _cmd_ingest(args)
         if args.command == "index":
             return _cmd_index(args)
@@ -471,25 +468,25 @@ def _run_command(argv: Sequence[str] | None) -> int:
         raise  # not a file problem: main() handles it after the last flush
     except KeyboardInterrupt:
         print("interrupted: the index was left as it was before this command", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return exit_codes.EXIT_INTERRUPTED
     except IndexError_ as exc:
         print(f"error: {_safe(str(exc))}", file=sys.stderr)
         return _exit_for(exc)
     except ValidationError as exc:
         print(f"error: invalid setting: {exc.errors()[0]['msg']} ({exc.errors()[0]['loc']})", file=sys.stderr)
-        return EXIT_USAGE
+        return exit_codes.EXIT_USAGE
     except OSError as exc:  # whatever the store did not translate: still one line, with its own exit code
         where = _safe(str(exc.filename)) if exc.filename else "the index"
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
             print(f"error: disk full while writing {where}: free space and run again", file=sys.stderr)
-            return EXIT_DISK_FULL
+            return exit_codes.EXIT_DISK_FULL
         if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
             print(f"error: cannot write {where} ({exc.strerror}): make it writable", file=sys.stderr)
-            return EXIT_READ_ONLY
+            return exit_codes.EXIT_READ_ONLY
         print(f"error: {where}: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_FILES_FAILED
+        return exit_codes.EXIT_FAILED
     parser.error(f"unknown command {args.command}")
-    return EXIT_USAGE
+    return exit_codes.EXIT_USAGE
 
 
 if __name__ == "__main__":

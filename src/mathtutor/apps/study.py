@@ -13,7 +13,7 @@ import json
 import sys
 from typing import Any
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+from mathtutor.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
 
 def add_commands(sub: Any) -> None:

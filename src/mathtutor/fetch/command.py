@@ -1,5 +1,4 @@
-"""The ``mathtutor corpus fetch`` command: choose items, fetch or plan them, report, optionally ingest.
-"""
+"""The ``mathtutor corpus fetch`` command: choose items, fetch or plan them, report, optionally ingest."""
 
 from __future__ import annotations
 
@@ -12,15 +11,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
-
     pass
 from mathtutor.fetch.download import FetchBusyError, FetchOptions, ItemResult, fetch_items, plan
 from mathtutor.fetch.failures import host_of
 from mathtutor.fetch.registry import Item, SelectionError, SourcesError, load_sources, select, write_manifest
 
 MIRROR_ENV = "MATHTUTOR_MIRROR"
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
+from mathtutor.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_USAGE  # noqa: E402
 
 
 def _human(n: int) -> str:
@@ -168,4 +165,3 @@ def _print_licences(licences: dict[str, str]) -> None:
     print("\nLicences and terms (as the publishers state them):")
     for rid, text in licences.items():
         print(f"  {rid}: {text}")
-

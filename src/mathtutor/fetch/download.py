@@ -458,5 +458,3 @@ def plan(items: Sequence[Item], options: FetchOptions) -> list[ItemResult]:
                 continue
         out.append(ItemResult(item.key, "planned", bytes=item.size or 0, sha256=expected, url=url))
     return out
-
-

@@ -1,5 +1,4 @@
-"""Files on disk: is a download what its format says, atomic writes, and the record of first-download checksums.
-"""
+"""Files on disk: is a download what its format says, atomic writes, and the record of first-download checksums."""
 
 from __future__ import annotations
 
@@ -11,10 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-
     pass
-
-
 
 
 _HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<!--")
@@ -102,5 +98,3 @@ class ChecksumRecord:
             body = {"version": 1, "note": "sha256 of files as first downloaded by mathtutor corpus fetch"}
             body["files"] = dict(sorted(self.files.items()))
             atomic_write_text(self.path, json.dumps(body, indent=1, ensure_ascii=False) + "\n")
-
-

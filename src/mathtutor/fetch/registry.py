@@ -20,7 +20,6 @@ from mathtutor.links import check_http_url
 from mathtutor.settings import PROJECT_ROOT
 
 if TYPE_CHECKING:
-
     from mathtutor.knowledge.catalog import Catalog
 from mathtutor.fetch.files import atomic_write_text
 
@@ -38,7 +37,6 @@ class SourcesError(ValueError):
 
 class SelectionError(ValueError):
     """An id given on the command line names nothing that can be fetched."""
-
 
 
 class _ItemSpec(BaseModel):
@@ -251,12 +249,9 @@ def mirror_url(mirror: str, item: Item) -> str:
     return f"{mirror.rstrip('/')}/{quote(item.key)}"
 
 
-
 def write_manifest(dest: Path, items: Iterable[Item]) -> Path:
     """DEST/manifest.jsonl for every registry item present under DEST (rewritten whole, atomically)."""
     lines = [json.dumps(i.manifest_entry(), ensure_ascii=False) for i in items if (dest / i.key).is_file()]
     path = dest / MANIFEST_NAME
     atomic_write_text(path, "".join(line + "\n" for line in lines))
     return path
-
-

@@ -73,4 +73,3 @@ def hash_token(token: object) -> str | None:
     if not isinstance(token, str) or not 16 <= len(token) <= 128:
         return None
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
-

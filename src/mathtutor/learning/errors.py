@@ -28,8 +28,11 @@ class LearningError(ValueError):
 class ProgressUnavailable(LearningError):
     """The progress database cannot be reached (or is busy); chat keeps working without saving progress."""
 
-    def __init__(self, message: str = "Progress is not being saved right now: the progress database is unreachable. "
-                 "Your answers are still checked; try again in a moment.") -> None:
+    def __init__(
+        self,
+        message: str = "Progress is not being saved right now: the progress database is unreachable. "
+        "Your answers are still checked; try again in a moment.",
+    ) -> None:
         super().__init__(message)
 
 

@@ -38,8 +38,10 @@ MAX_GOAL_CHARS = 200
 #: attention mechanism is dot products of queries and keys inside a neural network (the catalog tags
 #: 3Blue1Brown's attention chapter with exactly these two concepts).
 GOAL_HINTS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
-    (re.compile(r"attention|transformer|\bgpt\b|\bllms?\b|large language model|注意力|大语言模型", re.I),
-     ("neural-networks", "dot-product")),
+    (
+        re.compile(r"attention|transformer|\bgpt\b|\bllms?\b|large language model|注意力|大语言模型", re.I),
+        ("neural-networks", "dot-product"),
+    ),
     (re.compile(r"diffusion model|扩散模型", re.I), ("neural-networks", "gaussian-distribution")),
 )
 

@@ -43,6 +43,7 @@ class StoreAccess(Protocol):
 
     def params_for(self, concept: str) -> BKTParams: ...
 
+
 __all__ = ["ImportResult", "LearnerHandle", "RecordResult"]
 
 KINDS = ("practice", "conceptual")
@@ -115,8 +116,17 @@ class LearnerHandle:
             dup = s.scalar(select(Attempt.id).where(Attempt.learner_id == self._id, Attempt.attempt_id == attempt_id))
             state = self._load_state(s, [concept, *tracking.prereq_hops(graph, concept)] if dup is None else [concept])
             if dup is None:
-                s.add(Attempt(learner_id=self._id, attempt_id=attempt_id, concept=concept, correct=correct,
-                              kind=kind, at=evidence.at, seconds=evidence.seconds))
+                s.add(
+                    Attempt(
+                        learner_id=self._id,
+                        attempt_id=attempt_id,
+                        concept=concept,
+                        correct=correct,
+                        kind=kind,
+                        at=evidence.at,
+                        seconds=evidence.seconds,
+                    )
+                )
                 tracking.apply(state, graph, evidence, self._store.params_for)
                 self._save_state(s, state)
         known = state.concepts.get(concept)
@@ -151,10 +161,14 @@ class LearnerHandle:
         """The learner's mastery rows and cards for these concepts, with the ORM rows kept for saving."""
         wanted = list(concepts)
         with s.no_autoflush:
-            masteries = {m.concept: m for m in s.scalars(
-                select(Mastery).where(Mastery.learner_id == self._id, Mastery.concept.in_(wanted)))}
-            reviews = {r.concept: r for r in s.scalars(
-                select(Review).where(Review.learner_id == self._id, Review.concept.in_(wanted)))}
+            masteries = {
+                m.concept: m
+                for m in s.scalars(select(Mastery).where(Mastery.learner_id == self._id, Mastery.concept.in_(wanted)))
+            }
+            reviews = {
+                r.concept: r
+                for r in s.scalars(select(Review).where(Review.learner_id == self._id, Review.concept.in_(wanted)))
+            }
         return _Loaded(
             {c: tracking.ConceptState(m.p_known, m.attempts, m.correct, m.updated_at) for c, m in masteries.items()},
             {c: tracking.CardState(r.card, r.due) for c, r in reviews.items()},
@@ -228,8 +242,14 @@ class LearnerHandle:
         with self._store.transaction(read=True) as s:
             rows = s.scalars(select(Attempt).where(Attempt.learner_id == self._id).order_by(Attempt.at, Attempt.id))
             return [
-                {"attempt_id": a.attempt_id, "concept": a.concept, "correct": a.correct, "kind": a.kind,
-                 "at": a.at.isoformat(), "seconds": a.seconds}
+                {
+                    "attempt_id": a.attempt_id,
+                    "concept": a.concept,
+                    "correct": a.correct,
+                    "kind": a.kind,
+                    "at": a.at.isoformat(),
+                    "seconds": a.seconds,
+                }
                 for a in rows
             ]
 
@@ -248,8 +268,10 @@ class LearnerHandle:
         with self._store.transaction(read=True) as s:
             goal = s.execute(select(Learner.goal, Learner.goal_concepts).where(Learner.id == self._id)).one()
             rows = {m.concept: m for m in s.scalars(select(Mastery).where(Mastery.learner_id == self._id))}
-            due = {r.concept: r.due for r in s.execute(
-                select(Review.concept, Review.due).where(Review.learner_id == self._id))}
+            due = {
+                r.concept: r.due
+                for r in s.execute(select(Review.concept, Review.due).where(Review.learner_id == self._id))
+            }
         ids = [c for c in (goal.goal_concepts or "").split(",") if c in self._store.graph]
         return goal.goal, ids, rows, due
 
@@ -283,17 +305,23 @@ class LearnerHandle:
         for cid in sorted((c for c in wanted if c in order), key=order.__getitem__):
             row = rows.get(cid)
             p = row.p_known if row is not None else self._store.params_for(cid).prior
-            concepts.append({
-                "concept": cid,
-                "mastery": round(min(max(p, 0.0), 1.0), 4),
-                "attempts": row.attempts if row is not None else 0,
-                "due": due[cid].isoformat() if cid in due else None,
-            })
+            concepts.append(
+                {
+                    "concept": cid,
+                    "mastery": round(min(max(p, 0.0), 1.0), 4),
+                    "attempts": row.attempts if row is not None else 0,
+                    "due": due[cid].isoformat() if cid in due else None,
+                }
+            )
         suggestions = frontier.what_next(
             graph, {c: r.p_known for c, r in rows.items()}, due, goal_ids, now=now or utcnow(), limit=limit, cite=cite
         )
-        return {"learner": self.name, "goal": goal_text, "concepts": concepts,
-                "next": [item.as_json() for item in suggestions]}
+        return {
+            "learner": self.name,
+            "goal": goal_text,
+            "concepts": concepts,
+            "next": [item.as_json() for item in suggestions],
+        }
 
     # -- export / import ------------------------------------------------------------------------
 
@@ -315,8 +343,17 @@ class LearnerHandle:
             have = set(s.scalars(select(Attempt.attempt_id).where(Attempt.learner_id == self._id)))
             new = [a for a in doc.attempts if a.attempt_id not in have]
             for a in new:
-                s.add(Attempt(learner_id=self._id, attempt_id=a.attempt_id, concept=a.concept, correct=a.correct,
-                              kind=a.kind, at=a.at, seconds=a.seconds))
+                s.add(
+                    Attempt(
+                        learner_id=self._id,
+                        attempt_id=a.attempt_id,
+                        concept=a.concept,
+                        correct=a.correct,
+                        kind=a.kind,
+                        at=a.at,
+                        seconds=a.seconds,
+                    )
+                )
             learner = s.get(Learner, self._id)
             assert learner is not None
             if doc.goal and learner.goal is None:
@@ -362,8 +399,16 @@ class LearnerHandle:
         """This learner's feedback, oldest first."""
         with self._store.transaction(read=True) as s:
             rows = s.scalars(select(Feedback).where(Feedback.learner_id == self._id).order_by(Feedback.id))
-            return [{"id": f.id, "target": f.target, "rating": f.rating, "comment": f.comment,
-                     "created_at": f.created_at.isoformat()} for f in rows]
+            return [
+                {
+                    "id": f.id,
+                    "target": f.target,
+                    "rating": f.rating,
+                    "comment": f.comment,
+                    "created_at": f.created_at.isoformat(),
+                }
+                for f in rows
+            ]
 
     def delete_feedback(self, feedback_id: int) -> bool:
         """Delete one of this learner's feedback rows; another learner's id deletes nothing."""

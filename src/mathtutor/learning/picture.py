@@ -27,9 +27,7 @@ def node_label(graph: TopicGraph, concept: str) -> str:
     return "\n".join(textwrap.wrap(graph.get(concept).name, _LABEL_WIDTH)) or concept
 
 
-def map_nodes(
-    graph: TopicGraph, goals: Iterable[str], mastery: Mapping[str, float], *, hops: int = 2
-) -> list[str]:
+def map_nodes(graph: TopicGraph, goals: Iterable[str], mastery: Mapping[str, float], *, hops: int = 2) -> list[str]:
     """The concepts drawn: the goals and their prerequisites within ``hops``; without a goal, the
     practised concepts and their direct prerequisites. In study order."""
     goal_ids = list(goals)
@@ -104,12 +102,17 @@ def render_map(
     with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": "mathtutor", "font.size": 8}):
         fig, ax = plt.subplots(figsize=(max(4.0, 2.2 * width), max(3.0, 1.5 * (depth + 1)) + 0.6))
         try:
-            nx.draw_networkx_edges(g, pos, ax=ax, arrows=True, arrowsize=10, edge_color="#888888",
-                                   node_size=2600)
-            nx.draw_networkx_nodes(g, pos, ax=ax, node_size=2600, node_shape="o",
-                                   node_color=[_colour(mastery.get(c)) for c in nodes],
-                                   edgecolors=["#1f5fbf" if c in due_set else "#555555" for c in nodes],
-                                   linewidths=[4.0 if c in due_set else 1.0 for c in nodes])
+            nx.draw_networkx_edges(g, pos, ax=ax, arrows=True, arrowsize=10, edge_color="#888888", node_size=2600)
+            nx.draw_networkx_nodes(
+                g,
+                pos,
+                ax=ax,
+                node_size=2600,
+                node_shape="o",
+                node_color=[_colour(mastery.get(c)) for c in nodes],
+                edgecolors=["#1f5fbf" if c in due_set else "#555555" for c in nodes],
+                linewidths=[4.0 if c in due_set else 1.0 for c in nodes],
+            )
             for cid in nodes:
                 x, y = pos[cid]
                 weight = "bold" if cid in goal_ids else "normal"

@@ -66,7 +66,7 @@ class LearnerStore:
 
     @property
     def backend(self) -> str:
-        """"sqlite" or "postgresql" (never the URL: it may hold a password)."""
+        """ "sqlite" or "postgresql" (never the URL: it may hold a password)."""
         return "postgresql" if self._url.startswith("postgresql") else "sqlite"
 
     def ensure_ready(self) -> None:

@@ -62,7 +62,7 @@ def _note_lines(sections: dict[str, Chunk], cites: Cites) -> list[str]:
     return lines
 
 
-def _worked_example(concept: str, level: str, question: str) -> tuple[list[str], str | None]:
+def worked_example(concept: str, level: str, question: str) -> tuple[list[str], str | None]:
     """A fully solved problem, then a fresh one to try (its signed state goes into the answer)."""
     from mathtutor.practice import PracticeError, make_problem, solution
 
@@ -101,7 +101,7 @@ def lesson_lines(
     lines = [f"**{topics.get(concept).name}** — a short lesson ({level})", "", " ".join(body)]
     if material:
         lines += ["", "In the materials:", *material]
-    example, state = _worked_example(concept, level, ctx.question)
+    example, state = worked_example(concept, level, ctx.question)
     lines += example
     if more:
         lines += ["", "**Where to read or watch more**", *more]
