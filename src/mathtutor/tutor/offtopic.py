@@ -41,7 +41,8 @@ The rest is measured:
   ``offtopic_zh_gloss_maths`` or more keeps the question whatever the table misses (not when its only maths word
   bridges a change of subject: 说到期望，…期望薪资); so does a numeric word problem. A turn of a conversation that
   changes no subject (nor opens with 话说), names no other domain's cue word and that the scope model does not lean
-  to call not ours (``offtopic_model_lean``) is kept by the conversation whatever the table misses.
+  to call not ours (``offtopic_model_lean``) is kept by the conversation whatever the table misses, and so is a
+  question the model is sure is ours (``offtopic_zh_model_keep``, a strict bar: it reads Chinese through the gloss).
 
 The scope model (``tutor/scope_model.py``, fitted on examples we wrote, not on eval cases) reads the whole question
 beside the tables: a measured question it is sure is not ours is refused (``offtopic_model_bar``), so is one with
@@ -429,6 +430,14 @@ class SenseCheck:
             # "那机器学习里哪里会用到这个？比如判断两个向量像不像那种": the conversation speaks for what the table
             # cannot explain
             return None, "conversation"
+        if (
+            ev.p_other is not None
+            and ev.p_other < s.offtopic_zh_model_keep
+            and not (ev.cues or ev.advice or decides or TOPIC_CHANGE.search(ctx.question))
+        ):
+            # a question the model is sure is ours, in everyday words the table does not know ("一次扔几十个骰子把
+            # 点数加起来，为什么画出来越来越像个钟？")
+            return None, "zh-model-keep"
         if (
             ev.glossed
             and not (ev.changed or decides)
