@@ -9,6 +9,7 @@ import threading
 import pytest
 
 from conftest import FakeEmbedder
+from conversations import MATHS_TURN
 from mathtutor.tutor import Answer, QuestionError, Tutor
 
 
@@ -315,16 +316,6 @@ def test_a_named_resource_is_in_scope_even_with_few_passages(tutor):
     """Naming a catalog resource is enough: the catalog answers even where little of it is indexed."""
     a = tutor.ask("I'm looking for Simon Ward-Jones's post on probability distributions")
     assert a.in_scope and any((c.resource_id or "").startswith("swj") for c in a.citations)
-
-
-MATHS_TURN = [
-    {"role": "user", "content": "What is a gradient?"},
-    {
-        "role": "assistant",
-        "content": "The gradient collects the partial derivatives and points uphill [1].\n\n"
-        "**Sources**\n[1] Mathematics for Machine Learning <https://mml-book.github.io/>",
-    },
-]
 
 
 @pytest.mark.parametrize(

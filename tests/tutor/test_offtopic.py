@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from conversations import MATHS_TURN
 from mathtutor.knowledge import zh_gloss
 from mathtutor.settings import PROJECT_ROOT, Settings
 from mathtutor.tutor.offtopic import OTHER, Evidence, SenseCheck
@@ -15,14 +16,6 @@ from mathtutor.tutor.offtopic_cues import ASKS_FOR_MATHS
 from mathtutor.tutor.understand import understand
 
 CORPUS = PROJECT_ROOT / "corpus"
-MATHS_TURN = [
-    {"role": "user", "content": "What is a gradient?"},
-    {
-        "role": "assistant",
-        "content": "The gradient collects the partial derivatives and points uphill [1].\n\n"
-        "**Sources**\n[1] Mathematics for Machine Learning <https://mml-book.github.io/>",
-    },
-]
 
 
 class CountingEmbedder:

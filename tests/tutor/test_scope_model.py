@@ -11,6 +11,7 @@ import json
 import numpy as np
 import pytest
 
+from conversations import MATHS_TURN
 from mathtutor.knowledge import zh_gloss
 from mathtutor.knowledge.senses import load_senses
 from mathtutor.knowledge.topics import load_topics
@@ -255,16 +256,6 @@ def test_asking_for_the_maths_keeps_a_question_told_in_another_settings_words(ch
     with_model, _ = checks
     verdict = with_model.verdict(ctx_of(q, parts))
     assert verdict.domain is None, verdict
-
-
-MATHS_TURN = [
-    {"role": "user", "content": "What is a gradient?"},
-    {
-        "role": "assistant",
-        "content": "The gradient collects the partial derivatives and points uphill [1].\n\n"
-        "**Sources**\n[1] Mathematics for Machine Learning <https://mml-book.github.io/>",
-    },
-]
 
 
 def test_a_chinese_turn_the_table_cannot_explain_is_kept_by_the_conversation(checks, parts):
