@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from mathtutor.ingest.page_roles import classify, definition_score, demote, mentions
-from mathtutor.knowledge.zh import has_cjk, translate_query
+from mathtutor.knowledge.zh import ZhRewrite, has_cjk, translate_query
 
 __all__ = ["DEFINITION_WEIGHT", "EARLY_WEIGHT", "MARGIN_WEIGHT", "margin_names", "rerank", "term_of", "zh_term"]
 
@@ -56,6 +56,11 @@ _ZH_JOINERS = frozenset({"和", "与", "與", "及", "的", "以及"})
 _ZH_TITLE = re.compile(r"《[^》]*》(?:\s*[（(][^）)]*[）)])?")
 
 
+def _concepts_named(rewrite: ZhRewrite) -> list[str]:
+    """The English names of the concepts a Chinese rewrite matched, once each, in the question's order."""
+    return list(dict.fromkeys(t.en for t in rewrite.matched if t.concept))
+
+
 def zh_term(query: str) -> str | None:
     """The term of a Chinese "where is X explained" question, in English when the term table knows some
     of it (else the Chinese words); None when it is not such a question."""
@@ -68,9 +73,9 @@ def zh_term(query: str) -> str | None:
     if not span:
         return None
     rewrite = translate_query(span)
-    named = {t.en for t in rewrite.matched if t.concept}
+    named = _concepts_named(rewrite)
     if len(named) == 1:  # the concept, not the gloss of the words around it ("MML那本书里梯度下降在第几章哪一节")
-        return named.pop()
+        return named[0]
     unknown = [p for p in rewrite.unknown if has_cjk(p) and p not in _ZH_JOINERS]
     # Chinese words the table does not know add nothing to an English search, but they are all there is
     # when it knows none of them
@@ -91,7 +96,7 @@ def term_of(query: str) -> str:
             return found
         rewrite = translate_query(q)
         # the concepts it names, not the gloss of its other words ("MML那本书里梯度下降在第几章？": gradient descent)
-        named = list(dict.fromkeys(t.en for t in rewrite.matched if t.concept))
+        named = _concepts_named(rewrite)
         if named:
             return " and ".join(named)
         q = rewrite.english or q
