@@ -191,6 +191,7 @@ def test_a_damaged_cache_is_recomputed(tmp_path: Path, topics) -> None:
         "I'm after free lecture notes on matrices with problems after each chapter",
         "searching for worked examples on Bayes, preferably a site",
         "my cousin took a course on the calculus behind neural nets, ending with backprop. what's it called?",
+        "is there any way to learn this with something visual?",
     ],
 )
 def test_is_resource_request(question: str) -> None:
@@ -210,6 +211,10 @@ def test_is_resource_request(question: str) -> None:
         "什么是奇异值分解？",
         "《Mathematics for Machine Learning》在哪里讲了逆矩阵？",
         "推荐一部电影",
+        # asks how, not for material ("something" is no resource here): was read as a request and refused as one
+        # about a subject that is not maths
+        "is there a way to put a number on how surprised I should be when something happens?",
+        "Is there a reason the Hessian is symmetric, or something deeper behind it?",
     ],
 )
 def test_is_not_resource_request(question: str) -> None:

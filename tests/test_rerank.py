@@ -60,6 +60,14 @@ def test_term_of_reads_the_brief_phrasing_and_chinese() -> None:
     assert term_of("《某本书》在哪里讲了啾啾啾？") == "啾啾啾"
 
 
+def test_term_of_a_which_page_question_with_more_after_it() -> None:
+    """Was: the whole question (both sentences) became the term, and the answer's heading."""
+    q = "Which page of the Seeing Theory book explains what a 95% confidence interval really means? I misread it."
+    assert term_of(q) == "95% confidence interval"
+    assert term_of("Which chapter of d2l covers automatic differentiation?") == "automatic differentiation"
+    assert term_of("Where does Strang explain how the SVD works?") == "SVD"
+
+
 def test_term_of_a_chinese_question_without_a_where_cue_is_the_concepts_it_names() -> None:
     # not the gloss of the book's short name and the chapter question ("MML that book gradient descent which ...")
     assert term_of("MML那本书里梯度下降在第几章哪一节啊？") == "gradient descent"

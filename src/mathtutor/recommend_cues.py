@@ -54,7 +54,10 @@ _LEVEL_CUES: tuple[tuple[str, str], ...] = (
     ("practitioner", r"\bpractitioners?\b|\bintermediate\b|\bengineers?\b"),
 )
 _REQUEST_CUES = (
-    rf"\b(?:is|are) there\b.{{0,60}}?\b(?:{_RESOURCE_NOUN})\b",
+    # ("is there a way to measure surprise in bits?" asks how, not for material)
+    rf"\b(?:is|are) there\b(?! (?:a|any|some) (?:way|reason|formula|rule|name|theorem|trick|method|difference"
+    rf"|relationship|connection|link|pattern)s?\b(?!.{{0,20}}\b(?:learn|study|practi[cs]e|watch|read)\b))"
+    rf".{{0,60}}?\b(?:{_RESOURCE_NOUN})\b",
     rf"\b(?:any|good|best|great|decent|favou?rite)\s+(?:free\s+)?(?:{_RESOURCE_NOUN})\b",
     r"\bwho\s+(?:teaches|explains|covers|has|makes|does)\b",
     r"\bwhere\s+(?:can|could|should|do|would)\s+i\s+(?:practi[cs]e|find|watch|read|learn|get|study)\b",

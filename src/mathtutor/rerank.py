@@ -35,11 +35,15 @@ EARLY_WEIGHT = 0.3
 EARLY_MIN_DEFINITION = 0.25
 _STOP = frozenset({"the", "a", "an", "of", "for", "in", "on", "to", "and", "or", "with"})
 
+_WHAT_IT_MEANS = re.compile(
+    r"^(?:what|how)\s+(?:(?:an?|the)\s+)?(?P<t>.+?)\s+(?:(?:really|actually|exactly)\s+)?(?:means?|is|are|works?)$",
+    re.I,
+)
 _TERM_PATTERNS = (
     r"\bwhere (?:is|are) (?!(?:it|this|that|they|these)\b)(?P<t>.+?) "
     r"(?:explained|defined|introduced|covered|discussed|derived|treated)\b",
-    r"\bwhere\b.*?\b(?:explain|explains|explained|define|defines|defined|introduce|introduces|cover|covers|discuss|discusses|"
-    r"treat|treats)\b[:\s]+(?P<t>.+?)\s*[?.!]*$",
+    r"\b(?:where|which (?:page|chapter|section|part|lecture))\b.*?\b(?:explain|explains|explained|define|defines"
+    r"|defined|introduce|introduces|cover|covers|discuss|discusses|treat|treats)\b[:\s]+(?P<t>.+?)\s*(?:[?!]|\.(?:\s|$)|$)",
     r"\bwhat (?:is|are)\s+(?:an?\s+|the\s+)?(?P<t>.+?)\s*[?.!]*$",
     r"\b(?:explain|define)\s+(?P<t>.+?)\s*[?.!]*$",
 )
@@ -105,6 +109,8 @@ def term_of(query: str) -> str:
         if m:
             term = re.sub(r"^(?:the|an?)\s+", "", m.group("t"), flags=re.I)
             term = re.sub(r"\s+(?:in|on)\s+(?:the\s+)?(?:book|chapter|text|notes)\b.*$", "", term, flags=re.I)
+            # "explains what a confidence interval really means": the interval
+            term = _WHAT_IT_MEANS.sub(r"\g<t>", term)
             if term:
                 return term
     return q

@@ -164,6 +164,12 @@ class Settings(BaseSettings):
     offtopic_model_keep: float = Field(
         default=0.25, ge=0.0, le=1.0, description="Below this an English first question the margin refuses is kept."
     )
+    # An English first question with another domain's cue word that the margin places with that domain is kept when
+    # the model is surer than this that it is ours (no advice asked). Measured on dev (2026-12-03, 1,522 cases):
+    # English traps refused so read >= 0.17 (27), the in-scope first question refused so 0.08.
+    offtopic_cue_model_keep: float = Field(
+        default=0.1, ge=0.0, le=1.0, description="Below this an English first question with a cue word is kept."
+    )
     # A first question the scope model leans to call not ours is refused at or above this bar when the margin places
     # it a little closer to another domain than to the maths (English, 0 < margin <= offtopic_margin) or the term
     # table leaves enough of it unexplained (Chinese; a gloss that reads somewhat like maths or a word problem's
@@ -182,6 +188,18 @@ class Settings(BaseSettings):
     )
     offtopic_model_clear_bar: float = Field(
         default=0.95, ge=0.0, le=1.0, description="Scope-model bar for questions whose maths words are clear."
+    )
+    # A first question whose clear maths words sit only in the learner's story, and whose asking part names no
+    # concept and asks nothing to learn (tutor/asking.py: "...curves every midterm to a bell curve... Is a curved
+    # grade something I can formally appeal?"), is refused when the scope model leans to call the whole question not
+    # ours (offtopic_aside_lean) and is sure of the asking part alone (offtopic_aside_bar). Measured on dev
+    # (2026-12-03, 1,522 cases and the dev29 batch): such in-scope questions read <= 0.25 whole (2, asking parts
+    # <= 0.42); 4 traps the other rules kept read 0.30-0.63 whole, 0.87-0.99 asking.
+    offtopic_aside_lean: float = Field(
+        default=0.3, ge=0.0, le=1.0, description="Scope-model bar (whole question) for maths words only in a story."
+    )
+    offtopic_aside_bar: float = Field(
+        default=0.85, ge=0.0, le=1.0, description="Scope-model bar (asking part alone) for maths words in a story."
     )
     offtopic_zh_unexplained: float = Field(
         default=0.5, ge=0.0, le=1.0, description="Share of a Chinese question the term table does not explain."

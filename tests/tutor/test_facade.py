@@ -390,3 +390,12 @@ def test_is_that_book_free_is_answered_from_the_catalog(tutor):
 def test_mission_phrasings_get_the_depths_and_the_order(tutor, q):
     a = tutor.ask(q)
     assert a.in_scope and "How much maths you need" in a.answer and len(a.study_path) >= 8
+
+
+def test_which_page_of_a_book_without_text_in_the_index_says_so_and_cites_its_chapter(tutor):
+    """The default index holds Seeing Theory's catalog entry, not its pages. Was: refused as not covered."""
+    q = "Which page of the Seeing Theory book explains what a confidence interval really means? I keep misreading it."
+    a = tutor.ask(q)
+    assert a.in_scope and "no page of **Seeing Theory**" in a.answer
+    assert [c.resource_id for c in a.citations][:1] == ["seeing-theory"]
+    assert "Frequentist Inference" in a.answer  # the chapter the catalog says teaches it

@@ -484,6 +484,8 @@ def test_asking_for_the_maths_in_another_settings_words_is_ours(
         ("I price used vans: I want to understand properly why the best line minimises squared errors", True),
         ("Is there a name for directions a shear leaves alone?", True),
         ("What's the maths behind my phone's face unlock?", True),
+        ("My music app builds a playlist from everyone's skips. What kind of maths is that?", True),
+        ("What maths is on the pilot entrance test?", False),  # an exam's content, not the maths of something
         ("这个损失金额是怎么算出来的？我能要求修车吗？", False),  # how a figure was reached, not the maths
         ("How much maths is on the pilot entrance test?", False),
     ],
@@ -639,3 +641,38 @@ def test_the_chinese_keep_bar_is_a_setting(parts, real_embedder, monkeypatch):
     q = "扔一大把硬币数正面的个数，为什么次数多了画出来像座山？"
     ev = Evidence("unnamed", "games-music", 0.05, unexplained=0.8, glossed=True, p_other=0.08)
     assert decided(parts, real_embedder, monkeypatch, q, ev, offtopic_zh_model_keep=0.1).domain is None
+
+
+@pytest.mark.parametrize(
+    ("aside", "refused", "rule"), [(0.9, True, "aside"), (0.6, False, "clear"), (None, False, "clear")]
+)
+def test_clear_words_only_in_the_story_are_refused_when_the_asking_part_reads_elsewhere(
+    parts, real_embedder, monkeypatch, aside, refused, rule
+):
+    q = "Our office plots sales on a bell curve. Can I take Friday off?"
+    verdict = decided(parts, real_embedder, monkeypatch, q, Evidence(None, p_other=0.6, aside=aside))
+    assert (verdict.domain is not None, verdict.rule) == (refused, rule)
+
+
+def test_the_aside_bar_is_a_setting(parts, real_embedder, monkeypatch):
+    q = "Our office plots sales on a bell curve. Can I take Friday off?"
+    ev = Evidence(None, p_other=0.6, aside=0.9)
+    assert decided(parts, real_embedder, monkeypatch, q, ev, offtopic_aside_bar=0.95).domain is None
+
+
+@pytest.mark.parametrize(
+    ("p", "history", "unexplained", "refused", "rule"),
+    [
+        (0.05, (), None, False, "cue-model-keep"),  # the model is sure it is ours: the setting's word does not decide
+        (0.3, (), None, True, "cue-margin"),
+        (0.05, MATHS_TURN, None, True, "cue-margin"),  # a turn: the model does not read turns
+        (0.05, (), 0.6, True, "cue-margin"),  # Chinese: the model reads it through a gloss
+    ],
+)
+def test_a_cue_word_in_the_setting_yields_to_a_model_sure_it_is_maths(
+    parts, real_embedder, monkeypatch, p, history, unexplained, refused, rule
+):
+    q = "Board game night with the kids: why do totals of five dice bunch up in the middle?"
+    ev = Evidence("unnamed", "sports", -0.02, ("family-society",), unexplained, p_other=p)
+    verdict = decided(parts, real_embedder, monkeypatch, q, ev, history)
+    assert (verdict.domain is not None, verdict.rule) == (refused, rule)

@@ -168,6 +168,11 @@ def checks(parts, real_embedder):
     )
 
 
+def with_model_parts(check):
+    """The embedder, topics, table and model of a check, to build another with other settings."""
+    return check.embedder, check.topics, check.table, check.model
+
+
 def ctx_of(q, parts, history=()):
     topics, catalog, _ = parts
     return understand(q, list(history), level=None, formats=None, topics=topics, catalog=catalog, gloss=zh_gloss.gloss)
@@ -303,3 +308,52 @@ def test_a_chinese_question_the_model_is_sure_is_ours_is_kept(checks, parts, q, 
     verdict = with_model.verdict(ctx)
     assert (verdict.domain is None) is kept
     assert (verdict.rule == "zh-model-keep") is kept
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "Our HR department forces everyone's yearly rating onto a normal distribution, and I landed in the bottom "
+        "10%. Can my manager put me on a performance plan without a written warning?",
+        "公司年终考核按正态分布强制排名，我被分到了末位5%。公司能以此为由直接辞退我吗？要不要申请劳动仲裁？",
+    ],
+)
+def test_maths_words_only_in_the_story_do_not_keep_what_it_asks(checks, parts, q):
+    """The normal distribution is the story's; the question asks about employment law. Kept before: a clear word."""
+    with_model, _ = checks
+    verdict = with_model.verdict(ctx_of(q, parts))
+    assert (verdict.domain is not None, verdict.rule) == (True, "aside")
+    assert verdict.evidence.aside >= Settings().offtopic_aside_bar
+    # a turn of a conversation is not read so: its story may be the conversation's; nor below the whole-question bar
+    assert with_model.verdict(ctx_of(q, parts, MATHS_TURN)).evidence.aside is None
+    lenient = SenseCheck(Settings(offtopic_aside_lean=0.99), *with_model_parts(with_model))
+    assert lenient.verdict(ctx_of(q, parts)).evidence.aside is None
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "Our HR department forces everyone's yearly rating onto a normal distribution. Why would a company assume "
+        "performance is bell-shaped, and what does the standard deviation mean here?",
+        "公司年终考核按正态分布强制排名。正态分布到底是什么？为什么大家都默认绩效是钟形的？",
+        "我在做用户画像，同事说要先对特征矩阵做主成分分析。我该从哪学起？",
+    ],
+)
+def test_the_same_story_asking_about_the_maths_is_kept(checks, parts, q):
+    with_model, _ = checks
+    verdict = with_model.verdict(ctx_of(q, parts))
+    assert verdict.domain is None and verdict.evidence.aside is None
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "Family board game night: my kids noticed that when we add up five dice, totals near the middle keep coming "
+        "up and the extremes almost never do. Why does adding dice do that?",
+        "骑行码表上一直显示瞬时速度，一瞬间根本没骑出距离，这个瞬时速度到底怎么算？",
+    ],
+)
+def test_a_maths_question_set_in_family_life_or_sport_is_kept(checks, parts, q):
+    """Was refused: the cue word of the setting ("kids", 骑行) placed it with that domain."""
+    with_model, _ = checks
+    assert with_model.verdict(ctx_of(q, parts)).domain is None

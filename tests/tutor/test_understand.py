@@ -128,6 +128,42 @@ def test_it_is_the_previous_concept_not_the_previous_resource(shipped, q):
     assert ctx.resources == set() and ctx.concepts == ["backpropagation", "chain-rule"] and ctx.followup
 
 
+MML = "https://mml-book.github.io/"
+
+
+@pytest.mark.parametrize(
+    ("first", "q", "concepts"),
+    [
+        ("What is maximum likelihood estimation?", "why the logarithm?", ["maximum-likelihood", "exp-log"]),
+        ("什么是最大似然估计？", "为什么要取对数？", ["maximum-likelihood", "exp-log"]),
+        ("What is PCA?", "where do the eigenvectors come in?", ["pca", "eigendecomposition"]),
+        (
+            "How does gradient descent work?",
+            "what does the derivative tell us here?",
+            ["gradient-descent", "derivatives"],
+        ),
+    ],
+)
+def test_a_tool_of_the_conversations_concept_is_asked_about_inside_it(shipped, first, q, concepts):
+    """Was: the turn lost the conversation's concept and was answered about logarithms in general."""
+    ctx = _ctx(shipped, q, _turns(first, "It is explained here.", MML))
+    assert ctx.concepts == concepts and ctx.followup
+
+
+@pytest.mark.parametrize(
+    ("q", "concepts"),
+    [
+        ("What is a logarithm?", ["exp-log", "maximum-likelihood"]),  # the tool itself, in the conversation's light
+        ("what about derivatives?", ["derivatives"]),  # the same kind of question about a new concept
+        ("By the way, why do people use logarithms?", ["exp-log"]),  # a new subject
+        ("Any video on logarithms?", ["exp-log"]),  # a resource for the tool
+    ],
+)
+def test_a_tool_asked_for_itself_stays_first_or_alone(shipped, q, concepts):
+    ctx = _ctx(shipped, q, _turns("What is maximum likelihood estimation?", "It is explained here.", MML))
+    assert ctx.concepts == concepts
+
+
 @pytest.mark.parametrize(
     ("q", "intent"),
     [("Is that book free to download?", "facts"), ("Who wrote it?", "facts"), ("这本书要收费吗？", "facts")],

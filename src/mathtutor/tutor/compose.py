@@ -146,6 +146,10 @@ class Composer:
         more = self.more_resources(ctx, cites, ctx.concepts or self.implied_concepts(ctx, hits))
         if more:
             lines += ["", "**Where to read more**", *more] if lines else ["**Where to read more**", *more]
+            if ctx.intent == "where" and ctx.resources and self.catalog is not None and not ctx.plan:
+                # "which page of Seeing Theory ...?" with no page of it found (an index without its text): say so
+                titles = " and ".join(f"**{self.catalog.resource_of(r).title}**" for r in sorted(ctx.resources))
+                lines.insert(0, f"I found no page of {titles} on this in the index, so here is where it is taught:")
         if not lines:
             return out_of_scope(ctx)
         return Answer(ctx.question, True, "\n".join(lines), cites.list, [], list(ctx.concepts))

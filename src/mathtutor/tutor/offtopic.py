@@ -48,9 +48,13 @@ The scope model (``tutor/scope_model.py``, fitted on examples we wrote, not on e
 beside the tables: a measured question it is sure is not ours is refused (``offtopic_model_bar``), so is one with
 clear maths words when it is surer still (``offtopic_model_clear_bar``: "my sigmoid colon is inflamed"), and an
 English first question that only the margin places elsewhere, with no cue word, is kept when it reads clearly as
-ours (``offtopic_model_keep``). A first question the margins leave in doubt, or one that changes the subject and
-names no concept ("random question: is the lecturer retired?"), goes the way the model leans
-(``offtopic_model_lean``). It does not judge follow-ups bound to the conversation: alone, a turn has no topic.
+ours (``offtopic_model_keep``; with another domain's cue word, ``offtopic_cue_model_keep``). A first question the
+margins leave in doubt, or one that changes the subject and names no concept ("random question: is the lecturer
+retired?"), goes the way the model leans (``offtopic_model_lean``). A first question whose clear maths words are
+only its story's and whose asking part asks nothing to learn (``tutor/asking.py``: "...curved to a bell curve. Can
+I appeal the grade?") is refused when the model leans away from the whole (``offtopic_aside_lean``) and is sure of
+the asking part (``offtopic_aside_bar``). It does not judge follow-ups bound to the conversation: alone, a turn has
+no topic.
 
 All bars are Settings fields, tuned on the dev split (settings.py says how).
 """
@@ -64,8 +68,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mathtutor.knowledge.zh import ZhRewrite, has_cjk, translate_query
+from mathtutor.knowledge.zh_gloss import gloss
 from mathtutor.recommend_cues import request_subject
 from mathtutor.tutor import mission
+from mathtutor.tutor.asking import asks_to_learn, split_question
 from mathtutor.tutor.offtopic_cues import (
     ADVICE,
     ASKS_FOR_MATHS,
@@ -125,6 +131,10 @@ class Evidence:
     p_other: float | None = None
     #: Asks for the maths itself (``ASKS_FOR_MATHS``: 数学上怎么描述, "I want to understand the maths")
     asks_maths: bool = False
+    #: A first question whose clear maths words sit only in the learner's story and whose asking part asks nothing
+    #: to learn (``tutor/asking.py``): the scope model's reading of the asking part alone ("...a bell curve ... Is a
+    #: curved grade something I can formally appeal?"); None for every other question
+    aside: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +216,8 @@ class SenseCheck:
             # "eigenvalue", "covariance matrix", 矩阵求导, 线性代数: one sense only, unless the whole question reads
             # as another subject's ("my gastroenterologist found inflammation in my sigmoid colon": a clear word
             # in a name)
-            return Evidence(None, p_other=self._p_other(ctx))
+            p_other = self._p_other(ctx)
+            return Evidence(None, p_other=p_other, aside=self._aside(ctx, p_other))
         if (
             not advice
             and mission.names_field(ctx.meaning or q)
@@ -309,6 +320,32 @@ class SenseCheck:
             and ev.p_other < self.settings.offtopic_model_lean
         )
 
+    def _aside(self, ctx: Context, p_other: float | None) -> float | None:
+        """The scope model's reading of what a first question asks, when its maths words are only the story's
+        (``Evidence.aside``): read only for questions the model leans to call not ours (``offtopic_aside_lean``)."""
+        if ctx.conversation or p_other is None or p_other < self.settings.offtopic_aside_lean or self.model is None:
+            return None
+        parts = split_question(ctx.question)
+        asking = " ".join(parts.asking)
+        if not asking or asks_to_learn(asking) or self._names_concept(asking):
+            return None
+        if not any(self._names_concept(s) for s in parts.story):
+            return None
+        text = asking
+        if has_cjk(asking):
+            text = (gloss(asking) if self.settings.zh_gloss else "") or translate_query(asking).english
+        return round(self.model.p_other(self.embedder.embed_query(text)), 4) if text.strip() else None
+
+    def _names_concept(self, text: str) -> bool:
+        """Does ``text`` name a concept or a branch of maths (in English or Chinese)?"""
+        if CLEAR_BRANCH.search(text) or (self.topics is not None and self.topics.mentions(text)):
+            return True
+        return has_cjk(text) and any(t.concept for t in translate_query(text).matched)
+
+    def _sure_ours(self, ev: Evidence) -> bool:
+        """The scope model is sure the question is ours, however close another domain's cue word sets it."""
+        return ev.p_other is not None and ev.p_other < self.settings.offtopic_cue_model_keep
+
     def _p_other(self, ctx: Context) -> float | None:
         """The scope model's reading of a question the check does not measure (None without a model)."""
         if self.model is None:
@@ -366,6 +403,10 @@ class SenseCheck:
     def _decide(self, ctx: Context, ev: Evidence) -> tuple[str | None, str]:
         s = self.settings
         if ev.case is None:  # clear maths words: only a model sure of another subject refuses it
+            if ev.aside is not None and ev.aside >= s.offtopic_aside_bar:
+                # the maths words are the story's, and what it asks reads as another subject's ("...to a bell
+                # curve. Is a curved grade something I can formally appeal?")
+                return (ev.cues[0] if ev.cues else OTHER), "aside"
             sure = ev.p_other is not None and ev.p_other >= s.offtopic_model_clear_bar
             return ((ev.cues[0] if ev.cues else OTHER) if sure else None), "clear"
         if ev.case in ("mission", "subject"):
@@ -390,6 +431,10 @@ class SenseCheck:
             # whatever the setting's words, it asks for the maths
             return None, "asks-maths"
         if ev.cues and ev.margin is not None and ev.margin > s.offtopic_cue_margin:
+            if ev.unexplained is None and not (ctx.followup or ev.advice) and self._sure_ours(ev):
+                # another domain's word in the setting, a question the model is sure is ours ("board game nights
+                # with my kids: why do sums of five dice pile up in the middle?")
+                return None, "cue-model-keep"
             return ev.cues[0], "cue-margin"
         if ev.advice and ev.margin is not None and ev.margin > s.offtopic_advice_margin:
             # advice, in another domain's words: "报哪所大学比较稳？", "tips for training baristas?"

@@ -24,7 +24,8 @@ ASKS_FOR_MATHS = re.compile(
     r"|用(矩阵|向量|概率|微积分|线性代数|统计|导数|积分)(来)?(怎么|该怎么|算|表示|描述)|按什么顺序学"
     r"|\bmaths? behind\b|\bmathematically\b|\bin maths? terms\b|\bthe maths (of|here|works?)\b"
     r"|\b(understand|learn) (properly|the maths)\b|\bwhy (minimi[sz]e|square)\b"
-    r"|\bis there a (name|theorem|formula) for\b|\bwhat(\'s| is) (this|that|it) called in maths?\b",
+    r"|\bis there a (name|theorem|formula) for\b|\bwhat(\'s| is) (this|that|it) called in maths?\b"
+    r"|\bwhat (kind of |sort of |branch of )?maths? (is|are) (that|this|it|behind|involved)\b",
     re.IGNORECASE,
 )
 #: Asking for a decision or tips ("which one would you pick?", 报哪所大学比较稳): with another domain's cue word the

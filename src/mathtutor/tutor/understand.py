@@ -342,6 +342,12 @@ def _follow(ctx: Context, history: list[dict[str, str]], topics: TopicGraph, cat
         extra = [c for c in carried if c not in ctx.concepts]
         if extra:
             ctx.concepts, ctx.followup = ctx.concepts + extra[:2], True
+    elif carried and ctx.concepts and _tool_of(ctx, carried, topics) and not (ELLIPSIS.search(q) or NEXT.search(q)):
+        # "why do we take the log?" after maximum likelihood, "where do eigenvectors come in?" after PCA: a tool of
+        # the conversation's concept, asked about inside it; "what is a logarithm?" asks about the tool itself
+        extra = [c for c in carried if c not in ctx.concepts][:2]
+        defines = bool(DEFINES.search(q))
+        ctx.concepts, ctx.followup = (ctx.concepts + extra) if defines else (extra + ctx.concepts), True
     elif ctx.concepts and users and ELLIPSIS.search(q):
         # "what about the SVD?", 那SVD呢: the same kind of question as the last one, about a new concept
         ctx.followup = True
@@ -392,6 +398,21 @@ def _follow(ctx: Context, history: list[dict[str, str]], topics: TopicGraph, cat
         asks_property = bool(PROPERTY.search(q)) and (not _concepts(q, topics) or bool(ASKS_ABOUT_IT.search(q)))
         if (ctx.intent is None or explicit) and ctx.intent != "where" and asks_property:
             ctx.intent = "facts"  # "is that book free?", "who made it?", 那个课程免费吗: answered from the catalog
+
+
+#: Asking what a concept is ("what is a logarithm?", 对数是什么): about the concept itself, wherever it is used.
+DEFINES = re.compile(
+    r"^\W*(what('s| is| are)|define|definition of|explain)\b|什么是|是什么|啥是|是啥|定义",
+    re.IGNORECASE,
+)
+
+
+def _tool_of(ctx: Context, carried: list[str], topics: TopicGraph) -> bool:
+    """Whether the turn asks, in a plain explanation, only about prerequisites of the conversation's concept."""
+    if ctx.intent is not None or ctx.plan or ctx.resources or ctx.formats or TOPIC_CHANGE.search(ctx.question):
+        return False
+    tools = {p for c in carried if c in topics for p in topics.prerequisites(c)}
+    return all(c in tools for c in ctx.concepts)
 
 
 #: "Is <resource> enough for the maths of ML?": the mission question, though it names a resource.
