@@ -33,11 +33,14 @@ def test_without_a_question_mark_nothing_asks():
         ("该从哪补起？", True),
         ("为啥会这样？", True),
         ("有推荐吗？", True),
+        ("Where is that done properly?", True),
+        ("中间必须经过哪些关键内容？", True),
         ("What is it actually doing, step by step?", True),
         ("How does that actually work?", True),
         ("How is the learning rate chosen?", True),
         ("Can I export the chart?", False),
         ("How do I find someone to rebind an old hardcover, and what does that usually cost?", False),
+        ("What's the fastest route to a teaching license in Ohio?", False),
         ("Should I email the landlord first or call?", False),  # "first" alone asks nothing to learn
         ("我该找哪个领导批假，还是直接走系统？", False),
         ("要提前联系学校吗？", False),  # 学校 is not 学习

@@ -33,13 +33,13 @@ ASKS_TO_LEARN = re.compile(
     r"|how\b.{0,40}\bworks?|how (is|are|was|were) .{0,40}\b(computed|calculated|defined|derived|found|chosen|measured"
     r"|estimated)|why|difference|differ|book|course|video|lecture|notes|tutorial|resources?"
     r"|textbook|page|chapter|example|work out|figure out|interpret\w*|model\w*|algorithm\w*|probabilit\w*|chance"
-    r"|odds|expected|review|roadmap|route|path|(in|what|which) order"
+    r"|odds|expected|review|roadmap|(in|what|which) order|where (is|are) (that|this|it|they) (done|treated|covered)"
     r"|before (i|it|that|starting|taking|diving|tackling|trying)"
     r"|where (do|should|would|can) (i|you|one|we) (start|begin)"
     r"|(start|begin) (with|from)|anything like (that|this)|something like (that|this)|pdf)\b"
     r"|讲|学习|学什么|怎么学|先学|再学|学到|学起|自学|没学|学过|学扎实|学明白|学会|补|懂|理解|明白|搞清|弄清|为什么|为啥"
     r"|怎么算|如何算|算出|算一下|计算|推导|证明|公式|数学|是什么|啥意思|什么意思|含义|意义|区别|关系|原理|直观|书|课|视频"
-    r"|资料|教程|例子|概率|几率|怎么来的|如何理解|怎么理解|是啥|顺序|从哪|推荐|入门",
+    r"|资料|教程|例子|概率|几率|怎么来的|如何理解|怎么理解|是啥|顺序|从哪|推荐|入门|哪些.{0,4}(内容|知识|章节)",
     re.IGNORECASE,
 )
 
