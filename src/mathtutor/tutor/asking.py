@@ -14,9 +14,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from mathtutor.knowledge.zh import has_cjk
+
 _SENTENCES = re.compile(r"(?<=[。！？!?；;\n])|(?<=[.])\s+")
 _CLAUSES = re.compile(r"[，,、]")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 _ZH_QUESTION_WORD = re.compile(
     r"吗|呢|什么|怎么|哪|多少|几|是不是|能不能|会不会|要不要|可不可以|有没有|为什么|为啥|如何|是否|咋"
 )
@@ -61,7 +62,7 @@ def split_question(q: str) -> Parts:
             continue
         if not sentence.endswith(("?", "？")):
             story.append(sentence)
-        elif _CJK.search(sentence):
+        elif has_cjk(sentence):
             clauses = [c.strip() for c in _CLAUSES.split(sentence) if c.strip()]
             asks = [i for i, c in enumerate(clauses) if _ZH_QUESTION_WORD.search(c) or i == len(clauses) - 1]
             asking += [clauses[i] for i in asks]

@@ -198,9 +198,7 @@ class SenseCheck:
         # the question's own words (ctx.search may also carry an earlier question of the conversation)
         # (a Chinese question's words are judged as the Chinese words they are: 降维打击 is not "dimensionality
         # reduction", though that is how the term table rewrites 降维)
-        own = self.topics.mentions(q) if self.topics is not None else []
-        if rewrite is not None:
-            own += [(t.concept, t.zh) for t in rewrite.matched if t.concept]
+        own = self._mentions(q, rewrite)
         cues = tuple(self.table.cue_domains(q))
         if COMPOSE.search(q) and not MATHS_ARTEFACT.search(q):
             # "write a short poem for my grandma", 帮我写首七言绝句送给数学老师: not ours, whatever maths it names
@@ -336,15 +334,17 @@ class SenseCheck:
             text = (gloss(asking) if self.settings.zh_gloss else "") or translate_query(asking).english
         return round(self.model.p_other(self.embedder.embed_query(text)), 4) if text.strip() else None
 
+    def _mentions(self, text: str, rewrite: ZhRewrite | None) -> list[tuple[str, str]]:
+        """(concept, its words) named in ``text``: topic-graph aliases, and a Chinese text's term-table matches."""
+        found = self.topics.mentions(text) if self.topics is not None else []
+        if rewrite is not None:
+            found += [(t.concept, t.zh) for t in rewrite.matched if t.concept]
+        return found
+
     def _names_concept(self, text: str) -> bool:
         """Does ``text`` name a concept or a branch of maths (in English or Chinese)?"""
-        if CLEAR_BRANCH.search(text) or (self.topics is not None and self.topics.mentions(text)):
-            return True
-        return has_cjk(text) and any(t.concept for t in translate_query(text).matched)
-
-    def _sure_ours(self, ev: Evidence) -> bool:
-        """The scope model is sure the question is ours, however close another domain's cue word sets it."""
-        return ev.p_other is not None and ev.p_other < self.settings.offtopic_cue_model_keep
+        rewrite = translate_query(text) if has_cjk(text) else None
+        return bool(CLEAR_BRANCH.search(text) or self._mentions(text, rewrite))
 
     def _p_other(self, ctx: Context) -> float | None:
         """The scope model's reading of a question the check does not measure (None without a model)."""
@@ -431,7 +431,8 @@ class SenseCheck:
             # whatever the setting's words, it asks for the maths
             return None, "asks-maths"
         if ev.cues and ev.margin is not None and ev.margin > s.offtopic_cue_margin:
-            if ev.unexplained is None and not (ctx.followup or ev.advice) and self._sure_ours(ev):
+            sure_ours = ev.p_other is not None and ev.p_other < s.offtopic_cue_model_keep
+            if ev.unexplained is None and not (ctx.followup or ev.advice) and sure_ours:
                 # another domain's word in the setting, a question the model is sure is ours ("board game nights
                 # with my kids: why do sums of five dice pile up in the middle?")
                 return None, "cue-model-keep"
