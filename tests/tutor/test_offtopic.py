@@ -11,8 +11,9 @@ import pytest
 from conversations import MATHS_TURN
 from mathtutor.knowledge import zh_gloss
 from mathtutor.settings import PROJECT_ROOT, Settings
-from mathtutor.tutor.offtopic import OTHER, Evidence, SenseCheck
+from mathtutor.tutor.offtopic import SenseCheck
 from mathtutor.tutor.offtopic_cues import ASKS_FOR_MATHS
+from mathtutor.tutor.offtopic_rules import OTHER, Evidence
 from mathtutor.tutor.understand import understand
 
 CORPUS = PROJECT_ROOT / "corpus"

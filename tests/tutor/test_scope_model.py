@@ -17,7 +17,8 @@ from mathtutor.knowledge.senses import load_senses
 from mathtutor.knowledge.topics import load_topics
 from mathtutor.settings import PROJECT_ROOT, Settings
 from mathtutor.tutor import scope_model
-from mathtutor.tutor.offtopic import OTHER, SenseCheck
+from mathtutor.tutor.offtopic import SenseCheck
+from mathtutor.tutor.offtopic_rules import OTHER
 from mathtutor.tutor.scope_model import ScopeModel, ScopeModelError
 from mathtutor.tutor.understand import understand
 

@@ -56,12 +56,12 @@ I appeal the grade?") is refused when the model leans away from the whole (``off
 the asking part (``offtopic_aside_bar``). It does not judge follow-ups bound to the conversation: alone, a turn has
 no topic.
 
-All bars are Settings fields, tuned on the dev split (settings.py says how).
+The measuring is here; the decision table, English and Chinese apart, is ``tutor/offtopic_rules.py``. All bars are
+Settings fields, tuned on the dev split (settings.py says how).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -77,10 +77,8 @@ from mathtutor.tutor.offtopic_cues import (
     ASKS_FOR_MATHS,
     BACK_TO_TOPIC,
     BOUND_TO_CONVERSATION,
-    CASUAL_OPENER,
     CLEAR_BRANCH,
     COMPOSE,
-    DECIDES_ZH,
     MATHS_ARTEFACT,
     MATHS_WORDS,
     OUTRIGHT_MATHS,
@@ -88,7 +86,7 @@ from mathtutor.tutor.offtopic_cues import (
     SPEAKING_OF_IT,
     is_probability_meaning,
 )
-from mathtutor.tutor.scope import computes_a_probability, is_word_problem
+from mathtutor.tutor.offtopic_rules import Evidence, Rules, Verdict
 from mathtutor.tutor.scope_model import ScopeModel, judged_text
 from mathtutor.tutor.understand import IDIOMS, REFERS_BACK, TOPIC_CHANGE
 
@@ -97,53 +95,6 @@ if TYPE_CHECKING:
     from mathtutor.knowledge.topics import TopicGraph
     from mathtutor.settings import Settings
     from mathtutor.types import Context
-
-#: What :meth:`SenseCheck.judge` returns when the question is not maths but no domain says which it is.
-OTHER = "other"
-
-
-@dataclass(frozen=True, slots=True)
-class Evidence:
-    """What the check measured for one question (for tests, tuning and the eval report)."""
-
-    #: "ambiguous" (all its maths words have other senses), "followup" (would inherit the conversation's concepts),
-    #: "mission" (asks what maths our field needs), "subject" (asks for material on a subject that names maths or
-    #: ML): only a scope model sure that either is not ours refuses it,
-    #: "unnamed" (names no concept), "compose" (asks for a poem, a letter, a toast: ``COMPOSE``), "cited" (points
-    #: at the resource just cited, with another domain's cue word), or None: its maths words are clear, or it
-    #: points back at the conversation
-    case: str | None
-    domain: str | None = None  #: the nearest other domain by embedding
-    margin: float | None = None  #: that domain's similarity minus the best maths similarity
-    cues: tuple[str, ...] = ()  #: domains whose cue words the question contains
-    unexplained: float | None = None  #: Chinese only: share the term table does not explain
-    glossed: bool = False  #: Chinese only: the margin was measured on the question's gloss (``Context.meaning``)
-    #: A resource request naming no concept: what it asks about ("photography shoot manual mode"), when that names
-    #: neither maths nor machine learning (None: not such a request, or its subject does name them)
-    foreign_subject: str | None = None
-    #: Asks for a decision or tips (``ADVICE``) with another domain's cue word in it ("any tips for training new
-    #: café staff?"): that domain's at a lower bar, ``offtopic_advice_margin``
-    advice: bool = False
-    #: Changes the subject (``TOPIC_CHANGE``: "by the way", 说到期望，…): a maths word in it may be only the bridge,
-    #: so a Chinese gloss that reads as maths does not keep it
-    changed: bool = False
-    #: The scope model's probability that the question is not ours (``tutor/scope_model.py``; None without one)
-    p_other: float | None = None
-    #: Asks for the maths itself (``ASKS_FOR_MATHS``: 数学上怎么描述, "I want to understand the maths")
-    asks_maths: bool = False
-    #: A first question whose clear maths words sit only in the learner's story and whose asking part asks nothing
-    #: to learn (``tutor/asking.py``): the scope model's reading of the asking part alone ("...a bell curve ... Is a
-    #: curved grade something I can formally appeal?"); None for every other question
-    aside: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """What :meth:`SenseCheck.verdict` decided, by which rule, on what evidence."""
-
-    domain: str | None  #: the other domain the question is about (``OTHER`` when none is named), or None: ours
-    rule: str  #: the rule that decided ("clear", "model", "cue-margin", "margin", "zh-gloss", ...)
-    evidence: Evidence
 
 
 class SenseCheck:
@@ -162,6 +113,7 @@ class SenseCheck:
         self.topics = topics
         self.table = table
         self._fitted = model
+        self.rules = Rules(settings)
 
     @cached_property
     def _domain_vectors(self) -> tuple[np.ndarray, list[str]]:
@@ -302,22 +254,6 @@ class SenseCheck:
             case, dom_ids[best], round(margin, 4), cues, unexplained, glossed, foreign, advice, bridged, p_other, asks
         )
 
-    def _leans_other(self, ctx: Context, ev: Evidence) -> bool:
-        """A first question the scope model leans to call not ours (``offtopic_model_lean``), short of sure."""
-        return not ctx.followup and ev.p_other is not None and ev.p_other >= self.settings.offtopic_model_lean
-
-    def _kept_by_conversation(self, ctx: Context, ev: Evidence) -> bool:
-        """A turn of a conversation about maths that changes no subject (nor opens with 话说), names no other domain's
-        cue word, asks no advice, and that the scope model does not lean to call not ours (``offtopic_model_lean``):
-        the conversation speaks for it, whatever the margin or the term table make of its few words alone."""
-        q = ctx.question
-        return (
-            ctx.conversation
-            and not (ev.cues or ev.advice or TOPIC_CHANGE.search(q) or CASUAL_OPENER.search(q))
-            and ev.p_other is not None
-            and ev.p_other < self.settings.offtopic_model_lean
-        )
-
     def _aside(self, ctx: Context, p_other: float | None) -> float | None:
         """The scope model's reading of what a first question asks, when its maths words are only the story's
         (``Evidence.aside``): read only for questions the model leans to call not ours (``offtopic_aside_lean``)."""
@@ -397,101 +333,5 @@ class SenseCheck:
     def verdict(self, ctx: Context) -> Verdict:
         """:meth:`judge` with the rule that decided and the evidence it read (for tuning and the eval report)."""
         ev = self.evidence(ctx)
-        domain, rule = self._decide(ctx, ev)
+        domain, rule = self.rules.decide(ctx, ev)
         return Verdict(domain, rule, ev)
-
-    def _decide(self, ctx: Context, ev: Evidence) -> tuple[str | None, str]:
-        s = self.settings
-        if ev.case is None:  # clear maths words: only a model sure of another subject refuses it
-            if ev.aside is not None and ev.aside >= s.offtopic_aside_bar:
-                # the maths words are the story's, and what it asks reads as another subject's ("...to a bell
-                # curve. Is a curved grade something I can formally appeal?")
-                return (ev.cues[0] if ev.cues else OTHER), "aside"
-            sure = ev.p_other is not None and ev.p_other >= s.offtopic_model_clear_bar
-            return ((ev.cues[0] if ev.cues else OTHER) if sure else None), "clear"
-        if ev.case in ("mission", "subject"):
-            sure = ev.p_other is not None and ev.p_other >= s.offtopic_model_field_bar
-            return ((ev.cues[0] if ev.cues else OTHER) if sure else None), ev.case
-        if ev.case == "compose":
-            return "writing", "compose"
-        if ev.case == "cited":  # "那本书的纸质版快递丢了" vs "书里给电影打分的例子是在说明什么？"
-            return (ev.cues[0] if ev.margin is not None and ev.margin > s.offtopic_margin else None), "cited"
-        if ev.foreign_subject is not None:  # "a free photography course?", 有没有学吉他的视频课程: not our subject
-            return (ev.cues[0] if ev.cues else (ev.domain or OTHER)), "foreign-subject"
-        if not ev.advice and computes_a_probability(ctx.question):
-            # "抽卡出货率1%，100抽至少出一张的概率是多少？": the game only supplies the numbers
-            return None, "computes-probability"
-        if ev.p_other is not None and ev.p_other >= s.offtopic_model_bar:
-            # the scope model reads the whole question as another subject's, in words no table of ours lists (the
-            # nearest domain names it only when it reads closer than the maths)
-            near = ev.domain if ev.margin is not None and ev.margin > 0 else None
-            return (ev.cues[0] if ev.cues else (near or OTHER)), "model"
-        if ev.asks_maths and not (ev.advice or ev.changed or self._leans_other(ctx, ev)):
-            # "…every later row is pushed further: is there a name in maths for the directions that stay put?":
-            # whatever the setting's words, it asks for the maths
-            return None, "asks-maths"
-        if ev.cues and ev.margin is not None and ev.margin > s.offtopic_cue_margin:
-            sure_ours = ev.p_other is not None and ev.p_other < s.offtopic_cue_model_keep
-            if ev.unexplained is None and not (ctx.followup or ev.advice) and sure_ours:
-                # another domain's word in the setting, a question the model is sure is ours ("board game nights
-                # with my kids: why do sums of five dice pile up in the middle?")
-                return None, "cue-model-keep"
-            return ev.cues[0], "cue-margin"
-        if ev.advice and ev.margin is not None and ev.margin > s.offtopic_advice_margin:
-            # advice, in another domain's words: "报哪所大学比较稳？", "tips for training baristas?"
-            return ev.cues[0], "advice-margin"
-        if ev.unexplained is None:  # English: the embedding reads the whole question
-            # after "totally different topic:" with no concept of its own, a new question: a lower bar
-            changed = ev.changed and ev.case in ("followup", "unnamed")
-            bar = s.offtopic_changed_margin if changed else s.offtopic_margin
-            if ev.margin is None or ev.margin <= bar:
-                # a first question whose setting reads a little closer than its maths, that the model leans to
-                # call not ours ("the trail's last 2 km average a 14% gradient: too much for my 9-year-old?"), or
-                # that changes the subject, names no concept and that the model leans to call not ours ("random
-                # question: is the lecturer still teaching?"): nothing of the conversation is left to speak for it
-                closer = ev.margin is not None and ev.margin > 0
-                leans = self._leans_other(ctx, ev) and (changed or closer)
-                rule = ("changed-lean" if changed else "model-lean") if leans else "margin"
-                return ((ev.domain or OTHER) if leans else None), rule
-            if self._kept_by_conversation(ctx, ev):
-                return None, "conversation"  # "why the log?" after maximum likelihood: not a lumberjack's question
-            # a first question the margin alone places elsewhere, that the scope model reads as ours ("warping a
-            # sprite in my game engine: is skew-then-turn the same as one step?"): the domain lines matched its
-            # setting, the model its question
-            sure_ours = ev.p_other is not None and ev.p_other < s.offtopic_model_keep
-            if sure_ours and not changed and ev.case in ("unnamed", "ambiguous"):
-                return None, "model-keep"
-            return ev.domain, "margin"
-        # Chinese: the rewrite keeps only the words the term table knows, too little for the embedding alone, so
-        # what the table cannot explain decides, unless the question's gloss reads clearly as maths ("我是程序员，
-        # 转行要补多少数学": the table knows neither 程序员 nor 转行, the gloss does)
-        bar = s.offtopic_zh_cue_unexplained if ev.cues else s.offtopic_zh_unexplained
-        if ev.unexplained >= bar and self._leans_other(ctx, ev):
-            # the table explains little of it and the model leans to call it not ours: neither a gloss that reads
-            # a little like maths nor a few numbers keep it ("发了20多条，平均播放量卡在300到500，要不要重新养号？")
-            return (ev.cues[0] if ev.cues else OTHER), "model-lean"
-        # neither keeps a question that asks whether to do something ("平均分掉了10分，要不要报补习班？")
-        decides = bool(DECIDES_ZH.search(ctx.question))
-        if self._kept_by_conversation(ctx, ev) and not decides:
-            # "那机器学习里哪里会用到这个？比如判断两个向量像不像那种": the conversation speaks for what the table
-            # cannot explain
-            return None, "conversation"
-        if (
-            ev.p_other is not None
-            and ev.p_other < s.offtopic_zh_model_keep
-            and not (ev.cues or ev.advice or decides or TOPIC_CHANGE.search(ctx.question))
-        ):
-            # a question the model is sure is ours, in everyday words the table does not know ("一次扔几十个骰子把
-            # 点数加起来，为什么画出来越来越像个钟？")
-            return None, "zh-model-keep"
-        if (
-            ev.glossed
-            and not (ev.changed or decides)
-            and ev.margin is not None
-            and ev.margin <= s.offtopic_zh_gloss_maths
-        ):
-            return None, "zh-gloss"
-        if is_word_problem(ctx.question) and not decides:
-            # 连抛十次硬币出现七次正面: a word problem's everyday words are not the table's (cues aside)
-            return None, "word-problem"
-        return ((ev.cues[0] if ev.cues else OTHER) if ev.unexplained >= bar else None), "zh-unexplained"
