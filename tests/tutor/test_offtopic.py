@@ -239,6 +239,14 @@ def test_advice_with_another_domains_word_is_refused_at_a_lower_bar(check, parts
     assert check.judge(glossed("我考试比平均分高一个标准差，大概超过了百分之多少的人？", parts)) is None
 
 
+def test_a_word_for_our_field_after_a_change_of_subject_is_not_the_mission_question(check, parts):
+    q = "懂了，谢谢！顺便问一下，我表妹今年高考数学考了131，总分610左右，想学人工智能专业，在河南大概能上哪些学校？"
+    ctx = glossed(q, parts, MATHS_TURN)
+    assert ctx.intent == "mission" and check.judge(ctx) == "exams-admissions"
+    # without a change of subject it is the mission question, whatever the learner's story
+    assert check.judge(glossed("我表妹高考考了610分，想读人工智能专业，大学前该先补哪些数学？", parts)) is None
+
+
 def test_the_mission_question_inside_a_resource_request_is_in_scope(check, parts):
     q = "作为家长，孩子想以后做人工智能，现在该补哪些数学？有没有适合中学生的资料推荐？"
     assert check.judge(glossed(q, parts)) is None
@@ -430,7 +438,8 @@ STORY = "Our trail app says the last climb averages 14%. Too steep for my 9-year
     [
         (0.02, 0.70, True, "model-lean"),  # a little nearer another domain, and the model leans that way
         (0.02, 0.50, False, "margin"),  # the model does not lean: the margin keeps it
-        (-0.01, 0.80, False, "margin"),  # nearer the maths than any domain
+        (-0.01, 0.50, False, "margin"),  # nearer the maths than any domain, and the model does not lean
+        (-0.01, 0.80, True, "unnamed-lean"),  # names nothing of ours: the model's lean decides whatever the margin
         (0.08, 0.30, True, "margin"),  # over the margin bar, and the model is not sure it is ours
         (0.08, 0.10, False, "model-keep"),
     ],
@@ -441,6 +450,31 @@ def test_an_english_first_question_in_doubt_goes_the_way_the_model_leans(
     ev = Evidence("unnamed", "travel", margin, p_other=p)
     verdict = decided(parts, real_embedder, monkeypatch, STORY, ev)
     assert (verdict.domain is not None, verdict.rule) == (refused, rule)
+
+
+DASHBOARD = "how do I switch the y axis of a loss chart to log scale in the Weights & Biases dashboard"
+
+
+@pytest.mark.parametrize(
+    ("q", "p", "refused", "rule"),
+    [
+        (DASHBOARD, 0.70, True, "unnamed-lean"),  # no concept, no request, no number: nothing speaks for the maths
+        (DASHBOARD, 0.50, False, "margin"),  # the model does not lean away
+        ("I flipped a coin 20 times and got 15 heads, how sure can I be it's biased", 0.80, False, "margin"),
+        ("Is there a free video course that goes slowly enough for me?", 0.80, False, "margin"),  # a request
+    ],
+)
+def test_a_first_question_naming_nothing_of_ours_goes_the_way_the_model_leans_whatever_the_margin(
+    parts, real_embedder, monkeypatch, q, p, refused, rule
+):
+    ev = Evidence("unnamed", "technology", -0.08, p_other=p)
+    verdict = decided(parts, real_embedder, monkeypatch, q, ev)
+    assert (verdict.domain is not None, verdict.rule) == (refused, rule)
+
+
+def test_a_turn_naming_nothing_of_ours_is_not_refused_for_the_model_leaning(parts, real_embedder, monkeypatch):
+    ev = Evidence("followup", "technology", -0.08, p_other=0.7)
+    assert decided(parts, real_embedder, monkeypatch, DASHBOARD, ev, MATHS_TURN).domain is None
 
 
 def test_the_lean_bar_is_a_setting_and_spares_follow_ups(parts, real_embedder, monkeypatch):

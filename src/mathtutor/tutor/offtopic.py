@@ -170,6 +170,7 @@ class SenseCheck:
             return Evidence(None, p_other=p_other, aside=self._aside(ctx, p_other))
         if (
             not advice
+            and not (changes and cues)  # "顺便问一下，我表弟高考考了620，想学人工智能专业，能上哪些学校？"
             and mission.names_field(ctx.meaning or q)
             and self._asks_mission(ctx, rewrite, bool(own) and not changes)
         ):

@@ -125,10 +125,18 @@ class Rules:
             # a first question whose setting reads a little closer than its maths, that the model leans to
             # call not ours ("the trail's last 2 km average a 14% gradient: too much for my 9-year-old?"), or
             # that changes the subject, names no concept and that the model leans to call not ours ("random
-            # question: is the lecturer still teaching?"): nothing of the conversation is left to speak for it
+            # question: is the lecturer still teaching?"): nothing of the conversation is left to speak for it;
+            # nor for one that names no concept and asks for no material, no maths for our field and no number
+            # ("cheapest place to buy a printed copy of Mathematics for Machine Learning?", "how do I switch the
+            # loss chart to log scale in the dashboard?"): only the passages its words match speak for it
             closer = ev.margin is not None and ev.margin > 0
-            leans = self._leans_other(ctx, ev) and (changed or closer)
-            rule = ("changed-lean" if changed else "model-lean") if leans else "margin"
+            bare = ev.case == "unnamed" and ctx.intent is None and not is_word_problem(ctx.question)
+            leans = self._leans_other(ctx, ev) and (changed or closer or bare)
+            rule = (
+                ("changed-lean" if changed else "unnamed-lean" if bare and not closer else "model-lean")
+                if leans
+                else "margin"
+            )
             return ((ev.domain or OTHER) if leans else None), rule
         if self._kept_by_conversation(ctx, ev):
             return None, "conversation"  # "why the log?" after maximum likelihood: not a lumberjack's question
