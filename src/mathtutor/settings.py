@@ -157,7 +157,9 @@ class Settings(BaseSettings):
     # would refuse is kept below offtopic_model_keep. Measured on dev (2026-12-02, 1,002 cases the model never saw):
     # in-scope questions the check measures <= 0.76, clear ones <= 0.86; 152 of 260 traps >= the two bars. English
     # margin refusals (dev + dev18 + dev19): in-scope 0.09-0.22, traps >= 0.31. Follow-ups are not read by it: alone,
-    # a turn like "roughly how many hours a week would it take?" reads as not ours (0.98).
+    # a turn like "roughly how many hours a week would it take?" reads as not ours (0.98). The model was refitted
+    # on 2026-12-03 (afternoon) with 372 harder examples; the bars were kept and the whole dev split re-scored:
+    # corpus-real OOS 530 -> 532 of 540, over-refusal 14 -> 15 of 1,164 (default 530 -> 532, 18 -> 19).
     offtopic_model_bar: float = Field(
         default=0.85, ge=0.0, le=1.0, description="Scope-model bar for questions the word-sense check measures."
     )
@@ -174,7 +176,10 @@ class Settings(BaseSettings):
     # it a little closer to another domain than to the maths (English, 0 < margin <= offtopic_margin) or the term
     # table leaves enough of it unexplained (Chinese; a gloss that reads somewhat like maths or a word problem's
     # numbers no longer keep it). Measured on dev (2026-12-03, 1,286 cases with dev22/dev23): such traps 0.65-0.85
-    # (8), in-scope questions in those places <= 0.47 (English in-scope with margin > 0: none at all).
+    # (8), in-scope questions in those places <= 0.47 (English in-scope with margin > 0: none at all). The same bar
+    # refuses an English first question that names no concept and asks for no material, no maths of our field and
+    # no number, whatever its margin (2026-12-03, refitted model, dev + dev33-dev36: such traps kept by the margin
+    # read 0.49-0.83, in-scope questions 0.31 and, a word problem, 0.43).
     offtopic_model_lean: float = Field(
         default=0.6, ge=0.0, le=1.0, description="Scope-model bar for first questions the margins leave in doubt."
     )
