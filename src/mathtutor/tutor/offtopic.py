@@ -50,7 +50,9 @@ clear maths words when it is surer still (``offtopic_model_clear_bar``: "my sigm
 English first question that only the margin places elsewhere, with no cue word, is kept when it reads clearly as
 ours (``offtopic_model_keep``; with another domain's cue word, ``offtopic_cue_model_keep``). A first question the
 margins leave in doubt, or one that changes the subject and names no concept ("random question: is the lecturer
-retired?"), goes the way the model leans (``offtopic_model_lean``). A first question whose clear maths words are
+retired?"), goes the way the model leans (``offtopic_model_lean``), and so does an English first question that
+names no concept and asks for no material, no maths of our field and no number, whatever its margin ("cheapest
+place to buy a printed copy of Mathematics for Machine Learning?"). A first question whose clear maths words are
 only its story's and whose asking part asks nothing to learn (``tutor/asking.py``: "...curved to a bell curve. Can
 I appeal the grade?") is refused when the model leans away from the whole (``offtopic_aside_lean``) and is sure of
 the asking part (``offtopic_aside_bar``). It does not judge follow-ups bound to the conversation: alone, a turn has

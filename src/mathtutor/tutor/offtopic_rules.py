@@ -117,6 +117,7 @@ class Rules:
         return self._chinese(ctx, ev)
 
     def _english(self, ctx: Context, ev: Evidence) -> tuple[str | None, str]:
+        """An English question the earlier rules left: its embedding's margin decides, the model where in doubt."""
         s = self.settings
         # after "totally different topic:" with no concept of its own, a new question: a lower bar
         changed = ev.changed and ev.case in ("followup", "unnamed")
@@ -149,6 +150,8 @@ class Rules:
         return ev.domain, "margin"
 
     def _chinese(self, ctx: Context, ev: Evidence) -> tuple[str | None, str]:
+        """A Chinese question the earlier rules left: the share the term table cannot explain decides, unless the
+        conversation, the model, the gloss or a word problem's numbers speak for the maths."""
         s = self.settings
         # Chinese: the rewrite keeps only the words the term table knows, too little for the embedding alone, so
         # what the table cannot explain decides, unless the question's gloss reads clearly as maths ("我是程序员，
