@@ -123,9 +123,11 @@ class Settings(BaseSettings):
     # A question the scope model (tutor/scope_model.py) reads as ours below this probability is in scope however
     # weakly its wording matches the passages. Measured on dev (2026-12-03, 1,286 cases): the questions kept by the
     # word-sense check whose best passage is under the bars above are in-scope stories at 0.001-0.36 (most under
-    # 0.16) and three traps at 0.23 ("convolutions" of the brain), 0.48 and 0.72.
+    # 0.16) and three traps at 0.23 ("convolutions" of the brain), 0.48 and 0.72. The model with character n-grams
+    # (2026-12-03, evening; dev + dev38-dev40, 2,104 cases) reads such in-scope questions at 0.05-0.35 (8 on the
+    # default index, 2 on corpus-real) and the one such trap at 0.50.
     in_scope_model_sure: float = Field(
-        default=0.2, ge=0.0, le=1.0, description="Scope-model probability below which a question is ours."
+        default=0.4, ge=0.0, le=1.0, description="Scope-model probability below which a question is ours."
     )
     # Word-sense check (tutor/offtopic.py) for questions whose maths words are all ambiguous ("The Matrix", 积分),
     # follow-ups that would inherit the conversation's concepts, and questions that name no concept. Margins are
@@ -191,8 +193,19 @@ class Settings(BaseSettings):
     offtopic_model_field_bar: float = Field(
         default=0.9, ge=0.0, le=1.0, description="Scope-model bar for mission questions and maths-material requests."
     )
+    # The model with character n-grams and conversation turns (2026-12-03, evening), on dev + dev38-dev40 (2,104
+    # cases): first questions with clear maths words read <= 0.85 in scope (681 of 682; a request for a filmed
+    # semester of linear algebra 0.90), traps >= 0.91 for 16 of the 54 such (10 at 0.95, the bar before).
     offtopic_model_clear_bar: float = Field(
-        default=0.95, ge=0.0, le=1.0, description="Scope-model bar for questions whose maths words are clear."
+        default=0.91, ge=0.0, le=1.0, description="Scope-model bar for first questions whose maths words are clear."
+    )
+    # A turn of a conversation is read without it: a higher bar. That bar refuses a turn with clear maths words, and
+    # an English turn the conversation keeps (it points back, or asks about the resource just cited) that names no
+    # concept, no study plan, no next topic, no format and no other take ("how much is the printed hardcover on
+    # amazon uk right now?"). Measured on the same cases: such turns read <= 0.84 in scope (23), traps 0.975-0.997
+    # (5); turns with clear words <= 0.74 in scope (137), the 2 traps 0.84 at most.
+    offtopic_model_turn_bar: float = Field(
+        default=0.97, ge=0.0, le=1.0, description="Scope-model bar for a turn of a conversation, read alone."
     )
     # A first question whose clear maths words sit only in the learner's story, and whose asking part names no
     # concept and asks nothing to learn (tutor/asking.py: "...curves every midterm to a bell curve... Is a curved

@@ -571,6 +571,28 @@ def test_a_question_naming_our_field_is_refused_only_when_the_model_is_sure(
     assert (verdict.domain is not None, verdict.rule) == (refused, case)
 
 
+PRINTED_COPY = "great, thanks. what's the cheapest place to buy a printed copy, and will it ship to Canada?"
+
+
+@pytest.mark.parametrize(("p", "refused"), [(0.98, True), (0.95, False)])
+def test_a_turn_the_conversation_keeps_is_refused_only_when_the_model_is_sure_of_it_alone(
+    parts, real_embedder, monkeypatch, p, refused
+):
+    verdict = decided(parts, real_embedder, monkeypatch, PRINTED_COPY, Evidence("turn", p_other=p), MATHS_TURN)
+    assert (verdict.domain is not None, verdict.rule) == (refused, "turn")
+
+
+def test_clear_maths_words_are_refused_at_a_lower_bar_in_a_first_question_than_in_a_turn(
+    parts, real_embedder, monkeypatch
+):
+    """A turn is read without its conversation, so only a surer model refuses it."""
+    q = "Which tattoo studio would do Bayes' theorem in a nice serif font?"
+    ev = Evidence(None, p_other=0.93)
+    assert decided(parts, real_embedder, monkeypatch, q, ev).domain is not None
+    assert decided(parts, real_embedder, monkeypatch, q, ev, MATHS_TURN).domain is None
+    assert decided(parts, real_embedder, monkeypatch, q, ev, offtopic_model_clear_bar=0.95).domain is None
+
+
 def test_the_field_bar_is_a_setting(parts, real_embedder, monkeypatch):
     q = "新手想入坑拼装模型，先买哪个系列比较适合？"
     ev = Evidence("subject", p_other=0.95)

@@ -7,6 +7,7 @@ The probes are not the eval cases' (dev or test) and not the training examples'.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -19,7 +20,7 @@ from mathtutor.settings import PROJECT_ROOT, Settings
 from mathtutor.tutor import scope_model
 from mathtutor.tutor.offtopic import SenseCheck
 from mathtutor.tutor.offtopic_rules import OTHER
-from mathtutor.tutor.scope_model import ScopeModel, ScopeModelError
+from mathtutor.tutor.scope_model import Ngrams, ScopeModel, ScopeModelError
 from mathtutor.tutor.understand import understand
 
 CORPUS = PROJECT_ROOT / "corpus"
@@ -75,8 +76,9 @@ def model_file(tmp_path, **fields) -> object:
 
 
 def test_a_model_file_round_trips(tmp_path):
+    ngrams = Ngrams({" ma": 1.5, "矩阵 ": 2.25}, {" ma": -0.5, "矩阵 ": 0.75})
     model = ScopeModel(
-        np.array([1.0, -2.0, 0.5, 0.0], dtype=np.float32), -0.25, "abc", 7, (("What is a matrix?", 0.1),)
+        np.array([1.0, -2.0, 0.5, 0.0], dtype=np.float32), -0.25, "abc", 7, (("What is a matrix?", 0.1),), ngrams
     )
     path = tmp_path / "m.json"
     path.write_text(model.to_json(), encoding="utf-8")
@@ -84,6 +86,9 @@ def test_a_model_file_round_trips(tmp_path):
     assert scope_model.same_model(back, model)
     assert back.n_examples == 7
     assert back.probes == (("What is a matrix?", 0.1),)
+    assert back.ngrams == ngrams
+    assert not scope_model.same_model(back, replace(model, ngrams=None))
+    assert not scope_model.same_model(back, replace(model, ngrams=Ngrams({" ma": 1.5}, {" ma": -0.5})))
 
 
 @pytest.mark.parametrize(
@@ -95,6 +100,11 @@ def test_a_model_file_round_trips(tmp_path):
         ({"bias": "high"}, 4, "bias must be a finite number"),
         ({"probes": []}, 4, "the probes must be a list"),
         ({"probes": [{"text": "a"}]}, 4, "the probes must be a list"),
+        ({"ngrams": {"range": [2, 4], "terms": {" ab": [1.0, 0.5]}}}, 4, "ngrams must be"),
+        ({"ngrams": {"range": [3, 5], "terms": {" ab": [0.0, 0.5]}}}, 4, "ngrams must be"),
+        ({"ngrams": {"range": [3, 5], "terms": {" ab": [1.0]}}}, 4, "ngrams must be"),
+        ({"ngrams": {"range": [3, 5], "terms": {" ab": [1.0, "x"]}}}, 4, "ngrams must be"),
+        ({"ngrams": [" ab"]}, 4, "ngrams must be"),
     ],
 )
 def test_a_model_that_does_not_fit_is_refused(tmp_path, fields, dim, says):
@@ -126,10 +136,33 @@ def test_only_the_embedder_it_was_fitted_on_reads_it(real_embedder):
 
 def test_p_other_is_the_logistic_of_the_score():
     model = ScopeModel(np.array([2.0, 0.0], dtype=np.float32), -1.0, "", 0)
-    assert model.p_other(np.array([0.5, 9.0])) == pytest.approx(0.5)
-    assert model.p_other(np.array([1.0, 0.0])) == pytest.approx(1 / (1 + np.exp(-1.0)))
-    assert model.p_other(np.array([1e6, 0.0])) == pytest.approx(1.0)  # clipped, no overflow
-    assert model.p_other(np.array([-1e6, 0.0])) == pytest.approx(0.0)
+    assert model.p_other(np.array([0.5, 9.0]), "") == pytest.approx(0.5)
+    assert model.p_other(np.array([1.0, 0.0]), "") == pytest.approx(1 / (1 + np.exp(-1.0)))
+    assert model.p_other(np.array([1e6, 0.0]), "") == pytest.approx(1.0)  # clipped, no overflow
+    assert model.p_other(np.array([-1e6, 0.0]), "") == pytest.approx(0.0)
+
+
+def test_the_ngrams_add_their_weight_times_the_normalised_tf_idf():
+    ngrams = Ngrams({" ab": 2.0, "ab ": 1.0, " ab ": 1.0}, {" ab": 3.0, "ab ": -1.0, " ab ": 0.0})
+    # "ab ab": each n-gram twice, tf 1 + ln 2; the vector (2, 1, 1) * (1 + ln 2), normalised
+    assert ngrams.score("ab ab") == pytest.approx((3.0 * 2.0 - 1.0 * 1.0) / np.sqrt(6.0))
+    assert ngrams.score("AB") == pytest.approx(5.0 / np.sqrt(6.0))  # lower-cased first
+    assert ngrams.score("xyz") == 0.0  # nothing known: no weight either way
+    model = ScopeModel(np.zeros(2, dtype=np.float32), 0.0, "", 0, ngrams=ngrams)
+    assert model.p_other(np.zeros(2), "ab") == pytest.approx(1 / (1 + np.exp(-5.0 / np.sqrt(6.0))))
+    assert model.p_other(np.zeros(2), "xyz") == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["What is an eigenvalue?", "a", "ab", "abc  de\tf", "  ", "", "Straße ÉCOLE ǅ", "信用卡 积分", "x" * 40],
+)
+def test_char_ngrams_are_scikit_learns(text):
+    """The run-time reader must cut a question into the n-grams the fit saw."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    analyse = TfidfVectorizer(analyzer="char_wb", ngram_range=scope_model.NGRAM_RANGE).build_analyzer()
+    assert scope_model.char_ngrams(text) == analyse(text)
 
 
 def test_fitting_separates_two_clusters():
@@ -138,8 +171,24 @@ def test_fitting_separates_two_clusters():
     theirs = rng.normal([0.0, 1.0], 0.1, size=(20, 2))
     weights, bias = scope_model.fit_vectors(np.vstack([ours, theirs]), [True] * 20 + [False] * 20)
     model = ScopeModel(weights, bias, "", 40)
-    assert model.p_other(np.array([1.0, 0.0])) < 0.2
-    assert model.p_other(np.array([0.0, 1.0])) > 0.8
+    assert model.p_other(np.array([1.0, 0.0]), "") < 0.2
+    assert model.p_other(np.array([0.0, 1.0]), "") > 0.8
+
+
+def test_the_ngrams_separate_what_the_vectors_cannot():
+    """Same vector for every example: only the words ("refund" against "matrix") tell the sides apart."""
+    texts = [f"matrix question {i}" for i in range(20)] + [f"refund request {i}" for i in range(20)]
+    vectors = np.ones((40, 2))
+    weights, bias, ngrams = scope_model.fit_with_ngrams(vectors, texts, [True] * 20 + [False] * 20)
+    model = ScopeModel(weights, bias, "", 40, ngrams=ngrams)
+    assert model.p_other(np.ones(2), "a refund please") > 0.7
+    assert model.p_other(np.ones(2), "the matrix again") < 0.3
+    assert set(ngrams.idf) == set(ngrams.weight) and " refu" in ngrams.idf
+
+
+def test_too_few_shared_ngrams_fit_the_vector_alone():
+    weights, _, ngrams = scope_model.fit_with_ngrams(np.eye(2), ["ab", "cd"], [True, False])
+    assert ngrams is None and weights.shape == (2,)
 
 
 # --- the stored model and the real embedder
@@ -265,12 +314,11 @@ def test_asking_for_the_maths_keeps_a_question_told_in_another_settings_words(ch
 
 
 def test_a_chinese_turn_the_table_cannot_explain_is_kept_by_the_conversation(checks, parts):
-    """The term table explains little of it; alone it is refused, as a turn of a maths conversation that the model
-    does not lean to call another subject's, it is the conversation's."""
+    """The term table explains little of it (the tables alone refuse it); as a turn of a maths conversation that the
+    model does not lean to call another subject's, it is the conversation's."""
     with_model, tables_only = checks
     q = "为啥数据多了，估出来的结果就越准？是按什么速度变准的"
     assert tables_only.judge(ctx_of(q, parts, MATHS_TURN)) is not None
-    assert with_model.judge(ctx_of(q, parts)) is not None
     verdict = with_model.verdict(ctx_of(q, parts, MATHS_TURN))
     assert (verdict.domain, verdict.rule) == (None, "conversation")
 
@@ -358,3 +406,28 @@ def test_a_maths_question_set_in_family_life_or_sport_is_kept(checks, parts, q):
     """Was refused: the cue word of the setting ("kids", 骑行) placed it with that domain."""
     with_model, _ = checks
     assert with_model.verdict(ctx_of(q, parts)).domain is None
+
+
+def test_a_turn_about_the_book_just_cited_is_read_alone(checks, parts):
+    """The conversation kept every turn that pointed back; read alone, buying and shipping the book is not ours."""
+    with_model, _ = checks
+    q = "great, thanks. what's the cheapest place to buy a printed copy, and will it ship to Canada?"
+    verdict = with_model.verdict(ctx_of(q, parts, MATHS_TURN))
+    assert (verdict.domain, verdict.rule) == (OTHER, "turn")
+    assert verdict.evidence.p_other >= Settings().offtopic_model_turn_bar
+    kept = with_model.verdict(ctx_of("Who wrote it, and are they still updating it?", parts, MATHS_TURN))
+    assert (kept.domain, kept.rule) == (None, "turn")
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "Is there a video of that instead?",  # another format
+        "got anything less dry?",  # another take: alone it reads as not ours
+        "what comes after that?",  # the next topic
+        "那本书的作者是谁？",  # Chinese turns are not read alone
+    ],
+)
+def test_turns_asking_for_more_of_the_conversation_are_not_read_alone(checks, parts, q):
+    with_model, _ = checks
+    assert with_model.evidence(ctx_of(q, parts, MATHS_TURN)).case is None

@@ -90,7 +90,7 @@ from mathtutor.tutor.offtopic_cues import (
 )
 from mathtutor.tutor.offtopic_rules import Evidence, Rules, Verdict
 from mathtutor.tutor.scope_model import ScopeModel, judged_text
-from mathtutor.tutor.understand import IDIOMS, REFERS_BACK, TOPIC_CHANGE
+from mathtutor.tutor.understand import IDIOMS, NEXT, REFERS_BACK, TOPIC_CHANGE, asked_formats
 
 if TYPE_CHECKING:
     from mathtutor.knowledge.senses import SenseTable
@@ -187,7 +187,7 @@ class SenseCheck:
             if ctx.intent == "resource" and not (cues or changes) and self._names_maths_outright(ctx, rewrite):
                 return Evidence(None)  # "我是小学数学老师，AI 课要讲向量，有没有从零讲的？": maths material, by name
         elif ctx.followup and ctx.resources and not (changes or cues):
-            return Evidence(None)  # about the resource cited before (文章最后有没有把公式汇总成表？)
+            return self._turn(ctx)  # about the resource cited before (文章最后有没有把公式汇总成表？)
         elif ctx.followup:
             story = OWN_STORY.search(q)
             back = BACK_TO_TOPIC.search(q, story.end()) if story else None
@@ -207,7 +207,7 @@ class SenseCheck:
                 # decides, the conversation's concepts on the maths side. A pointer that asks for another take on
                 # it (gentler, shorter, another one) keeps the conversation whatever story follows ("I have to
                 # explain it to my boss: something less dense I could watch?").
-                return Evidence(None)
+                return self._turn(ctx)
             # a pointer at the resource just cited with another domain's cue word: about the book's shipping or its
             # film-ratings example? Only a clear margin says the former
             case = "cited" if points_back and ctx.resources and not story else "followup"
@@ -251,7 +251,7 @@ class SenseCheck:
         # after a change of subject only words with other senses may be a bridge ("说到期望，HR 问期望薪资…");
         # a clear term is the new question's own ("顺便问一下，PCA 是不是也在找特征向量？")
         bridged = changes and all_ambiguous
-        p_other = round(self.model.p_other(vec), 4) if self.model is not None else None
+        p_other = round(self.model.p_other(vec, text), 4) if self.model is not None else None
         asks = bool(ASKS_FOR_MATHS.search(q))
         return Evidence(
             case, dom_ids[best], round(margin, 4), cues, unexplained, glossed, foreign, advice, bridged, p_other, asks
@@ -271,7 +271,19 @@ class SenseCheck:
         text = asking
         if has_cjk(asking):
             text = (gloss(asking) if self.settings.zh_gloss else "") or translate_query(asking).english
-        return round(self.model.p_other(self.embedder.embed_query(text)), 4) if text.strip() else None
+        return round(self.model.p_other(self.embedder.embed_query(text), text), 4) if text.strip() else None
+
+    def _turn(self, ctx: Context) -> Evidence:
+        """A turn the conversation keeps (it points back, or asks about the resource just cited), naming no concept of
+        its own. An English one that asks for no study plan, no next topic, no format and no other take ("got anything
+        less dry?", which alone reads as not ours) is read alone by the scope model (``Evidence.case`` "turn"): "how
+        much is the printed hardcover on amazon right now?" is about the book, and not ours; "who are the authors?"
+        is about the book, and ours."""
+        q = ctx.question
+        bound = ctx.plan or NEXT.search(q) or BOUND_TO_CONVERSATION.search(q) or asked_formats(q)
+        if has_cjk(q) or self.model is None or bound:
+            return Evidence(None)
+        return Evidence("turn", p_other=self._p_other(ctx))
 
     def _mentions(self, text: str, rewrite: ZhRewrite | None) -> list[tuple[str, str]]:
         """(concept, its words) named in ``text``: topic-graph aliases, and a Chinese text's term-table matches."""
@@ -289,7 +301,8 @@ class SenseCheck:
         """The scope model's reading of a question the check does not measure (None without a model)."""
         if self.model is None:
             return None
-        return round(self.model.p_other(self.embedder.embed_query(judged_text(ctx))), 4)
+        text = judged_text(ctx)
+        return round(self.model.p_other(self.embedder.embed_query(text), text), 4)
 
     @staticmethod
     def _asks_mission(ctx: Context, rewrite: ZhRewrite | None, ambiguous: bool = False) -> bool:

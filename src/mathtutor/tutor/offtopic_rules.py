@@ -28,9 +28,10 @@ class Evidence:
     #: "ambiguous" (all its maths words have other senses), "followup" (would inherit the conversation's concepts),
     #: "mission" (asks what maths our field needs), "subject" (asks for material on a subject that names maths or
     #: ML): only a scope model sure that either is not ours refuses it,
-    #: "unnamed" (names no concept), "compose" (asks for a poem, a letter, a toast: ``COMPOSE``), "cited" (points
-    #: at the resource just cited, with another domain's cue word), or None: its maths words are clear, or it
-    #: points back at the conversation
+    #: "turn" (an English turn the conversation keeps, naming no concept: it points back or asks about the resource
+    #: just cited; the scope model reads it alone), "unnamed" (names no concept), "compose" (asks for a poem, a
+    #: letter, a toast: ``COMPOSE``), "cited" (points at the resource just cited, with another domain's cue word), or
+    #: None: its maths words are clear, or it points back at the conversation
     case: str | None
     domain: str | None = None  #: the nearest other domain by embedding
     margin: float | None = None  #: that domain's similarity minus the best maths similarity
@@ -65,6 +66,11 @@ class Verdict:
     evidence: Evidence
 
 
+def named(ev: Evidence, otherwise: str | None = None) -> str:
+    """The domain a refused question is about: the first whose cue words it has, else ``otherwise``, else OTHER."""
+    return ev.cues[0] if ev.cues else (otherwise or OTHER)
+
+
 class Rules:
     """Decides a question on its :class:`Evidence`, by the bars of ``settings``."""
 
@@ -78,18 +84,23 @@ class Rules:
             if ev.aside is not None and ev.aside >= s.offtopic_aside_bar:
                 # the maths words are the story's, and what it asks reads as another subject's ("...to a bell
                 # curve. Is a curved grade something I can formally appeal?")
-                return (ev.cues[0] if ev.cues else OTHER), "aside"
-            sure = ev.p_other is not None and ev.p_other >= s.offtopic_model_clear_bar
-            return ((ev.cues[0] if ev.cues else OTHER) if sure else None), "clear"
+                return named(ev), "aside"
+            # (a turn of a conversation is read without it: the bar of a turn read alone)
+            bar = s.offtopic_model_turn_bar if ctx.conversation else s.offtopic_model_clear_bar
+            sure = ev.p_other is not None and ev.p_other >= bar
+            return (named(ev) if sure else None), "clear"
+        if ev.case == "turn":  # a turn the conversation keeps, read alone: only a model sure it is not ours refuses it
+            sure = ev.p_other is not None and ev.p_other >= s.offtopic_model_turn_bar
+            return (OTHER if sure else None), "turn"
         if ev.case in ("mission", "subject"):
             sure = ev.p_other is not None and ev.p_other >= s.offtopic_model_field_bar
-            return ((ev.cues[0] if ev.cues else OTHER) if sure else None), ev.case
+            return (named(ev) if sure else None), ev.case
         if ev.case == "compose":
             return "writing", "compose"
         if ev.case == "cited":  # "那本书的纸质版快递丢了" vs "书里给电影打分的例子是在说明什么？"
             return (ev.cues[0] if ev.margin is not None and ev.margin > s.offtopic_margin else None), "cited"
         if ev.foreign_subject is not None:  # "a free photography course?", 有没有学吉他的视频课程: not our subject
-            return (ev.cues[0] if ev.cues else (ev.domain or OTHER)), "foreign-subject"
+            return named(ev, ev.domain), "foreign-subject"
         if not ev.advice and computes_a_probability(ctx.question):
             # "抽卡出货率1%，100抽至少出一张的概率是多少？": the game only supplies the numbers
             return None, "computes-probability"
@@ -97,7 +108,7 @@ class Rules:
             # the scope model reads the whole question as another subject's, in words no table of ours lists (the
             # nearest domain names it only when it reads closer than the maths)
             near = ev.domain if ev.margin is not None and ev.margin > 0 else None
-            return (ev.cues[0] if ev.cues else (near or OTHER)), "model"
+            return named(ev, near), "model"
         if ev.asks_maths and not (ev.advice or ev.changed or self._leans_other(ctx, ev)):
             # "…every later row is pushed further: is there a name in maths for the directions that stay put?":
             # whatever the setting's words, it asks for the maths
@@ -160,7 +171,7 @@ class Rules:
         if ev.unexplained >= bar and self._leans_other(ctx, ev):
             # the table explains little of it and the model leans to call it not ours: neither a gloss that reads
             # a little like maths nor a few numbers keep it ("发了20多条，平均播放量卡在300到500，要不要重新养号？")
-            return (ev.cues[0] if ev.cues else OTHER), "model-lean"
+            return named(ev), "model-lean"
         # neither keeps a question that asks whether to do something ("平均分掉了10分，要不要报补习班？")
         decides = bool(DECIDES_ZH.search(ctx.question))
         if self._kept_by_conversation(ctx, ev) and not decides:
@@ -185,7 +196,7 @@ class Rules:
         if is_word_problem(ctx.question) and not decides:
             # 连抛十次硬币出现七次正面: a word problem's everyday words are not the table's (cues aside)
             return None, "word-problem"
-        return ((ev.cues[0] if ev.cues else OTHER) if ev.unexplained >= bar else None), "zh-unexplained"
+        return (named(ev) if ev.unexplained >= bar else None), "zh-unexplained"
 
     def _leans_other(self, ctx: Context, ev: Evidence) -> bool:
         """A first question the scope model leans to call not ours (``offtopic_model_lean``), short of sure."""
