@@ -46,7 +46,8 @@ The rest is measured:
 
 The scope model (``tutor/scope_model.py``, fitted on examples we wrote, not on eval cases) reads the whole question
 beside the tables: a measured question it is sure is not ours is refused (``offtopic_model_bar``), so is one with
-clear maths words when it is surer still (``offtopic_model_clear_bar``: "my sigmoid colon is inflamed"), and an
+clear maths words when it is surer still (``offtopic_model_clear_bar``: "my sigmoid colon is inflamed"; in a turn
+of a conversation, read without it, ``offtopic_model_turn_bar``), and an
 English first question that only the margin places elsewhere, with no cue word, is kept when it reads clearly as
 ours (``offtopic_model_keep``; with another domain's cue word, ``offtopic_cue_model_keep``). A first question the
 margins leave in doubt, or one that changes the subject and names no concept ("random question: is the lecturer
@@ -55,8 +56,11 @@ names no concept and asks for no material, no maths of our field and no number, 
 place to buy a printed copy of Mathematics for Machine Learning?"). A first question whose clear maths words are
 only its story's and whose asking part asks nothing to learn (``tutor/asking.py``: "...curved to a bell curve. Can
 I appeal the grade?") is refused when the model leans away from the whole (``offtopic_aside_lean``) and is sure of
-the asking part (``offtopic_aside_bar``). It does not judge follow-ups bound to the conversation: alone, a turn has
-no topic.
+the asking part (``offtopic_aside_bar``). Of the follow-ups bound to the conversation it reads only English turns
+that point back or ask about the resource just cited and name no concept, no study plan, no next topic, no format
+and no other take: such a turn is refused when the model, reading it alone, is sure it is not ours
+(``offtopic_model_turn_bar``: "how much is the printed hardcover on amazon right now?"); "who are the authors?" and
+"got anything less dry?" stay the conversation's.
 
 The measuring is here; the decision table, English and Chinese apart, is ``tutor/offtopic_rules.py``. All bars are
 Settings fields, tuned on the dev split (settings.py says how).
