@@ -125,9 +125,11 @@ class Settings(BaseSettings):
     # word-sense check whose best passage is under the bars above are in-scope stories at 0.001-0.36 (most under
     # 0.16) and three traps at 0.23 ("convolutions" of the brain), 0.48 and 0.72. The model with character n-grams
     # (2026-12-03, evening; dev + dev38-dev40, 2,104 cases) reads such in-scope questions at 0.05-0.35 (8 on the
-    # default index, 2 on corpus-real) and the one such trap at 0.50.
+    # default index, 2 on corpus-real) and the one such trap at 0.50; raised to 0.4 it kept them, but a question
+    # about a learner's own upload ("What does the wobbleton identity say?") was then answered from the catalog's
+    # materials before the upload (tests/apps/test_browser.py), so the bar stays 0.2.
     in_scope_model_sure: float = Field(
-        default=0.4, ge=0.0, le=1.0, description="Scope-model probability below which a question is ours."
+        default=0.2, ge=0.0, le=1.0, description="Scope-model probability below which a question is ours."
     )
     # Word-sense check (tutor/offtopic.py) for questions whose maths words are all ambiguous ("The Matrix", 积分),
     # follow-ups that would inherit the conversation's concepts, and questions that name no concept. Margins are
