@@ -192,6 +192,9 @@ def test_a_damaged_cache_is_recomputed(tmp_path: Path, topics) -> None:
         "searching for worked examples on Bayes, preferably a site",
         "my cousin took a course on the calculus behind neural nets, ending with backprop. what's it called?",
         "is there any way to learn this with something visual?",
+        "which youtube channel explains one stats idea per video with a tiny dataset?",
+        "which intro book covers eigenvalues?",
+        "need a calculus refresher I can get through on lunch breaks",
     ],
 )
 def test_is_resource_request(question: str) -> None:
@@ -215,6 +218,8 @@ def test_is_resource_request(question: str) -> None:
         # about a subject that is not maths
         "is there a way to put a number on how surprised I should be when something happens?",
         "Is there a reason the Hessian is symmetric, or something deeper behind it?",
+        "which of the two eigenvalues is larger?",
+        "which way does the gradient point?",
     ],
 )
 def test_is_not_resource_request(question: str) -> None:

@@ -27,7 +27,7 @@ _RESOURCE_NOUN = (
     r"(?:text)?books?|textbooks?|texts?|courses?|class(?:es)?|mooc|channels?|videos?|lectures?|"
     r"lecture series|series|playlists?|tutorials?|blogs?|(?:blog )?posts?|articles?|websites?|sites?|"
     r"resources?|(?:lecture )?notes|materials?|podcasts?|apps?|tools?|references?|pdfs?|"
-    r"something|anything|somewhere|problem sets?|exercises|visuali[sz]ations?"
+    r"something|anything|somewhere|problem sets?|exercises|visuali[sz]ations?|refreshers?|episodes"
 )
 _FORMAT_CUES: tuple[tuple[str, str], ...] = (
     ("book", r"\b(?:text)?books?\b|\btextbooks?\b|\bpdf\b|\blecture notes\b|\bbook chapter\b|\b(?:a|the) text\b"),
@@ -70,7 +70,7 @@ _REQUEST_CUES = (
     rf"\b(?:looking for|need|want|know of)\s+(?:a|an|some|any)\b.{{0,40}}?\b(?:{_RESOURCE_NOUN})\b",
     rf"\b(?:looking|searching|hunting) for\b.{{0,40}}?\b(?:{_RESOURCE_NOUN})\b",
     rf"\b(?:i'?m|i am|we'?re) (?:after|on the lookout for)\b.{{0,40}}?\b(?:{_RESOURCE_NOUN})\b",
-    rf"\bwhich\s+(?:{_RESOURCE_NOUN})\b",
+    rf"\bwhich\s+(?:[\w-]+\s+){{0,2}}?(?:{_RESOURCE_NOUN})\b",  # "which (youtube) channel", "which intro book"
     r"\bwhat(?:'s| is| was) (?:it|that|the (?:course|book|series|channel|site|video)) called\b",
 )
 #: "Where does the MML book explain X" asks for a page in a named resource, not for a resource.

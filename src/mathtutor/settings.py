@@ -201,6 +201,12 @@ class Settings(BaseSettings):
     offtopic_model_clear_bar: float = Field(
         default=0.91, ge=0.0, le=1.0, description="Scope-model bar for first questions whose maths words are clear."
     )
+    # The same for an English first question with another domain's cue word (2026-12-03, night; dev + dev42-dev43,
+    # 2,288 cases): such in-scope questions read <= 0.51 (51: film ratings and the SVD, a heart-rate watch), traps
+    # kept by the clear bar 0.78-0.90 (8 of 13: a Lagrange point at dinner, a pub quiz's Gauss, a backprop poem).
+    offtopic_model_clear_cue_bar: float = Field(
+        default=0.7, ge=0.0, le=1.0, description="The clear bar for an English first question with a cue word."
+    )
     # A turn of a conversation is read without it: a higher bar. That bar refuses a turn with clear maths words, and
     # an English turn the conversation keeps (it points back, or asks about the resource just cited) that names no
     # concept, no study plan, no next topic, no format and no other take ("how much is the printed hardcover on

@@ -61,6 +61,15 @@ def test_a_vector_does_not_depend_on_its_batch(encoder, texts):
     assert np.array_equal(encoder.embed_query(texts[3]), alone)
 
 
+def test_texts_embedded_together_equal_those_embedded_alone(encoder, texts):
+    some = [*texts[:4], "What is an eigenvector?", texts[-1]]  # short and long (truncated) ones, stacked unpadded
+    together, alone = encoder.embed_together(some), encoder.embed(some)
+    assert together.shape == (6, 384) and together.dtype == np.float32
+    assert float(np.abs(together - alone).max()) <= 1e-6
+    assert np.array_equal(encoder.embed_together([texts[3]]), encoder.embed([texts[3]]))  # alone: the same pass
+    assert encoder.embed_together([]).shape == (0, 384)
+
+
 def test_empty_input_and_the_embedder_surface(encoder):
     assert encoder.embed([]).shape == (0, 384)
     assert encoder.precision == "float32"

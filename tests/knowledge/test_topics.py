@@ -102,6 +102,19 @@ def test_non_concept_terms_are_not_aliases(graph: TopicGraph) -> None:
         assert graph.resolve(term) is None, term
 
 
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("这个方向对数学的要求高吗", []),  # 对 + 数学, not 对数 + 学
+        ("对数函数的导数是什么", ["exp-log", "derivatives"]),
+        ("先学对数，再学指数", ["exp-log"]),
+        ("社会秩序", []),
+    ],
+)
+def test_a_longer_everyday_word_hides_the_alias_inside_it(graph: TopicGraph, text: str, found: list[str]) -> None:
+    assert graph.detect(text) == found
+
+
 def test_env_var_overrides_default_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "topics.yaml"
     path.write_text(yaml.safe_dump([concept("solo")]), encoding="utf-8")

@@ -592,3 +592,9 @@ def test_a_branch_is_not_a_specific_concept_but_a_named_concept_is(table):
     assert "mission" in q("线性代数和概率论，应该先学哪一个？", table).intents
     assert "mission" not in q("学特征值需要什么基础？", table).intents  # a concept's prerequisites: a plan
     assert "mission" not in q("零基础怎么学习微积分？", table).intents  # 零基础 is a level, not a cue
+
+
+def test_dui_shuxue_is_for_maths_not_a_logarithm(table):
+    r = q("做自动驾驶对数学的要求高吗？", table)
+    assert "logarithm" not in r.english and "exp-log" not in r.concepts
+    assert "logarithm" in q("对数的底数怎么换？", table).english

@@ -399,3 +399,24 @@ def test_which_page_of_a_book_without_text_in_the_index_says_so_and_cites_its_ch
     assert a.in_scope and "no page of **Seeing Theory**" in a.answer
     assert [c.resource_id for c in a.citations][:1] == ["seeing-theory"]
     assert "Frequentist Inference" in a.answer  # the chapter the catalog says teaches it
+
+
+def test_an_ask_embeds_its_texts_in_one_pass_and_a_practice_move_carries_none(tutor, monkeypatch):
+    """The word-sense check's reading of the question and the retrieval query (the question with its concepts'
+    names) go through the model together; a practice move is answered without retrieval, so nothing rides along."""
+    passes: list[list[str]] = []
+    real = tutor.embedder.embed
+
+    def embed(texts, batch_size=None):
+        passes.append(list(texts))
+        return real(texts)
+
+    monkeypatch.setattr(tutor.embedder, "embed", embed)
+    q = "Why do the eigenvectors of a covariance matrix point along the spread of my data?"
+    answer = tutor.ask(q)
+    assert answer.in_scope and len(passes) == 1 and len(passes[0]) == 2 and q in passes[0]
+    expanded = next(t for t in passes[0] if t != q)
+    assert expanded.startswith(q) and len(expanded) > len(q)  # the concepts' names appended
+    passes.clear()
+    tutor.ask("Give me a practice problem on derivatives of polynomials, please")
+    assert all(len(p) == 1 for p in passes)

@@ -12,7 +12,7 @@ from conversations import MATHS_TURN
 from mathtutor.knowledge import zh_gloss
 from mathtutor.settings import PROJECT_ROOT, Settings
 from mathtutor.tutor.offtopic import SenseCheck
-from mathtutor.tutor.offtopic_cues import ASKS_FOR_MATHS
+from mathtutor.tutor.offtopic_cues import ASKS_FOR_MATHS, CLEAR_BRANCH
 from mathtutor.tutor.offtopic_rules import OTHER, Evidence
 from mathtutor.tutor.understand import understand
 
@@ -733,3 +733,47 @@ def test_a_cue_word_in_the_setting_yields_to_a_model_sure_it_is_maths(
     ev = Evidence("unnamed", "sports", -0.02, ("family-society",), unexplained, p_other=p)
     verdict = decided(parts, real_embedder, monkeypatch, q, ev, history)
     assert (verdict.domain is not None, verdict.rule) == (refused, rule)
+
+
+@pytest.mark.parametrize(
+    ("q", "cues", "p", "history", "refused"),
+    [
+        ("My kid asked at dinner how the telescope stays at the Lagrange point", ("food",), 0.8, (), True),
+        ("My kid asked at dinner how the telescope stays at the Lagrange point", (), 0.8, (), False),  # no cue word
+        ("Netflix ratings: how does the SVD fill in the films I have not rated?", ("film-tv",), 0.5, (), False),
+        ("我家孩子吃饭时问拉格朗日点是怎么回事", ("food",), 0.8, (), False),  # Chinese: read through a gloss
+        ("and what about the Lagrange point at dinner?", ("food",), 0.8, MATHS_TURN, False),  # a turn: its own bar
+    ],
+)
+def test_clear_words_with_another_domains_cue_word_yield_to_a_model_leaning_other(
+    parts, real_embedder, monkeypatch, q, cues, p, history, refused
+):
+    verdict = decided(parts, real_embedder, monkeypatch, q, Evidence(None, cues=cues, p_other=p), history)
+    assert (verdict.domain is not None, verdict.rule) == (refused, "clear")
+    if refused:
+        assert verdict.domain == cues[0]
+
+
+def test_the_clear_cue_bar_is_a_setting(parts, real_embedder, monkeypatch):
+    q = "My kid asked at dinner how the telescope stays at the Lagrange point"
+    ev = Evidence(None, cues=("food",), p_other=0.8)
+    assert decided(parts, real_embedder, monkeypatch, q, ev, offtopic_model_clear_cue_bar=0.85).domain is None
+
+
+def test_the_evidence_of_clear_words_carries_the_cue_words(check, parts):
+    ev = check.evidence(ctx_of("Over dinner my kid asked what an eigenvector is", parts))
+    assert ev.case is None and "food" in ev.cues
+
+
+@pytest.mark.parametrize(
+    ("q", "clear"),
+    [
+        ("need a calculus refresher I can get through on lunch breaks", True),
+        ("I want to brush up on my calculus before the course", True),
+        ("any good calculus videos with animations?", True),
+        ("the hygienist scraped calculus off my back teeth, is that normal?", False),
+        ("the calculus of political campaigns is brutal", False),
+    ],
+)
+def test_calculus_as_something_to_learn_is_a_clear_branch(q, clear):
+    assert bool(CLEAR_BRANCH.search(q)) is clear

@@ -213,12 +213,14 @@ class Embedder:
         try:
             return encode(model, texts, self.precision, batch_size or self.settings.embed_batch_size)
         finally:
-            if len(texts) > 1:  # a group of chunks, not one query: give its activations back
+            if len(texts) > 8:  # a group of chunks, not an ask's few queries: give its activations back
                 return_freed_memory()
 
     def embed_query(self, text: str) -> np.ndarray:
-        """One question's vector (read-only; the same text within a few questions is embedded once)."""
-        return self.queries.get(text, lambda t: self.embed([t])[0])
+        """One question's vector (read-only; the same text within a few questions is embedded once, and the texts
+        the ask said it will need next come along in the same batch: :func:`~mathtutor.ingest.query_cache.expecting`;
+        padding changes a vector by float rounding only)."""
+        return self.queries.get(text, lambda t: self.embed([t])[0], self.embed)
 
     def as_langchain(self) -> Embeddings:
         """This embedder behind LangChain's ``Embeddings`` interface (for LangChain retrievers)."""

@@ -62,6 +62,7 @@ NON_CONCEPT_TERMS: tuple[str, ...] = (
     "微积分",
     "秩序",
     "分布式",
+    "对数学",  # 对 + 数学 ("这个方向对数学的要求高吗"), not 对数 (logarithm) + 学
 )
 
 

@@ -94,6 +94,11 @@ def practice_turn(ctx: Context, history: Sequence[dict[str, str]]) -> Answer | N
     return answer
 
 
+def asks_for_a_problem(question: str) -> bool:
+    """ "give me a practice problem", 出一道题: a practice move, answered without retrieval."""
+    return bool(_ASKS_FOR_A_PROBLEM.search(question))
+
+
 def wants_next_step(question: str) -> bool:
     """ "What should I study next?" (and 接下来学什么): answered from the learner's progress."""
     return bool(_NEXT_STEP.search(question))

@@ -14,6 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mathtutor.ingest.query_cache import expecting
 from mathtutor.inputs import check_history, check_level, check_question
 from mathtutor.knowledge.senses import SENSES_FILE, load_senses
 from mathtutor.knowledge.zh_gloss import gloss as gloss_zh
@@ -180,7 +181,8 @@ class Tutor:
             gloss=self._gloss,
         )
         if self.senses is not None:
-            verdict = self.senses.verdict(ctx)
+            with expecting(self._later_queries(ctx, hist, mode, use_graph)):  # embedded with the check's own text
+                verdict = self.senses.verdict(ctx)
             ctx.offtopic, ctx.p_other = verdict.domain, verdict.evidence.p_other
         if learner is not None and ctx.plan:
             ctx.mastered = self._mastered(learner)
@@ -285,12 +287,7 @@ class Tutor:
         k = self.settings.top_k
         query = ctx.search or ctx.question
         if ctx.intent == "where":  # the page that defines it: a wider pool, re-ranked by page role and definition
-            # search for the term alone: the book's title and "where is ... explained" match openers and summaries
-            term = term_of(ctx.question)
-            # the term's own concepts; a follow-up ("where is the stochastic version explained?") keeps the
-            # conversation's
-            named = self.topics.detect(term) if self.topics is not None and ctx.concepts else []
-            concepts = named or ctx.concepts
+            term, concepts = self._search_terms(ctx)
             pool = self.retriever.search(
                 term, k=self.settings.where_pool, concepts=concepts, filters=filters or None, mode=mode, diversify=False
             )
@@ -302,6 +299,29 @@ class Tutor:
         if not hits and filters:
             hits = self.retriever.search(query, k=k, concepts=ctx.concepts, mode=mode)
         return [h for h in hits if passages.usable(h.chunk.text)]
+
+    def _search_terms(self, ctx: Context) -> tuple[str, list[str]]:
+        """What the passages are searched for: the query and the concepts whose names expand it."""
+        if ctx.intent == "where":
+            # the term alone: the book's title and "where is ... explained" match openers and summaries; the term's
+            # own concepts, or a follow-up's ("where is the stochastic version explained?") the conversation's
+            term = term_of(ctx.question)
+            named = self.topics.detect(term) if self.topics is not None and ctx.concepts else []
+            return term, list(named or ctx.concepts)
+        return ctx.search or ctx.question, list(ctx.concepts)
+
+    def _later_queries(self, ctx: Context, history: list[dict[str, str]], mode: str, use_graph: bool) -> list[str]:
+        """The texts this ask will embed after the word-sense check: the passages' query and, for a resource or
+        mission question, the recommender's (none for a practice move, answered without retrieval)."""
+        if coach.last_state(history) is not None or coach.asks_for_a_problem(ctx.question):
+            return []
+        texts = []
+        if mode in ("hybrid", "dense"):
+            query, concepts = self._search_terms(ctx)
+            texts.append(self.retriever.expand(query, concepts))
+        if use_graph and ctx.intent in ("resource", "mission") and "recommender" in vars(self):  # built: prepared
+            texts.append(self.recommender.understand(ctx.search).search_text or ctx.search)
+        return texts
 
     def status(self) -> dict[str, Any]:
         """What the tutor searches: for status lines in the UI and `index info`-like summaries."""

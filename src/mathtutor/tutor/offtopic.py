@@ -173,7 +173,7 @@ class SenseCheck:
             # as another subject's ("my gastroenterologist found inflammation in my sigmoid colon": a clear word
             # in a name)
             p_other = self._p_other(ctx)
-            return Evidence(None, p_other=p_other, aside=self._aside(ctx, p_other))
+            return Evidence(None, cues=cues, p_other=p_other, aside=self._aside(ctx, p_other))
         if (
             not advice
             and not (changes and cues)  # "顺便问一下，我表弟高考考了620，想学人工智能专业，能上哪些学校？"

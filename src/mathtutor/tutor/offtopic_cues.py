@@ -42,9 +42,13 @@ ADVICE = re.compile(
 #: (2026-12-03) 15 questions ask so, all of them traps; the mission question ("要不要先补线代？") is judged before.
 DECIDES_ZH = re.compile(r"要不要|该不该|值不值得|值得(吗|不)|划算|有没有必要")
 #: Branches of maths no other domain names: a question naming one is about the maths (线性代数, "linear algebra").
+#: "Calculus" alone is also the dentist's word; as something to learn ("a calculus refresher", "brush up on my
+#: calculus") or qualified, it is the maths.
 CLEAR_BRANCH = re.compile(
     r"线性代数|線性代數|线代|高等代数|微积分|微積分|概率论|概率論|機率論|数学分析"
-    r"|\blinear algebra\b|\bprobability theory\b|\b(multivariable |multivariate |vector |matrix )calculus\b",
+    r"|\blinear algebra\b|\bprobability theory\b|\b(multivariable |multivariate |vector |matrix )calculus\b"
+    r"|\bcalculus (refresher|course|class|lectures?|videos?|textbook|book|tutorials?|episodes?|series|playlist)\b"
+    r"|\b(learn|learning|study|studying|relearn|relearning|review|brush up on|refresh) (my |some |basic )?calculus\b",
     re.IGNORECASE,
 )
 _CHANCE_WORDS = re.compile(r"\b(probabilit(y|ies)|chances?|odds|likelihood)\b|概率|几率|可能性", re.IGNORECASE)

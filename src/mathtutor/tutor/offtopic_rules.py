@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from mathtutor.knowledge.zh import has_cjk
 from mathtutor.tutor.offtopic_cues import CASUAL_OPENER, DECIDES_ZH
 from mathtutor.tutor.scope import computes_a_probability, is_word_problem
 from mathtutor.tutor.understand import TOPIC_CHANGE
@@ -87,6 +88,11 @@ class Rules:
                 return named(ev), "aside"
             # (a turn of a conversation is read without it: the bar of a turn read alone)
             bar = s.offtopic_model_turn_bar if ctx.conversation else s.offtopic_model_clear_bar
+            if ev.cues and not (ctx.conversation or has_cjk(ctx.question)):
+                # an English first question with another domain's cue word that the model leans to call not ours:
+                # the maths word is that domain's ("the James Webb telescope at the L2 Lagrange point... my kid
+                # asked at dinner"), not the setting of a maths question (film ratings and the SVD: <= 0.51 on dev)
+                bar = min(bar, s.offtopic_model_clear_cue_bar)
             sure = ev.p_other is not None and ev.p_other >= bar
             return (named(ev) if sure else None), "clear"
         if ev.case == "turn":  # a turn the conversation keeps, read alone: only a model sure it is not ours refuses it
