@@ -13,7 +13,7 @@ from mathtutor.knowledge import zh_gloss
 from mathtutor.settings import PROJECT_ROOT, Settings
 from mathtutor.tutor.offtopic import SenseCheck
 from mathtutor.tutor.offtopic_cues import ASKS_FOR_MATHS, CLEAR_BRANCH
-from mathtutor.tutor.offtopic_rules import OTHER, Evidence
+from mathtutor.tutor.offtopic_rules import OTHER, Evidence, reads_other
 from mathtutor.tutor.understand import understand
 
 CORPUS = PROJECT_ROOT / "corpus"
@@ -777,3 +777,8 @@ def test_the_evidence_of_clear_words_carries_the_cue_words(check, parts):
 )
 def test_calculus_as_something_to_learn_is_a_clear_branch(q, clear):
     assert bool(CLEAR_BRANCH.search(q)) is clear
+
+
+def test_reads_other_is_false_without_a_model_and_inclusive_at_the_bar():
+    assert reads_other(Evidence(None, p_other=0.7), 0.7) and not reads_other(Evidence(None, p_other=0.69), 0.7)
+    assert not reads_other(Evidence(None), 0.0)

@@ -72,6 +72,11 @@ def named(ev: Evidence, otherwise: str | None = None) -> str:
     return ev.cues[0] if ev.cues else (otherwise or OTHER)
 
 
+def reads_other(ev: Evidence, bar: float) -> bool:
+    """Does the scope model read the question as not ours at ``bar`` or above? (False when there is no model.)"""
+    return ev.p_other is not None and ev.p_other >= bar
+
+
 class Rules:
     """Decides a question on its :class:`Evidence`, by the bars of ``settings``."""
 
@@ -93,14 +98,11 @@ class Rules:
                 # the maths word is that domain's ("the James Webb telescope at the L2 Lagrange point... my kid
                 # asked at dinner"), not the setting of a maths question (film ratings and the SVD: <= 0.51 on dev)
                 bar = min(bar, s.offtopic_model_clear_cue_bar)
-            sure = ev.p_other is not None and ev.p_other >= bar
-            return (named(ev) if sure else None), "clear"
+            return (named(ev) if reads_other(ev, bar) else None), "clear"
         if ev.case == "turn":  # a turn the conversation keeps, read alone: only a model sure it is not ours refuses it
-            sure = ev.p_other is not None and ev.p_other >= s.offtopic_model_turn_bar
-            return (OTHER if sure else None), "turn"
+            return (OTHER if reads_other(ev, s.offtopic_model_turn_bar) else None), "turn"
         if ev.case in ("mission", "subject"):
-            sure = ev.p_other is not None and ev.p_other >= s.offtopic_model_field_bar
-            return (named(ev) if sure else None), ev.case
+            return (named(ev) if reads_other(ev, s.offtopic_model_field_bar) else None), ev.case
         if ev.case == "compose":
             return "writing", "compose"
         if ev.case == "cited":  # "那本书的纸质版快递丢了" vs "书里给电影打分的例子是在说明什么？"
@@ -110,7 +112,7 @@ class Rules:
         if not ev.advice and computes_a_probability(ctx.question):
             # "抽卡出货率1%，100抽至少出一张的概率是多少？": the game only supplies the numbers
             return None, "computes-probability"
-        if ev.p_other is not None and ev.p_other >= s.offtopic_model_bar:
+        if reads_other(ev, s.offtopic_model_bar):
             # the scope model reads the whole question as another subject's, in words no table of ours lists (the
             # nearest domain names it only when it reads closer than the maths)
             near = ev.domain if ev.margin is not None and ev.margin > 0 else None
@@ -206,7 +208,7 @@ class Rules:
 
     def _leans_other(self, ctx: Context, ev: Evidence) -> bool:
         """A first question the scope model leans to call not ours (``offtopic_model_lean``), short of sure."""
-        return not ctx.followup and ev.p_other is not None and ev.p_other >= self.settings.offtopic_model_lean
+        return not ctx.followup and reads_other(ev, self.settings.offtopic_model_lean)
 
     def _kept_by_conversation(self, ctx: Context, ev: Evidence) -> bool:
         """A turn of a conversation about maths that changes no subject (nor opens with 话说), names no other domain's
