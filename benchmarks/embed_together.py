@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from machine import finish_machine_info, machine_info, machine_line  # noqa: E402
+from machine import finish_and_write, machine_info  # noqa: E402
 from query import load_queries  # noqa: E402
 
 SUFFIX = " Matrices Eigenvalues, eigenvectors"
@@ -75,12 +75,9 @@ def main() -> int:
         "full": measure(full.embed, full.embed, queries, args.rounds),
         "light": measure(light.embed, light.embed_together, queries, args.rounds),
     }
-    finish_machine_info(machine)
     for name in ("full", "light"):
         print(name, json.dumps(result[name]), flush=True)
-    print(machine_line(machine), flush=True)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=1))
+    finish_and_write(result, machine, args.out)
     return 0
 
 

@@ -8,6 +8,7 @@ them slower than the code is.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import platform
 import sys
@@ -48,6 +49,14 @@ def finish_machine_info(info: dict[str, Any]) -> None:
     """Call at the end of a run: adds the load average then."""
     with contextlib.suppress(OSError):
         info["load_avg_at_end"] = [round(x, 2) for x in os.getloadavg()]
+
+
+def finish_and_write(result: dict[str, Any], info: dict[str, Any], out: Path) -> None:
+    """End a run: the load average now, the machine line printed, ``result`` (which holds ``info``) as JSON."""
+    finish_machine_info(info)
+    print(machine_line(info), flush=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1))
 
 
 def machine_line(info: dict[str, Any]) -> str:

@@ -215,7 +215,7 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "query.json")
     args = ap.parse_args()
 
-    from machine import finish_machine_info, machine_info, machine_line  # benchmarks/machine.py
+    from machine import finish_and_write, machine_info  # benchmarks/machine.py
 
     from mathtutor.ingest.embedding import Embedder
     from mathtutor.ingest.tuning import tune_query_embedder
@@ -253,10 +253,7 @@ def main() -> int:
             result["synthetic"].append(r)
             print(f"hybrid retrieval at {n} chunks ({r['faiss_index']}): p50 {r['hybrid']['p50_ms']} ms, "
                   f"p95 {r['hybrid']['p95_ms']} ms; FAISS recall@10 {r['faiss_recall_at_10']}", flush=True)
-    finish_machine_info(machine)
-    print(machine_line(machine), flush=True)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=1))
+    finish_and_write(result, machine, args.out)
     return 0
 
 

@@ -19,7 +19,7 @@ import contextlib
 import json
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -177,20 +177,20 @@ class QueryEncoder:
     def embed(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
         """Unit-length rows, one text at a time, so a text's vector does not depend on the others (``batch_size``
         is accepted for the Embedder's signature)."""
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        m = self.model
-        with self._lock, _one_blas_thread(m["blas"]):
-            return np.concatenate([self._forward([enc.ids]) for enc in m["tokenizer"].encode_batch(list(texts))])
+        return self._encode(texts, lambda seqs: np.concatenate([self._forward([ids]) for ids in seqs]))
 
     def embed_together(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length rows from one pass over the weights: the few texts an ask needs, at ~0.75x the time of
         :meth:`embed` (here); rows differ from :meth:`embed`'s by float rounding only (~1e-7)."""
+        return self._encode(texts, self._forward)
+
+    def _encode(self, texts: Sequence[str], forward: Callable[[list[list[int]]], np.ndarray]) -> np.ndarray:
+        """Tokenise ``texts`` and run ``forward`` on their ids, locked, with one BLAS thread."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         m = self.model
         with self._lock, _one_blas_thread(m["blas"]):
-            return self._forward([enc.ids for enc in m["tokenizer"].encode_batch(list(texts))])
+            return forward([enc.ids for enc in m["tokenizer"].encode_batch(list(texts))])
 
     def embed_query(self, text: str) -> np.ndarray:
         """One question's vector (read-only; the same text within a few questions is embedded once, and the texts
