@@ -195,6 +195,8 @@ def test_a_damaged_cache_is_recomputed(tmp_path: Path, topics) -> None:
         "which youtube channel explains one stats idea per video with a tiny dataset?",
         "which intro book covers eigenvalues?",
         "need a calculus refresher I can get through on lunch breaks",
+        "anything where i actually compute them in python? like a notebook",
+        "有没有那种可以自己拖一拖、改改数字看结果的网页？",
     ],
 )
 def test_is_resource_request(question: str) -> None:
@@ -220,6 +222,8 @@ def test_is_resource_request(question: str) -> None:
         "Is there a reason the Hessian is symmetric, or something deeper behind it?",
         "which of the two eigenvalues is larger?",
         "which way does the gradient point?",
+        "does anything with a zero determinant fail to be invertible?",
+        "我看网页上说梯度是方向导数最大的方向，对吗？",
     ],
 )
 def test_is_not_resource_request(question: str) -> None:

@@ -64,6 +64,7 @@ _REQUEST_CUES = (
     rf"\b(?:recommend|suggest|point me to)\b.{{0,60}}?\b(?:{_RESOURCE_NOUN})\b",
     r"\bcan you (?:recommend|suggest)\b",
     r"\bsomething\s+(?:with|that|i can|to)\b",
+    r"\banything\s+(?:where|in which)\s+(?:i|you)\b",  # "anything where I compute them in python?"
     rf"^\s*(?:a|an|some|any)\s+(?:\w+[- ]?){{0,3}}(?:{_RESOURCE_NOUN})\s+(?:with|that|which|on|about|for|i can)\b",
     rf"\b(?:{_RESOURCE_NOUN})\s+(?:i can|to)\s+(?:watch|read|listen|play|practi[cs]e|follow)\b",
     rf"\b(?:{_RESOURCE_NOUN})\s+that\s+(?:go(?:es)? through|explains?|teach(?:es)?|covers?|derives?|shows?)\b",
@@ -78,7 +79,7 @@ _WHERE_EXPLAINED = re.compile(
     r"\bwhere\s+(?:does|do|is|are|in)\b.{0,80}\b(?:explain|define|cover|introduc|discuss)", re.I
 )
 _ZH_RESOURCE = re.compile(
-    r"(有没有|有什么|有哪些|推荐|求).{0,30}(书|教材|课程|课|视频|频道|网站|教程|讲义|博客|文章|资料|资源|公开课|笔记)"
+    r"(有没有|有什么|有哪些|推荐|求).{0,30}(书|教材|课程|课|视频|频道|网站|网页|教程|讲义|博客|文章|资料|资源|公开课|笔记)"
 )
 
 

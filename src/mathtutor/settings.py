@@ -187,6 +187,13 @@ class Settings(BaseSettings):
     offtopic_model_lean: float = Field(
         default=0.6, ge=0.0, le=1.0, description="Scope-model bar for first questions the margins leave in doubt."
     )
+    # An English first question whose maths words all have other senses (gradient, derivative, bias) that the
+    # margin keeps is refused when the model leans this far to call it not ours, whichever side of the maths the
+    # margin puts it (2026-12-04, dev + dev44-dev45, 2,408 cases): such in-scope questions read <= 0.57, the traps
+    # 0.69-0.84 (a trail's gradient, gradient yarn, a patio's fall, a physics worksheet, the SAT's formula sheet).
+    offtopic_model_ambiguous_lean: float = Field(
+        default=0.68, ge=0.0, le=1.0, description="Scope-model bar for English first questions of ambiguous words."
+    )
     # The mission question ("做了三年运营，想转算法岗，数学要补到什么程度？") and a request for material whose subject
     # names maths or ML are ours whatever else they tell, unless the scope model is surer than this that they are
     # not: a word for our field may be another hobby's (模型, glossed "model": "新手想入坑高达模型，HG和MG哪个适合？").
@@ -200,6 +207,12 @@ class Settings(BaseSettings):
     # semester of linear algebra 0.90), traps >= 0.91 for 16 of the 54 such (10 at 0.95, the bar before).
     offtopic_model_clear_bar: float = Field(
         default=0.91, ge=0.0, le=1.0, description="Scope-model bar for first questions whose maths words are clear."
+    )
+    # The same for a Chinese first question (2026-12-04; dev + dev44-dev45, 2,408 cases): in-scope ones with clear
+    # maths words read <= 0.85 (0.72-0.85: 5), traps kept by the 0.91 bar 0.70-0.91 (4 of 16 at or above 0.86: a
+    # physics homework, an accounting provision's odds, the history of least squares, a thesis plagiarism check).
+    offtopic_model_clear_zh_bar: float = Field(
+        default=0.86, ge=0.0, le=1.0, description="The clear bar for a Chinese first question."
     )
     # The same for an English first question with another domain's cue word (2026-12-03, night; dev + dev42-dev43,
     # 2,288 cases): such in-scope questions read <= 0.51 (51: film ratings and the SVD, a heart-rate watch), traps
@@ -239,6 +252,14 @@ class Settings(BaseSettings):
     # no cue word at 0.06; the held-out dev28 question it was written for (dice sums turning bell-shaped) at 0.03.
     offtopic_zh_model_keep: float = Field(
         default=0.05, ge=0.0, le=1.0, description="Scope-model bar below which a Chinese question is kept."
+    )
+    # A Chinese request for material on a whole branch of maths (概率统计, 线代: a term-table subject_cue) is kept
+    # below this bar whatever other domain's everyday words it tells (地铁, 手机), unless it asks advice, a decision or
+    # changes the subject. Measured on dev + dev44-dev45 (2026-12-04, 2,408 cases): such requests the other rules
+    # refused read 0.014-0.063 in scope; traps that ask about a branch's course or exam read >= 0.12 (a driving test
+    # after 说到概率, an edX certificate's price 0.39, a copyright question 0.14 on the clear path).
+    offtopic_zh_branch_keep: float = Field(
+        default=0.1, ge=0.0, le=1.0, description="Scope-model bar below which a Chinese maths-branch request is kept."
     )
     # With the gloss (zh_gloss), a Chinese question whose gloss reads as maths by this margin or more is kept
     # whatever share of it the table misses. Measured on dev (glossed, 2026-12-02): Chinese traps >= -0.10 (with a

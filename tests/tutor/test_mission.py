@@ -80,6 +80,14 @@ def test_focus_is_the_branch_the_question_names():
     assert mission.focus_concepts("Is high-school maths enough?", ["algebra-precalculus"]) == []
 
 
+def test_a_data_analysts_branch_is_statistics():
+    assert mission.focus_concepts("I'm a data analyst: how much maths before real modelling?", []) == [
+        "probability-basics"
+    ]
+    assert mission.focus_concepts("career change into data analysis, where do I start?", []) == ["probability-basics"]
+    assert mission.focus_concepts("I analyse data for a living", []) == []  # no role named
+
+
 def test_similarity_bar_comes_from_settings_and_the_environment(monkeypatch):
     assert Settings().mission_min_similarity == 0.50
     monkeypatch.setenv("MATHTUTOR_MISSION_MIN_SIMILARITY", "0.7")

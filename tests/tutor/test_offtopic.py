@@ -782,3 +782,93 @@ def test_calculus_as_something_to_learn_is_a_clear_branch(q, clear):
 def test_reads_other_is_false_without_a_model_and_inclusive_at_the_bar():
     assert reads_other(Evidence(None, p_other=0.7), 0.7) and not reads_other(Evidence(None, p_other=0.69), 0.7)
     assert not reads_other(Evidence(None), 0.0)
+
+
+# ---------------------------------------------------------------- requests for a branch, requests inside a conversation
+
+COMMUTE = "每天坐公交半小时，想拿来补线性代数，求推荐十分钟一集、手机上能看的视频"
+
+
+@pytest.mark.parametrize(
+    ("q", "p", "refused", "rule"),
+    [
+        (COMMUTE, 0.05, False, "branch-request"),  # the commute and the phone are only the setting
+        (COMMUTE, 0.3, True, "cue-margin"),  # the model does not say it is ours: the cue word decides
+        ("说到概率，驾考科目二有没有什么技巧能提高一次通过的概率？", 0.05, True, "cue-margin"),  # changes the subject
+        ("概率统计的网课要不要花钱买会员看？", 0.05, True, "cue-margin"),  # a decision, not material
+    ],
+)
+def test_a_chinese_request_for_material_on_a_branch_is_kept_when_the_model_is_sure(
+    parts, real_embedder, monkeypatch, q, p, refused, rule
+):
+    changed = q.startswith("说到")
+    ev = Evidence("ambiguous", "computing", 0.02, ("computing",), 0.6, p_other=p, changed=changed, branch=True)
+    verdict = decided(parts, real_embedder, monkeypatch, q, ev)
+    assert (verdict.domain is not None, verdict.rule) == (refused, rule)
+
+
+def test_the_branch_request_bar_is_a_setting(parts, real_embedder, monkeypatch):
+    ev = Evidence("ambiguous", "computing", 0.02, ("computing",), 0.6, p_other=0.05, branch=True)
+    assert decided(parts, real_embedder, monkeypatch, COMMUTE, ev, offtopic_zh_branch_keep=0.04).domain is not None
+
+
+@pytest.mark.parametrize(
+    ("q", "branch"),
+    [
+        ("有没有那种网页版、能拖一拖滑块的概率统计教程？", True),  # a request, on a branch
+        ("有没有讲梯度的动画视频？", False),  # a request, on a concept: the other rules read it
+        ("概率统计期末考了58分，还能补考吗", False),  # a branch, but no request
+    ],
+)
+def test_the_evidence_says_when_a_chinese_request_names_a_branch(check, parts, q, branch):
+    assert check.evidence(ctx_of(q, parts)).branch is branch
+
+
+@pytest.mark.parametrize(("p", "refused"), [(0.7, False), (0.9, True)])
+def test_a_request_for_material_inside_the_conversation_is_kept_unless_the_model_is_sure(
+    parts, real_embedder, monkeypatch, p, refused
+):
+    """The model reads such a turn alone ("a tutorial that runs the code as it goes?"): leaning is not enough."""
+    q = "能不能用python写一遍？有没有那种边跑代码边讲的教程"
+    ev = Evidence("followup", "computing", 0.02, unexplained=0.55, glossed=True, p_other=p)
+    verdict = decided(parts, real_embedder, monkeypatch, q, ev, MATHS_TURN)
+    assert verdict.domain is not None if refused else verdict.domain is None
+
+
+@pytest.mark.parametrize(
+    ("q", "p", "refused"),
+    [
+        ("高一物理作业：小球平抛，速度矢量的大小怎么求", 0.88, True),
+        ("高一物理作业：小球平抛，速度矢量的大小怎么求", 0.84, False),
+        ("Physics homework: the velocity vector of a thrown ball?", 0.88, False),
+    ],
+)
+def test_a_chinese_first_question_with_clear_words_has_its_own_bar(parts, real_embedder, monkeypatch, q, p, refused):
+    verdict = decided(parts, real_embedder, monkeypatch, q, Evidence(None, p_other=p))
+    assert (verdict.domain is not None, verdict.rule) == (refused, "clear")
+    assert decided(parts, real_embedder, monkeypatch, q, Evidence(None, p_other=p), MATHS_TURN).domain is None
+
+
+TRAIL = "How steep is a trail with a 12% gradient for a beginner with a heavy pack?"
+
+
+@pytest.mark.parametrize(
+    ("case", "margin", "p", "history", "refused", "rule"),
+    [
+        ("ambiguous", -0.1, 0.75, (), True, "ambiguous-lean"),  # the maths words are the trail's
+        ("ambiguous", -0.1, 0.6, (), False, "margin"),  # the model barely leans: the margin keeps it
+    ],
+)
+def test_a_first_question_of_ambiguous_words_yields_to_a_model_leaning_further(
+    parts, real_embedder, monkeypatch, case, margin, p, history, refused, rule
+):
+    ev = Evidence(case, "sports", margin, p_other=p)
+    verdict = decided(parts, real_embedder, monkeypatch, TRAIL, ev, history)
+    assert (verdict.domain is not None, verdict.rule) == (refused, rule)
+
+
+def test_the_ambiguous_lean_bar_is_a_setting_and_spares_a_turn(parts, real_embedder, monkeypatch):
+    ev = Evidence("ambiguous", "sports", -0.1, p_other=0.75)
+    assert decided(parts, real_embedder, monkeypatch, TRAIL, ev, offtopic_model_ambiguous_lean=0.8).domain is None
+    turn = Evidence("followup", "sports", -0.1, p_other=0.75)
+    assert decided(parts, real_embedder, monkeypatch, TRAIL, turn, MATHS_TURN).domain is None

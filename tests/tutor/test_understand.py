@@ -385,3 +385,23 @@ def test_what_comes_after_the_cited_resource_is_not_restricted_to_it(shipped, q)
     assert not ctx.resources
     property_ = _ctx(shipped, "这门课免费吗？", turns)
     assert property_.resources  # a question about the course itself still binds to it
+
+
+EIGEN_TURN = [
+    {"role": "user", "content": "where can i learn eigenvalues and eigenvectors properly?"},
+    {"role": "assistant", "content": "MIT 18.06 lecture 21 sets up Ax = λx [1].\n\n**Sources**\n[1] MIT 18.06"},
+]
+
+
+def test_another_take_that_names_a_prerequisite_stays_on_the_conversations_concept(shipped):
+    q = "too dense for me, he flies through the algebra and i lost the thread. something gentler?"
+    ctx = _ctx(shipped, q, EIGEN_TURN)
+    assert ctx.followup and ctx.concepts[0] == "eigendecomposition" and ctx.level == "beginner"
+    # a concept that is no prerequisite of the conversation's is the learner's new subject
+    ctx = _ctx(shipped, "too dense for me. something gentler on Bayes' rule?", EIGEN_TURN)
+    assert ctx.concepts[0] == "bayes-rule"
+
+
+def test_a_chinese_request_to_drag_things_about_asks_for_an_interactive_page(shipped):
+    ctx = _ctx(shipped, "有没有那种可以自己拖一拖、改改数字看结果怎么变的网页？")
+    assert ctx.intent == "resource" and "interactive" in ctx.formats

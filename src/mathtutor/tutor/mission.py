@@ -94,6 +94,8 @@ _SUBJECTS = (
     (re.compile(r"\b(calculus|derivatives?)\b", re.I), "derivatives"),
     (re.compile(r"\blinear algebra\b|\bmatri(x|ces)\b", re.I), "matrices"),
     (re.compile(r"\b(probability|statistics|stats)\b", re.I), "probability-basics"),
+    # a data analyst's maths is statistics first (the role names the branch)
+    (re.compile(r"\bdata analy(st|sts|sis|tics)\b", re.I), "probability-basics"),
     (re.compile(r"\boptimi[sz]ation\b", re.I), "gradient-descent"),
 )
 #: Concepts that are a whole branch or the school basics: a mission question may name them.

@@ -257,8 +257,21 @@ class SenseCheck:
         bridged = changes and all_ambiguous
         p_other = round(self.model.p_other(vec, text), 4) if self.model is not None else None
         asks = bool(ASKS_FOR_MATHS.search(q))
+        subjects = rewrite.matched if rewrite is not None and ctx.intent == "resource" else []
+        branch = any("subject_cue" in t.intents for t in subjects)
         return Evidence(
-            case, dom_ids[best], round(margin, 4), cues, unexplained, glossed, foreign, advice, bridged, p_other, asks
+            case,
+            dom_ids[best],
+            round(margin, 4),
+            cues,
+            unexplained,
+            glossed,
+            foreign,
+            advice,
+            bridged,
+            p_other,
+            asks,
+            branch=branch,
         )
 
     def _aside(self, ctx: Context, p_other: float | None) -> float | None:

@@ -56,6 +56,9 @@ class Evidence:
     #: to learn (``tutor/asking.py``): the scope model's reading of the asking part alone ("...a bell curve ... Is a
     #: curved grade something I can formally appeal?"); None for every other question
     aside: float | None = None
+    #: Chinese only: a request for material on a whole branch of maths (a term-table subject_cue: 概率统计, 线代),
+    #: however many everyday words of the learner's day it tells ("每天通勤地铁…想拿来补概率统计…手机上看得清")
+    branch: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +96,9 @@ class Rules:
                 return named(ev), "aside"
             # (a turn of a conversation is read without it: the bar of a turn read alone)
             bar = s.offtopic_model_turn_bar if ctx.conversation else s.offtopic_model_clear_bar
+            if has_cjk(ctx.question) and not ctx.conversation:
+                # a Chinese first question: read through its gloss, in-scope ones stay lower than English ones
+                bar = min(bar, s.offtopic_model_clear_zh_bar)
             if ev.cues and not (ctx.conversation or has_cjk(ctx.question)):
                 # an English first question with another domain's cue word that the model leans to call not ours:
                 # the maths word is that domain's ("the James Webb telescope at the L2 Lagrange point... my kid
@@ -121,6 +127,10 @@ class Rules:
             # "…every later row is pushed further: is there a name in maths for the directions that stay put?":
             # whatever the setting's words, it asks for the maths
             return None, "asks-maths"
+        branch_kept = ev.p_other is not None and ev.p_other < s.offtopic_zh_branch_keep
+        if ev.branch and branch_kept and not (ev.advice or ev.changed or DECIDES_ZH.search(ctx.question)):
+            # material on 概率统计 for the commute, on a phone: the branch is the subject, the day only the setting
+            return None, "branch-request"
         if ev.cues and ev.margin is not None and ev.margin > s.offtopic_cue_margin:
             sure_ours = ev.p_other is not None and ev.p_other < s.offtopic_cue_model_keep
             if ev.unexplained is None and not (ctx.followup or ev.advice) and sure_ours:
@@ -152,11 +162,19 @@ class Rules:
             closer = ev.margin is not None and ev.margin > 0
             bare = ev.case == "unnamed" and ctx.intent is None and not is_word_problem(ctx.question)
             leans = self._leans_other(ctx, ev) and (changed or closer or bare)
+            # a first question whose maths words all have other senses reads close to the maths for those words
+            # alone ("a trail with a 15% gradient", "gradient yarn"): a model that leans further decides
+            worded = (
+                ev.case == "ambiguous" and not ctx.conversation and reads_other(ev, s.offtopic_model_ambiguous_lean)
+            )
             rule = (
                 ("changed-lean" if changed else "unnamed-lean" if bare and not closer else "model-lean")
                 if leans
+                else "ambiguous-lean"
+                if worded
                 else "margin"
             )
+            leans = leans or worded
             return ((ev.domain or OTHER) if leans else None), rule
         if self._kept_by_conversation(ctx, ev):
             return None, "conversation"  # "why the log?" after maximum likelihood: not a lumberjack's question
@@ -212,12 +230,15 @@ class Rules:
 
     def _kept_by_conversation(self, ctx: Context, ev: Evidence) -> bool:
         """A turn of a conversation about maths that changes no subject (nor opens with 话说), names no other domain's
-        cue word, asks no advice, and that the scope model does not lean to call not ours (``offtopic_model_lean``):
-        the conversation speaks for it, whatever the margin or the term table make of its few words alone."""
+        cue word, asks no advice, and that the scope model does not lean to call not ours (``offtopic_model_lean``;
+        for a request for material, 有没有边跑代码边讲的教程, not sure it is not: ``offtopic_model_bar``): the
+        conversation speaks for it, whatever the margin or the term table make of its few words alone."""
         q = ctx.question
+        s = self.settings
+        bar = s.offtopic_model_bar if ctx.intent == "resource" else s.offtopic_model_lean
         return (
             ctx.conversation
             and not (ev.cues or ev.advice or TOPIC_CHANGE.search(q) or CASUAL_OPENER.search(q))
             and ev.p_other is not None
-            and ev.p_other < self.settings.offtopic_model_lean
+            and ev.p_other < bar
         )

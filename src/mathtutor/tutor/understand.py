@@ -62,7 +62,8 @@ FORMAT_HINTS = {
     "course": re.compile(r"\bcourses?\b|\bmooc\b|课程", re.IGNORECASE),
     "interactive": re.compile(
         r"\binteractive\b|\bexercises?\b|\bpractice\b|\b(simulations?|simulators?|simulate[sd]?|virtual(ly)?)\b"
-        r"|\bplay (around )?with\b|\bweb ?sites? (where|that lets|to let)\b|交互|练习|模拟|动手玩",
+        r"|\bplay (around )?with\b|\bweb ?sites? (where|that lets|to let)\b|\bdrag\b|\bsliders?\b"
+        r"|交互|练习|模拟|动手玩|拖动|拖一拖|滑块",
         re.IGNORECASE,
     ),
 }
@@ -333,6 +334,11 @@ def _follow(ctx: Context, history: list[dict[str, str]], topics: TopicGraph, cat
             ctx.search = f"{ctx.search} {_english(carried_from)}".strip()
         else:
             ctx.plan = ctx.plan or bool(PLAN.search(carried_from))
+    elif carried and ctx.concepts and UNLIKE.search(own) and not explicit and _under(ctx.concepts, carried, topics):
+        # "too dense, he flies through the algebra... something gentler?" after eigenvalues: another take on the
+        # conversation's concept; the prerequisite it names is only where the learner got lost
+        ctx.concepts = carried + [c for c in ctx.concepts if c not in carried]
+        ctx.followup = True
     elif (
         ctx.concepts
         and (REFERS_TO_TOPIC.search(q) or (len(ctx.concepts) == 1 and RELATES.search(q)))
@@ -405,6 +411,12 @@ DEFINES = re.compile(
     r"^\W*(what('s| is| are)|define|definition of|explain)\b|什么是|是什么|啥是|是啥|定义",
     re.IGNORECASE,
 )
+
+
+def _under(concepts: list[str], carried: list[str], topics: TopicGraph) -> bool:
+    """Whether every concept is a prerequisite, at any depth, of one of the conversation's concepts."""
+    below = {p for c in carried if c in topics for p in topics.prerequisites(c)}
+    return all(c in below for c in concepts)
 
 
 def _tool_of(ctx: Context, carried: list[str], topics: TopicGraph) -> bool:
