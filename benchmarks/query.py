@@ -48,8 +48,12 @@ def pct(values: list[float], q: float) -> float:
 
 
 def summary(values: list[float]) -> dict[str, float]:
-    return {"n": len(values), "p50_ms": round(pct(values, 50), 2), "p95_ms": round(pct(values, 95), 2),
-            "mean_ms": round(statistics.fmean(values), 2) if values else float("nan")}
+    return {
+        "n": len(values),
+        "p50_ms": round(pct(values, 50), 2),
+        "p95_ms": round(pct(values, 95), 2),
+        "mean_ms": round(statistics.fmean(values), 2) if values else float("nan"),
+    }
 
 
 def load_queries() -> list[str]:
@@ -77,8 +81,14 @@ def bench_ask(index: Path, embedder, queries: list[str], rounds: int) -> dict:
         t = time.perf_counter()
         embedder.embed([q])  # not embed_query: its cache may hold the question from the asks above
         embed.append((time.perf_counter() - t) * 1000)
-    return {"index": str(index), "chunks": len(tutor.store), "open_seconds": round(open_s, 2),
-            "ask": summary(total), "retrieve": summary(retrieve), "query_embedding": summary(embed)}
+    return {
+        "index": str(index),
+        "chunks": len(tutor.store),
+        "open_seconds": round(open_s, 2),
+        "ask": summary(total),
+        "retrieve": summary(retrieve),
+        "query_embedding": summary(embed),
+    }
 
 
 class _SyntheticLexical:
@@ -108,8 +118,11 @@ class SyntheticStore:
         return self.index.search(np.ascontiguousarray(np.atleast_2d(vectors), dtype=np.float32), k)
 
     def get_chunks(self, ids):
-        return [Chunk(text="", file_key=f"f{int(i) // 50}", kind="text", title="t", ordinal=0, id=int(i))
-                for i in ids if int(i) >= 0]
+        return [
+            Chunk(text="", file_key=f"f{int(i) // 50}", kind="text", title="t", ordinal=0, id=int(i))
+            for i in ids
+            if int(i) >= 0
+        ]
 
 
 def corpus_vocabulary(index: Path) -> list[str]:
@@ -199,9 +212,16 @@ def bench_synthetic(n: int, embedder, queries: list[str], vocab: list[str], seed
         parts["bm25"].append((time.perf_counter() - t) * 1000)
         _, exact = flat.search(qv[None, :], 10)
         recall.append(len(set(got[0]) & set(exact[0])) / 10)
-    return {"chunks": n, "faiss_index": kind, "build_seconds": round(build_s, 1), "hybrid": summary(times),
-            "query_embedding": summary(parts["embed"]), "faiss_search": summary(parts["faiss"]),
-            "bm25_search": summary(parts["bm25"]), "faiss_recall_at_10": round(float(np.mean(recall)), 3)}
+    return {
+        "chunks": n,
+        "faiss_index": kind,
+        "build_seconds": round(build_s, 1),
+        "hybrid": summary(times),
+        "query_embedding": summary(parts["embed"]),
+        "faiss_search": summary(parts["faiss"]),
+        "bm25_search": summary(parts["bm25"]),
+        "faiss_recall_at_10": round(float(np.mean(recall)), 3),
+    }
 
 
 def main() -> int:
@@ -209,9 +229,13 @@ def main() -> int:
     ap.add_argument("--index", type=Path, action="append", default=[], help="index to time `ask` on (repeatable)")
     ap.add_argument("--sizes", default="10000,100000,1000000")
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--encoder", choices=("full", "light", "both"), default="both",
-                    help="query embedder for `ask`: the calibrated sentence-transformers one (Tutor.open's default), "
-                         "the NumPy one the CLI and the web app use, or both")
+    ap.add_argument(
+        "--encoder",
+        choices=("full", "light", "both"),
+        default="both",
+        help="query embedder for `ask`: the calibrated sentence-transformers one (Tutor.open's default), "
+        "the NumPy one the CLI and the web app use, or both",
+    )
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "query.json")
     args = ap.parse_args()
 
@@ -227,8 +251,13 @@ def main() -> int:
     choice = tune_query_embedder(embedder, settings)  # as Tutor.open configures it (cached per machine)
     print(f"query embedding: {choice.describe()} {choice.measured}", flush=True)
     queries = load_queries()
-    result: dict = {"machine": machine, "query_embed_config": choice.to_dict(), "queries": len(queries),
-                    "ask": [], "synthetic": []}
+    result: dict = {
+        "machine": machine,
+        "query_embed_config": choice.to_dict(),
+        "queries": len(queries),
+        "ask": [],
+        "synthetic": [],
+    }
     encoders = {"full": embedder}
     if args.encoder != "full":
         from mathtutor.ingest.query_encoder import QueryEncoder
@@ -240,8 +269,11 @@ def main() -> int:
         for name, enc in encoders.items():
             r = {"encoder": name, **bench_ask(index, enc, queries, args.rounds)}
             result["ask"].append(r)
-            print(f"ask on {index} ({r['chunks']} chunks, {name} encoder): p50 {r['ask']['p50_ms']} ms, "
-                  f"p95 {r['ask']['p95_ms']} ms; query embedding p50 {r['query_embedding']['p50_ms']} ms", flush=True)
+            print(
+                f"ask on {index} ({r['chunks']} chunks, {name} encoder): p50 {r['ask']['p50_ms']} ms, "
+                f"p95 {r['ask']['p95_ms']} ms; query embedding p50 {r['query_embedding']['p50_ms']} ms",
+                flush=True,
+            )
     sizes = [int(s) for s in args.sizes.split(",") if s]
     if sizes:
         source = args.index[-1] if args.index else ROOT / "indexes" / "default"
@@ -251,8 +283,11 @@ def main() -> int:
         for n in sizes:
             r = bench_synthetic(n, embedder, queries, vocab, seeds, rng)
             result["synthetic"].append(r)
-            print(f"hybrid retrieval at {n} chunks ({r['faiss_index']}): p50 {r['hybrid']['p50_ms']} ms, "
-                  f"p95 {r['hybrid']['p95_ms']} ms; FAISS recall@10 {r['faiss_recall_at_10']}", flush=True)
+            print(
+                f"hybrid retrieval at {n} chunks ({r['faiss_index']}): p50 {r['hybrid']['p50_ms']} ms, "
+                f"p95 {r['hybrid']['p95_ms']} ms; FAISS recall@10 {r['faiss_recall_at_10']}",
+                flush=True,
+            )
     finish_and_write(result, machine, args.out)
     return 0
 
