@@ -423,8 +423,7 @@ def _tool_of(ctx: Context, carried: list[str], topics: TopicGraph) -> bool:
     """Whether the turn asks, in a plain explanation, only about prerequisites of the conversation's concept."""
     if ctx.intent is not None or ctx.plan or ctx.resources or ctx.formats or TOPIC_CHANGE.search(ctx.question):
         return False
-    tools = {p for c in carried if c in topics for p in topics.prerequisites(c)}
-    return all(c in tools for c in ctx.concepts)
+    return _under(ctx.concepts, carried, topics)
 
 
 #: "Is <resource> enough for the maths of ML?": the mission question, though it names a resource.
