@@ -146,6 +146,9 @@ class Context:
     exclude: set[str] = field(default_factory=set)
     #: The question has earlier turns: a conversation about maths speaks for it, unless it changes the subject.
     conversation: bool = False
+    #: Resources the learner prepares for ("what should I brush up on before starting 18.065?"): named, but the goal
+    #: of the study path, not its source.
+    goal: set[str] = field(default_factory=set)
 
 
 @dataclass(slots=True)

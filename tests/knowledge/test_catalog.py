@@ -661,3 +661,10 @@ def test_without_common_names_every_title_is_distinctive(shipped_names):
     catalog, _ = shipped_names
     assert catalog.names_in("What is KL divergence in information theory?") == {"mackay-itila"}
     assert catalog.names_in("What is KL divergence?") == set()
+
+
+def test_a_resource_opens_with_its_first_parts_concepts_else_its_first_topics(catalog: Catalog) -> None:
+    course = catalog.resource_of("mit-18-065")
+    assert catalog.opening("mit-18-065") == course.parts[0].concepts and course.parts[0].concepts
+    no_parts = next(r for r in catalog.resources if not r.parts and len(r.topics) > 2)
+    assert catalog.opening(no_parts.id) == no_parts.topics[:2]

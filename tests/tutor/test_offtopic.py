@@ -872,3 +872,27 @@ def test_the_ambiguous_lean_bar_is_a_setting_and_spares_a_turn(parts, real_embed
     assert decided(parts, real_embedder, monkeypatch, TRAIL, ev, offtopic_model_ambiguous_lean=0.8).domain is None
     turn = Evidence("followup", "sports", -0.1, p_other=0.75)
     assert decided(parts, real_embedder, monkeypatch, TRAIL, turn, MATHS_TURN).domain is None
+
+
+@pytest.mark.parametrize(
+    ("q", "named"),
+    [
+        ("Is MIT 18.065 too hard for me?", True),
+        ("what should I brush up on before starting 18.065?", True),
+        ("我开始看18.065之前要先补什么？", True),
+        ("3Blue1Brown和StatQuest先刷哪个？", True),
+        ("3Blue1Brown的作者做频道之前在哪工作？", False),  # 之前 about the creator's life, not the learner's start
+        ("Does Grant Sanderson of 3Blue1Brown have kids?", False),  # about the creator, not learning with it
+        ("where can I buy a cheap printed copy of the MML book?", False),
+    ],
+)
+def test_asking_how_to_learn_with_a_named_resource_is_its_own_case(check, parts, q, named):
+    assert (check.evidence(ctx_of(q, parts)).case == "named") is named
+
+
+@pytest.mark.parametrize(("p", "refused"), [(0.8, False), (0.95, True)])
+def test_a_named_resource_question_is_refused_only_when_the_model_is_sure(
+    parts, real_embedder, monkeypatch, p, refused
+):
+    verdict = decided(parts, real_embedder, monkeypatch, "Is MIT 18.065 too hard for me?", Evidence("named", p_other=p))
+    assert (verdict.domain is not None, verdict.rule) == (refused, "named")

@@ -42,6 +42,13 @@ def test_followups_and_named_resources_with_a_concept_are_in_scope_without_passa
     assert not in_scope(_ctx([], resources=["mml-book"]), [_hit(0.05)], Settings())
 
 
+def test_the_path_toward_a_resource_the_learner_prepares_for_is_in_scope_without_passages():
+    ctx = _ctx(["rank"])
+    ctx.goal = {"mit-18-065"}
+    assert in_scope(ctx, [_hit(0.05)], Settings())
+    assert not in_scope(_ctx(["rank"]), [_hit(0.05)], Settings())
+
+
 def test_bm25_only_hits_count_only_in_the_bm25_ablation():
     hits = [_hit(None)]
     assert in_scope(_ctx(), hits, Settings(), mode="bm25")

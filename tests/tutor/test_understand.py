@@ -405,3 +405,13 @@ def test_another_take_that_names_a_prerequisite_stays_on_the_conversations_conce
 def test_a_chinese_request_to_drag_things_about_asks_for_an_interactive_page(shipped):
     ctx = _ctx(shipped, "有没有那种可以自己拖一拖、改改数字看结果怎么变的网页？")
     assert ctx.intent == "resource" and "interactive" in ctx.formats
+
+
+def test_what_to_learn_before_a_resource_leads_to_what_it_opens_with(shipped):
+    catalog, _ = shipped
+    ctx = _ctx(shipped, "what should I brush up on before starting 18.065?")
+    first = catalog.resource_of("mit-18-065").parts[0].concepts
+    assert ctx.plan and ctx.goal == {"mit-18-065"} and not ctx.resources and ctx.concepts == list(first)
+    # a question with its own concept keeps it
+    ctx = _ctx(shipped, "what should I know about eigenvalues before starting 18.065?")
+    assert ctx.goal == {"mit-18-065"} and ctx.concepts == ["eigendecomposition"]

@@ -283,6 +283,12 @@ class Catalog(BaseModel):
         """The resource itself for a resource id, the owning resource for a part id."""
         return self._owner[id]
 
+    def opening(self, id: str) -> tuple[str, ...]:
+        """The concepts a resource opens with ("what before 18.065?" leads there): its first part's, else its first
+        two topics."""
+        res = self.resource_of(id)
+        return res.parts[0].concepts if res.parts and res.parts[0].concepts else res.topics[:2]
+
     def parts(self) -> Iterator[tuple[Resource, Part]]:
         """Every (resource, part) pair in catalog order."""
         for r in self.resources:

@@ -85,6 +85,7 @@ from mathtutor.tutor.offtopic_cues import (
     BOUND_TO_CONVERSATION,
     CLEAR_BRANCH,
     COMPOSE,
+    LEARNS_WITH,
     MATHS_ARTEFACT,
     MATHS_WORDS,
     OUTRIGHT_MATHS,
@@ -220,6 +221,10 @@ class SenseCheck:
             alone = not (points_back or bound)
         else:
             case = "unnamed"
+            if (ctx.resources or ctx.goal) and LEARNS_WITH.search(q) and not (cues or changes or advice):
+                # "Is 18.065 too hard for me?", "what should I brush up on before starting it?": how to learn with a
+                # resource of ours, named by its title or course number, which no model reads as maths
+                return Evidence("named", p_other=self._p_other(ctx))
         unexplained = self.table.unexplained_share(rewrite) if rewrite is not None else None
         text = judged_text(ctx)  # a Chinese question's gloss
         if not text.strip():

@@ -96,6 +96,17 @@ COMPOSE = re.compile(
 MATHS_ARTEFACT = re.compile(
     r"\b(proofs?|derivations?|code|python|functions?|equations?)\b|证明|推导|代码|程序|公式|解题", re.IGNORECASE
 )
+#: Asks how to learn with a resource the question names: its difficulty, what it assumes, what comes before it, how
+#: long it takes ("Is 18.065 too hard for me?", "what should I brush up on before starting it?", 18.065难不难).
+LEARNS_WITH = re.compile(
+    r"\b(hard|harder|difficult|tough|too advanced|prerequisites?|prereqs?|background|assumes?|ready for|beginners?"
+    r"|self[- ]study|how long|hours? (a|per) week|which (one )?first|brush up|before (i |we )?(start|starting|take"
+    r"|taking|read|reading|begin|beginning|tackl\w*|div\w* into|open\w*))\b"
+    r"|难不难|难吗|太难|难度|(要|需要)(什么|哪些)基础|基础要求|先补|先学|前提|门槛|适合(我|新手|初学|零基础|自学|入门)"
+    r"|够不够|看得懂|看懂|(学|看|刷|上)(完|下来).{0,6}(多久|多长时间)|每周.{0,4}小时|先(看|刷|学)哪|哪个先|自学"
+    r"|(开始|看|学|上|读)[^，。？！；,.?!;\s]{0,8}(之前|以前)|开始前",
+    re.IGNORECASE,
+)
 #: Follow-ups that only make sense as a turn of the conversation: "and for X?", "anything less dry?", 换个别的,
 #: 能再讲慢一点吗.
 BOUND_TO_CONVERSATION = re.compile("|".join(f"(?:{rx.pattern})" for rx in (ELLIPSIS, UNLIKE, OTHER, AGAIN)), re.I)

@@ -28,7 +28,8 @@ class Evidence:
 
     #: "ambiguous" (all its maths words have other senses), "followup" (would inherit the conversation's concepts),
     #: "mission" (asks what maths our field needs), "subject" (asks for material on a subject that names maths or
-    #: ML): only a scope model sure that either is not ours refuses it,
+    #: ML), "named" (asks how to learn with a resource it names: "Is 18.065 too hard for me?"): only a scope model
+    #: sure that any of these is not ours refuses it,
     #: "turn" (an English turn the conversation keeps, naming no concept: it points back or asks about the resource
     #: just cited; the scope model reads it alone), "unnamed" (names no concept), "compose" (asks for a poem, a
     #: letter, a toast: ``COMPOSE``), "cited" (points at the resource just cited, with another domain's cue word), or
@@ -107,7 +108,7 @@ class Rules:
             return (named(ev) if reads_other(ev, bar) else None), "clear"
         if ev.case == "turn":  # a turn the conversation keeps, read alone: only a model sure it is not ours refuses it
             return (OTHER if reads_other(ev, s.offtopic_model_turn_bar) else None), "turn"
-        if ev.case in ("mission", "subject"):
+        if ev.case in ("mission", "subject", "named"):
             return (named(ev) if reads_other(ev, s.offtopic_model_field_bar) else None), ev.case
         if ev.case == "compose":
             return "writing", "compose"

@@ -72,7 +72,7 @@ def in_scope(ctx: Context, hits: list[Hit], settings: Settings, mode: str = "hyb
         # Concepts carried from earlier turns ("and for a beginner?", "videos for that?") keep the
         # conversation's topic: such elliptical questions match few passages on their own. A question
         # that names a catalog resource is answered from the catalog even if few passages are indexed.
-        if ctx.followup or ctx.resources:
+        if ctx.followup or ctx.resources or ctx.goal:
             return True
         return not dense or max(dense) >= settings.in_scope_min_similarity_with_concept or sure_ours(ctx, settings)
     if not dense:  # BM25-only ablation: its scores do not separate on- from off-topic, so any hit counts

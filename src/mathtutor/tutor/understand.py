@@ -269,9 +269,13 @@ def understand(
         plan = False  # "自学…的数学，有哪些免费资源": no path to plan without a concept, so the resources themselves
     if intent == "mission" and mission.specific(concepts):
         plan = True  # "what maths for deep learning": the study path toward the field the question names
-    if plan and named and intent is None and PREPARE_FOR.search(q):
-        named = set()  # "what should I brush up on before starting 18.065?": the resource is the goal, not the source
-    ctx = Context(q, concepts, plan, wanted, level, named, search=search, intent=intent, meaning=meaning)
+    goal: set[str] = set()
+    if plan and named and intent is None and PREPARE_FOR.search(q) and catalog is not None:
+        # "what should I brush up on before starting 18.065?": the resource is the goal (the path leads to what it
+        # opens with), not the source
+        goal, named = named, set()
+        concepts = concepts or [c for c in catalog.opening(min(goal)) if topics is not None and c in topics]
+    ctx = Context(q, concepts, plan, wanted, level, named, search=search, intent=intent, meaning=meaning, goal=goal)
     ctx.conversation = bool(history)
     if history and topics is not None:
         _follow(ctx, history, topics, catalog)
