@@ -194,6 +194,11 @@ class Settings(BaseSettings):
     offtopic_model_ambiguous_lean: float = Field(
         default=0.68, ge=0.0, le=1.0, description="Scope-model bar for English first questions of ambiguous words."
     )
+    # ... when it has at least this many words: a question that only names a term ("What is a flumbert spectrum?",
+    # about a learner's own upload) sets no scene for its words to belong to (the traps above: 17 words and more).
+    offtopic_ambiguous_lean_min_words: int = Field(
+        default=8, ge=0, le=100, description="Fewest words for the ambiguous-lean rule to refuse a question."
+    )
     # The mission question ("做了三年运营，想转算法岗，数学要补到什么程度？") and a request for material whose subject
     # names maths or ML are ours whatever else they tell, unless the scope model is surer than this that they are
     # not: a word for our field may be another hobby's (模型, glossed "model": "新手想入坑高达模型，HG和MG哪个适合？").

@@ -867,6 +867,12 @@ def test_a_first_question_of_ambiguous_words_yields_to_a_model_leaning_further(
     assert (verdict.domain is not None, verdict.rule) == (refused, rule)
 
 
+def test_a_few_words_naming_a_term_set_no_scene_for_the_ambiguous_lean_rule(parts, real_embedder, monkeypatch):
+    ev = Evidence("ambiguous", "sports", -0.1, p_other=0.75)
+    verdict = decided(parts, real_embedder, monkeypatch, "What is a flumbert spectrum?", ev)
+    assert (verdict.domain, verdict.rule) == (None, "margin")
+
+
 def test_the_ambiguous_lean_bar_is_a_setting_and_spares_a_turn(parts, real_embedder, monkeypatch):
     ev = Evidence("ambiguous", "sports", -0.1, p_other=0.75)
     assert decided(parts, real_embedder, monkeypatch, TRAIL, ev, offtopic_model_ambiguous_lean=0.8).domain is None

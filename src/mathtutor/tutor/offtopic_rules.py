@@ -165,8 +165,12 @@ class Rules:
             leans = self._leans_other(ctx, ev) and (changed or closer or bare)
             # a first question whose maths words all have other senses reads close to the maths for those words
             # alone ("a trail with a 15% gradient", "gradient yarn"): a model that leans further decides
+            # (a few words that only name a term, "What is a flumbert spectrum?" about a learner's upload, set no scene)
             worded = (
-                ev.case == "ambiguous" and not ctx.conversation and reads_other(ev, s.offtopic_model_ambiguous_lean)
+                ev.case == "ambiguous"
+                and not ctx.conversation
+                and len(ctx.question.split()) >= s.offtopic_ambiguous_lean_min_words
+                and reads_other(ev, s.offtopic_model_ambiguous_lean)
             )
             rule = (
                 ("changed-lean" if changed else "unnamed-lean" if bare and not closer else "model-lean")
