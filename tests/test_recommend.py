@@ -197,6 +197,9 @@ def test_a_damaged_cache_is_recomputed(tmp_path: Path, topics) -> None:
         "need a calculus refresher I can get through on lunch breaks",
         "anything where i actually compute them in python? like a notebook",
         "有没有那种可以自己拖一拖、改改数字看结果的网页？",
+        "I want full length recorded university lectures at grad level on the maths behind ML",
+        "total beginner. i need lots of practice problems where i can check if i got them right",
+        "I already know the basics of stats. what's out there at a deeper level?",
     ],
 )
 def test_is_resource_request(question: str) -> None:
@@ -224,6 +227,9 @@ def test_is_resource_request(question: str) -> None:
         "which way does the gradient point?",
         "does anything with a zero determinant fail to be invertible?",
         "我看网页上说梯度是方向导数最大的方向，对吗？",
+        "I need the gradient of this function at the origin",
+        "we need a matrix with these properties",
+        "I want to understand why eigenvectors matter",
     ],
 )
 def test_is_not_resource_request(question: str) -> None:

@@ -70,6 +70,10 @@ _REQUEST_CUES = (
     rf"\b(?:{_RESOURCE_NOUN})\s+that\s+(?:go(?:es)? through|explains?|teach(?:es)?|covers?|derives?|shows?)\b",
     rf"\b(?:looking for|need|want|know of)\s+(?:a|an|some|any)\b.{{0,40}}?\b(?:{_RESOURCE_NOUN})\b",
     rf"\b(?:looking|searching|hunting) for\b.{{0,40}}?\b(?:{_RESOURCE_NOUN})\b",
+    # "I want full length recorded university lectures", "i need lots of practice problems where i can check"
+    rf"\b(?:i|we)\s+(?:really\s+)?(?:want|need|would like|'d like)\s+(?:[\w-]+\s+){{0,5}}?"
+    rf"(?:{_RESOURCE_NOUN}|practi[cs]e (?:problems|questions))\b",
+    r"\bwhat(?:'s| is) out there\b",
     rf"\b(?:i'?m|i am|we'?re) (?:after|on the lookout for)\b.{{0,40}}?\b(?:{_RESOURCE_NOUN})\b",
     rf"\bwhich\s+(?:[\w-]+\s+){{0,2}}?(?:{_RESOURCE_NOUN})\b",  # "which (youtube) channel", "which intro book"
     r"\bwhat(?:'s| is| was) (?:it|that|the (?:course|book|series|channel|site|video)) called\b",

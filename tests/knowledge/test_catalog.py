@@ -17,7 +17,7 @@ from mathtutor.knowledge.catalog import (
     load_catalog,
     normalize_url,
 )
-from mathtutor.knowledge.names import is_abbreviation
+from mathtutor.knowledge.names import is_abbreviation, surname, tokens
 
 CORPUS_REAL = Path(__file__).resolve().parents[2].parent / "shared" / "corpus-real"
 
@@ -640,6 +640,35 @@ def test_an_abbreviation_given_as_an_alt_title_names_its_resource(shipped_names,
 
 
 @pytest.mark.parametrize(
+    ("question", "named"),
+    [
+        ("Is Deisenroth's book too hard for me?", {"mml-book"}),
+        ("Josh Starmer explains PCA better than my lecturer", {"statquest"}),
+        ("Starmer的频道适合入门吗", {"statquest"}),
+        ("Grant Sanderson's channel: where do I start?", {"3blue1brown"}),
+        ("Grant Sanderson's videos", set()),  # a channel and three series: which?
+        ("Grant Sanderson的频道", {"3blue1brown"}),
+        ("Lambert videos on Bayes", {"ben-lambert"}),
+        ("Strang的18.065难吗", {"mit-18-065"}),  # a course number against Chinese is still a word
+        ("Strang's lectures", set()),  # two courses: the kind does not say which
+        ("my friend Zhang recommended a book", set()),  # a family name alone is nobody's
+        ("a café on Lambert street", set()),
+    ],
+)
+def test_a_person_named_by_family_name_names_their_resource(shipped_names, question, named):
+    catalog, common = shipped_names
+    assert catalog.names_in(question, common) == named
+
+
+@pytest.mark.parametrize(
+    ("creator", "name"),
+    [("Marc Peter Deisenroth", "deisenroth"), ("David Dye", None), ("Khan Academy", None), ("Devansh", None)],
+)
+def test_surname_is_a_persons_family_name_of_five_letters_or_more(creator, name):
+    assert surname(creator) == name
+
+
+@pytest.mark.parametrize(
     ("title", "abbreviation"),
     [
         ("MML", True),
@@ -668,3 +697,8 @@ def test_a_resource_opens_with_its_first_parts_concepts_else_its_first_topics(ca
     assert catalog.opening("mit-18-065") == course.parts[0].concepts and course.parts[0].concepts
     no_parts = next(r for r in catalog.resources if not r.parts and len(r.topics) > 2)
     assert catalog.opening(no_parts.id) == no_parts.topics[:2]
+
+
+def test_tokens_part_latin_from_other_scripts_and_drop_accents():
+    assert tokens("Strang的18.065") == {"strang", "18.065"}
+    assert tokens("café Gödel") == {"cafe", "godel"}

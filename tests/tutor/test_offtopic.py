@@ -887,6 +887,7 @@ def test_the_ambiguous_lean_bar_is_a_setting_and_spares_a_turn(parts, real_embed
         ("what should I brush up on before starting 18.065?", True),
         ("我开始看18.065之前要先补什么？", True),
         ("3Blue1Brown和StatQuest先刷哪个？", True),
+        ("total newbie here. is Josh Starmer's channel a good first stop or do I need something before it?", True),
         ("3Blue1Brown的作者做频道之前在哪工作？", False),  # 之前 about the creator's life, not the learner's start
         ("Does Grant Sanderson of 3Blue1Brown have kids?", False),  # about the creator, not learning with it
         ("where can I buy a cheap printed copy of the MML book?", False),

@@ -49,6 +49,14 @@ def test_the_path_toward_a_resource_the_learner_prepares_for_is_in_scope_without
     assert not in_scope(_ctx(["rank"]), [_hit(0.05)], Settings())
 
 
+def test_how_to_learn_with_a_named_resource_is_in_scope_without_passages():
+    ctx = _ctx(resources=["statquest"])
+    ctx.question = "is Josh Starmer's channel a good first stop?"
+    assert in_scope(ctx, [_hit(0.05)], Settings())
+    ctx.question = "does Josh Starmer sell merch?"  # names it, asks nothing about learning with it
+    assert not in_scope(ctx, [_hit(0.05)], Settings())
+
+
 def test_bm25_only_hits_count_only_in_the_bm25_ablation():
     hits = [_hit(None)]
     assert in_scope(_ctx(), hits, Settings(), mode="bm25")

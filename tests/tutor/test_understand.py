@@ -242,6 +242,34 @@ def test_anything_shorter_moves_away_from_the_resource_just_given(shipped):
     assert ctx.exclude == {"mit-18-06"}
 
 
+def test_too_dense_anything_gentler_asks_for_another_resource_not_about_its_pages(shipped):
+    history = _turns("I need to learn probability properly for ML.", "MML chapter 6.", "https://mml-book.github.io/")
+    ctx = _ctx(shipped, "tried it, way too dense, the first few pages already lost me. anything gentler?", history)
+    assert ctx.exclude == {"mml-book"} and ctx.resources == set() and ctx.intent != "facts"
+
+
+def test_a_level_word_alone_asks_about_the_resource_just_cited(shipped):
+    history = _turns("贝叶斯定理有没有直观一点的视频？", "3Blue1Brown。", "https://www.youtube.com/@3blue1brown")
+    ctx = _ctx(shipped, "它讲不讲证明？", history)
+    assert ctx.resources == {"3blue1brown"} and ctx.exclude == set()
+
+
+def test_a_shorter_kind_inside_the_course_named_stays_in_it(shipped):
+    url = "https://ocw.mit.edu/courses/18-06-linear-algebra-spring-2010/"
+    history = _turns("How does least squares pick the line?", "18.06 lecture 16.", url)
+    ctx = _ctx(shipped, "Does that MIT course have shorter problem-solving videos on this?", history)
+    assert ctx.resources == {"mit-18-06"} and ctx.exclude == set()
+
+
+@pytest.mark.parametrize("q", ["what should I do before that one?", "看这门课之前要先补什么？"])
+def test_what_before_the_resource_just_cited_is_the_path_to_it_from_others(shipped, q):
+    url = "https://ocw.mit.edu/courses/18-065-matrix-methods-in-data-analysis-signal-processing-and-machine-learning-spring-2018/"
+    history = _turns("Is there a course on matrix methods for ML?", "MIT 18.065.", url)
+    ctx = _ctx(shipped, q, history)
+    assert ctx.plan and ctx.goal == {"mit-18-065"} and ctx.exclude == {"mit-18-065"} and ctx.resources == set()
+    assert ctx.concepts
+
+
 def test_a_dry_book_asks_for_the_other_format_only(shipped):
     history = _turns("概率论有没有入门的书？", "MML。", "https://mml-book.github.io/")
     ctx = _ctx(shipped, "看书太枯燥了，有没有能看的视频？", history)
@@ -415,3 +443,16 @@ def test_what_to_learn_before_a_resource_leads_to_what_it_opens_with(shipped):
     # a question with its own concept keeps it
     ctx = _ctx(shipped, "what should I know about eigenvalues before starting 18.065?")
     assert ctx.goal == {"mit-18-065"} and ctx.concepts == ["eigendecomposition"]
+
+
+def test_the_resource_prepared_for_is_no_source_and_its_kind_no_format_asked(shipped):
+    ctx = _ctx(shipped, "What should I brush up on before I start Deisenroth's book? Been out of school for 8 years")
+    assert ctx.goal == {"mml-book"} and ctx.exclude == {"mml-book"} and "book" not in ctx.formats
+    ctx = _ctx(shipped, "What videos should I watch before I start Deisenroth's book?")
+    assert ctx.goal == {"mml-book"} and ctx.formats == {"video"}
+
+
+def test_what_to_brush_up_first_for_a_named_article_in_chinese_makes_it_the_goal(shipped):
+    q = "想读Parr和Howard那篇The Matrix Calculus You Need For Deep Learning，但是微积分忘得差不多了，需要先补哪些？"
+    ctx = _ctx(shipped, q)
+    assert ctx.plan and ctx.goal == {"matrix-calculus"} and ctx.resources == set()

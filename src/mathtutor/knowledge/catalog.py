@@ -24,7 +24,15 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
-from mathtutor.knowledge.names import COURSE_CODE, CommonNames, is_abbreviation, is_cued, tokens
+from mathtutor.knowledge.names import (
+    COURSE_CODE,
+    CommonNames,
+    is_abbreviation,
+    is_cued,
+    names_format,
+    surname,
+    tokens,
+)
 from mathtutor.links import check_http_url, normalize_url
 
 __all__ = [
@@ -218,6 +226,7 @@ class Catalog(BaseModel):
     _part_by_url: dict[str, str] = PrivateAttr(default_factory=dict)
     _res_by_url: dict[str, str] = PrivateAttr(default_factory=dict)
     _codes: dict[str, str] = PrivateAttr(default_factory=dict)
+    _by_surname: dict[str, set[str]] = PrivateAttr(default_factory=dict)
 
     def model_post_init(self, __context: object) -> None:
         by_id: dict[str, Resource | Part] = {}
@@ -269,6 +278,12 @@ class Catalog(BaseModel):
                 if is_abbreviation(title):  # "MML", "D2L", "ITILA": what learners call the book
                     codes.setdefault(min(tokens(title)), set()).add(r.id)
         self._codes = {k: next(iter(v)) for k, v in codes.items() if len(v) == 1}
+        by_surname: dict[str, set[str]] = {}
+        for r in self.resources:
+            for creator in r.creators:
+                if (name := surname(creator)) is not None:
+                    by_surname.setdefault(name, set()).add(r.id)
+        self._by_surname = by_surname
 
     # -- lookups -------------------------------------------------------------
 
@@ -373,6 +388,20 @@ class Catalog(BaseModel):
                     break
         for code in words & self._codes.keys():
             found.add(self._codes[code])
+        for name in words & self._by_surname.keys():
+            # "Deisenroth's book", "Josh Starmer's channel": the person's one resource, or the one of the kind
+            # the text names ("Grant Sanderson's channel"); a person with several of that kind names none. A
+            # family name alone is someone's only with a first name, a possessive or the kind of resource beside
+            # it ("my friend Zhang" is not d2l)
+            ids = sorted(self._by_surname[name])
+            kind = [i for i in ids if names_format(self.get(i).format, low)]
+            owned = re.search(rf"\b{re.escape(name)}\s*(?:'s|’s|的)", low) is not None
+            full = any(c.lower() in low for i in ids for c in self.get(i).creators if surname(c) == name)
+            after = low[low.find(name) :].split()[1:3]  # "Deisenroth book", "Lambert videos"
+            beside = [i for i in kind if names_format(self.get(i).format, " ".join(after))]
+            pick = (ids if len(ids) == 1 else kind) if (owned or full) else beside
+            if len(pick) == 1:
+                found.add(pick[0])
         return found
 
     def match_name(self, name: str) -> str | None:

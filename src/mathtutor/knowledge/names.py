@@ -45,7 +45,10 @@ _TOKEN_RE = re.compile(r"[a-z0-9]+(?:\.[a-z0-9]+)*")
 def tokens(text: str) -> set[str]:
     """Lower-case word tokens without stopwords; plural "s" is stripped so
     "distribution" and "distributions" agree; "18.06" stays one token."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    # accents go, other scripts part words: "Strang的18.065" is "strang" and "18.065", not "strang18.065"
+    text = "".join(
+        c if c.isascii() else "" if unicodedata.combining(c) else " " for c in unicodedata.normalize("NFKD", text)
+    ).lower()
     out = set()
     for tok in _TOKEN_RE.findall(text):
         if tok in _STOPWORDS or (len(tok) == 1 and not tok.isdigit()):
@@ -102,6 +105,41 @@ _FORMAT_WORDS = {
     "book": "book|textbook",
     "interactive": "site|app|visuali[sz]ations?",
 }
+
+
+#: Creators that are organisations or crowds, not a person a learner names ("Khan Academy", "Quora contributors").
+_NOT_A_PERSON = re.compile(
+    r"\(|\b(?:academy|college|university|institute|mit|microsoft|contributors|community)\b", re.IGNORECASE
+)
+
+
+def surname(creator: str) -> str | None:
+    """The family name a learner calls a person by ("Deisenroth's book", "Starmer's channel"): the last word of a
+    person's name, five letters or more (shorter ones, "Dye", "Page", are everyday words); None for organisations."""
+    if _NOT_A_PERSON.search(creator):
+        return None
+    words = re.findall(r"[A-Za-z][A-Za-z'-]*", creator)
+    last = words[-1].lower() if words else ""
+    return last if len(last) >= 5 and len(words) >= 2 else None
+
+
+#: The same in Chinese (no word boundaries there).
+_FORMAT_WORDS_ZH = {
+    "article": "文章|博客|帖子",
+    "video-series": "系列|视频",
+    "channel": "频道|视频",
+    "course": "课程|公开课|网课",
+    "book": "书|教材|课本",
+    "interactive": "网站|网页|交互",
+}
+
+
+def names_format(fmt: str, low: str) -> bool:
+    """Does lower-cased text say the kind of resource ``fmt`` is ("book", "channel", 频道, ...)?"""
+    words, zh = _FORMAT_WORDS.get(fmt), _FORMAT_WORDS_ZH.get(fmt)
+    return (words is not None and re.search(rf"\b(?:{words})\b", low) is not None) or (
+        zh is not None and re.search(zh, low) is not None
+    )
 
 
 def is_cued(r: Any, title: str, low: str, words: set[str], common: CommonNames) -> bool:

@@ -295,10 +295,22 @@ class Tutor:
             weights = {"margin_weight": st.where_margin_weight, "early_weight": st.where_early_weight}
             hits = rerank(pool, ctx.question, weight=st.where_definition_weight, **weights)[:k]
         else:
-            hits = self.retriever.search(query, k=k, concepts=ctx.concepts, filters=filters or None, mode=mode)
+            # "anything gentler?" after a book: its passages are not the other take asked for (one resource fills
+            # at most 3 slots, so 3 more make up for them)
+            more = 3 if ctx.exclude else 0
+            hits = self.retriever.search(query, k=k + more, concepts=ctx.concepts, filters=filters or None, mode=mode)
+            hits = [h for h in hits if not self._excluded(h, ctx.exclude)][:k] or hits[:k]
         if not hits and filters:
             hits = self.retriever.search(query, k=k, concepts=ctx.concepts, mode=mode)
         return [h for h in hits if passages.usable(h.chunk.text)]
+
+    def _excluded(self, hit: Hit, exclude: set[str]) -> bool:
+        """Is the passage from a resource the learner asked for something unlike? (Only that one: before the
+        3Blue1Brown channel's neural-network series come its linear algebra and calculus series.)"""
+        rid = hit.chunk.resource_id
+        if not exclude or rid is None or self.catalog is None or rid not in self.catalog:
+            return False
+        return self.catalog.resource_of(rid).id in exclude
 
     def _search_terms(self, ctx: Context) -> tuple[str, list[str]]:
         """What the passages are searched for: the query and the concepts whose names expand it."""

@@ -102,6 +102,8 @@ LEARNS_WITH = re.compile(
     r"\b(hard|harder|difficult|tough|too advanced|prerequisites?|prereqs?|background|assumes?|ready for|beginners?"
     r"|self[- ]study|how long|hours? (a|per) week|which (one )?first|brush up|before (i |we )?(start|starting|take"
     r"|taking|read|reading|begin|beginning|tackl\w*|div\w* into|open\w*))\b"
+    r"|\b(newbies?|novices?|first stop|starting point|(good|right) (place|way) to (start|begin)"
+    r"|(something|anything) before)\b"
     r"|难不难|难吗|太难|难度|(要|需要)(什么|哪些)基础|基础要求|先补|先学|前提|门槛|适合(我|新手|初学|零基础|自学|入门)"
     r"|够不够|看得懂|看懂|(学|看|刷|上)(完|下来).{0,6}(多久|多长时间)|每周.{0,4}小时|先(看|刷|学)哪|哪个先|自学"
     r"|(开始|看|学|上|读)[^，。？！；,.?!;\s]{0,8}(之前|以前)|开始前",

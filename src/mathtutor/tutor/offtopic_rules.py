@@ -81,6 +81,11 @@ def reads_other(ev: Evidence, bar: float) -> bool:
     return ev.p_other is not None and ev.p_other >= bar
 
 
+def reads_ours(ev: Evidence, bar: float) -> bool:
+    """Is the scope model sure, below ``bar``, that the question is ours? (False when there is no model.)"""
+    return ev.p_other is not None and ev.p_other < bar
+
+
 class Rules:
     """Decides a question on its :class:`Evidence`, by the bars of ``settings``."""
 
@@ -128,12 +133,12 @@ class Rules:
             # "…every later row is pushed further: is there a name in maths for the directions that stay put?":
             # whatever the setting's words, it asks for the maths
             return None, "asks-maths"
-        branch_kept = ev.p_other is not None and ev.p_other < s.offtopic_zh_branch_keep
+        branch_kept = reads_ours(ev, s.offtopic_zh_branch_keep)
         if ev.branch and branch_kept and not (ev.advice or ev.changed or DECIDES_ZH.search(ctx.question)):
             # material on 概率统计 for the commute, on a phone: the branch is the subject, the day only the setting
             return None, "branch-request"
         if ev.cues and ev.margin is not None and ev.margin > s.offtopic_cue_margin:
-            sure_ours = ev.p_other is not None and ev.p_other < s.offtopic_cue_model_keep
+            sure_ours = reads_ours(ev, s.offtopic_cue_model_keep)
             if ev.unexplained is None and not (ctx.followup or ev.advice) and sure_ours:
                 # another domain's word in the setting, a question the model is sure is ours ("board game nights
                 # with my kids: why do sums of five dice pile up in the middle?")
@@ -172,21 +177,23 @@ class Rules:
                 and len(ctx.question.split()) >= s.offtopic_ambiguous_lean_min_words
                 and reads_other(ev, s.offtopic_model_ambiguous_lean)
             )
-            rule = (
-                ("changed-lean" if changed else "unnamed-lean" if bare and not closer else "model-lean")
-                if leans
-                else "ambiguous-lean"
-                if worded
-                else "margin"
-            )
-            leans = leans or worded
-            return ((ev.domain or OTHER) if leans else None), rule
+            if not (leans or worded):
+                return None, "margin"
+            if not leans:
+                rule = "ambiguous-lean"
+            elif changed:
+                rule = "changed-lean"
+            elif bare and not closer:
+                rule = "unnamed-lean"
+            else:
+                rule = "model-lean"
+            return ev.domain or OTHER, rule
         if self._kept_by_conversation(ctx, ev):
             return None, "conversation"  # "why the log?" after maximum likelihood: not a lumberjack's question
         # a first question the margin alone places elsewhere, that the scope model reads as ours ("warping a
         # sprite in my game engine: is skew-then-turn the same as one step?"): the domain lines matched its
         # setting, the model its question
-        sure_ours = ev.p_other is not None and ev.p_other < s.offtopic_model_keep
+        sure_ours = reads_ours(ev, s.offtopic_model_keep)
         if sure_ours and not changed and ev.case in ("unnamed", "ambiguous"):
             return None, "model-keep"
         return ev.domain, "margin"
@@ -209,10 +216,8 @@ class Rules:
             # "那机器学习里哪里会用到这个？比如判断两个向量像不像那种": the conversation speaks for what the table
             # cannot explain
             return None, "conversation"
-        if (
-            ev.p_other is not None
-            and ev.p_other < s.offtopic_zh_model_keep
-            and not (ev.cues or ev.advice or decides or TOPIC_CHANGE.search(ctx.question))
+        if reads_ours(ev, s.offtopic_zh_model_keep) and not (
+            ev.cues or ev.advice or decides or TOPIC_CHANGE.search(ctx.question)
         ):
             # a question the model is sure is ours, in everyday words the table does not know ("一次扔几十个骰子把
             # 点数加起来，为什么画出来越来越像个钟？")
@@ -244,6 +249,5 @@ class Rules:
         return (
             ctx.conversation
             and not (ev.cues or ev.advice or TOPIC_CHANGE.search(q) or CASUAL_OPENER.search(q))
-            and ev.p_other is not None
-            and ev.p_other < bar
+            and reads_ours(ev, bar)
         )

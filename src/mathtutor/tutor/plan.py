@@ -123,6 +123,8 @@ def pick_resources(
     for order, (res, part) in enumerate(catalog.teaching(concept)):
         if ctx.resources and res.id not in ctx.resources and res.parent not in ctx.resources:
             continue
+        if res.id in ctx.exclude:
+            continue  # "anything gentler?" after it: another resource is what was asked for
         score = 0.0
         score += 2.0 if level in res.levels else 0.0
         score += 3.0 if wanted and res.format in wanted else (-2.0 if wanted else 0.0)

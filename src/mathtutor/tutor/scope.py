@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from mathtutor.settings import Settings
+from mathtutor.tutor.offtopic_cues import LEARNS_WITH
 from mathtutor.types import Answer, Context, Hit
 
 OUT_OF_SCOPE_EXAMPLES = (
@@ -75,6 +76,8 @@ def in_scope(ctx: Context, hits: list[Hit], settings: Settings, mode: str = "hyb
         if ctx.followup or ctx.resources or ctx.goal:
             return True
         return not dense or max(dense) >= settings.in_scope_min_similarity_with_concept or sure_ours(ctx, settings)
+    if ctx.resources and LEARNS_WITH.search(ctx.question):
+        return True  # "is Josh Starmer's channel a good first stop?": how to learn with a resource of ours
     if not dense:  # BM25-only ablation: its scores do not separate on- from off-topic, so any hit counts
         return bool(hits) and mode == "bm25"
     return max(dense) >= settings.in_scope_min_similarity or sure_ours(ctx, settings)

@@ -1,10 +1,8 @@
 """Understanding a question in its conversation: concepts, study-path intent, level, formats, named resources.
 
-The result is a :class:`~mathtutor.types.Context`. Elliptical follow-ups ("and for a beginner?",
-"videos for that?", 有视频吗) carry the concepts of earlier turns, in either language; "it" is the previous
-turn's concept unless the question names the resource ("that book", 这本) or asks a property of it (free,
-chapter, author), and then it is the resource the previous answer cited first. Mission questions are read
-in ``tutor/mission.py``.
+The result is a :class:`~mathtutor.types.Context`. Elliptical follow-ups ("videos for that?", 有视频吗) carry the
+concepts of earlier turns; "it" is the previous turn's concept unless the question names the resource ("that book",
+这本) or asks a property of it, then the resource cited first. Mission questions are read in ``tutor/mission.py``.
 """
 
 from __future__ import annotations
@@ -45,8 +43,9 @@ PLAN = re.compile(
 #: What to do before a resource the learner names: "before I start 18.065", 看 18.065 之前, 开始之前得先补什么.
 PREPARE_FOR = re.compile(
     r"\bbefore (i |we )?(start|starting|begin|beginning|take|taking|read|reading|tackl\w*|div\w* into|open\w*)\b"
+    r"|\b(do|read|learn|study|know) before (that|this|it)\b|\bbefore (that|this) (one|book|course|series)\b"
     r"|\b(prepare|get ready) for\b|\bprerequisites? (for|of)\b"
-    r"|(开始|看|学|上|读)\S{0,12}(之前|以前)|之前(得|要|需要|应该)|开始前",
+    r"|(开始|看|学|上|读)\S{0,12}(之前|以前)|之前(得|要|需要|应该)|开始前|(要|得|需要|应该)先(补|学|复习)",
     re.IGNORECASE,
 )
 FORMAT_HINTS = {
@@ -135,8 +134,7 @@ REFERS_TO_TOPIC = re.compile(
     r"\b(it|its|them)\b|\b(that|this)(?=\s*[?.!,]|\s*$)|\bthe same (topic|thing|idea|concept)\b|它|这个|那个",
     re.IGNORECASE,
 )
-#: Relating a named concept to something unnamed ("what's the difference from derivatives?", 在深度学习里怎么用):
-#: the unnamed one is the previous turn's concept.
+#: Relating a named concept to something unnamed ("the difference from derivatives?"): that is the previous concept.
 RELATES = re.compile(
     r"\b(difference|differ|relate[sd]?|relationship|compared?|versus|vs|what if)\b|区别|关系|不同|联系|比较|如果是"
     r"|(里|中)(怎么|如何)用|(里|中)的作用|用在哪",
@@ -153,8 +151,9 @@ UNLIKE = re.compile(
     r"|" + LEVEL_ASKED.pattern,
     re.IGNORECASE,
 )
-#: Asking for the last explanation again: slower, step by step, with an example ("can you give me an example with
-#: actual numbers?", 能再讲慢一点吗, 我跟不上, 举个例子): only makes sense as a turn of the conversation.
+#: Asking for another resource ("anything gentler?", 有没有简单点的); a level word alone (proofs, 看不懂) asks about it
+INSTEAD = re.compile(r"\b(anything|something|alternatives?)\b|有没有|有什么|有啥|换|推荐|别的|其他", re.IGNORECASE)
+#: Asking for the last explanation again: slower, step by step, an example (能再讲慢一点吗, 举个例子): only as a turn.
 AGAIN = re.compile(
     r"\b(again|slower|more slowly|step by step|one step at a time|walk me through|lost me|break it down)\b"
     r"|\b(didn'?t|don'?t|do not|can'?t|cannot) (get|follow|understand|see why)\b|\b(an|another|a concrete|a worked"
@@ -170,13 +169,13 @@ WHICH_PART = re.compile(
 )
 #: The question names the resource cited before ("that book", 这门课), not only "it".
 NAMES_RESOURCE = re.compile(
-    r"\b(that|this|those|these|the|the same) (book|textbook|course|class|series|channel|video|lecture|notes|site"
+    r"\b(that|this|those|these|the|the same) ((?-i:[A-Z0-9][\w.]*) )?"  # "that MIT course", "the 3b1b series"
+    r"(book|textbook|course|class|series|channel|video|lecture|notes|site"
     r"|website|article|post|playlist|pdf|text|one)s?\b|这本|那本|这门|那门|这篇|那篇|这套|那套|这份|那份"
     r"|(这|那)个(网站|课|视频|频道|系列|讲义|教程)|^\W*(文章|书里|书中|课程|课里|视频里|教材|讲义|网站)",
     re.IGNORECASE,
 )
-#: A yes/no question about the resource just cited: "does it actually write out the formulas, or is it mostly
-#: interactive charts?", "does it finish with an ML application?".
+#: A yes/no question about the resource just cited: "does it write out the formulas, or is it mostly charts?".
 ASKS_ABOUT_IT = re.compile(
     r"\b(does|did|will) (it|that|this) (actually |also |really |ever )?(write out|spell out|finish|end|start|open"
     r"|walk through|work through|assume|require|expect|use (code|python))\b|\bor is it (mostly|all|just|only)\b",
@@ -271,11 +270,13 @@ def understand(
         plan = True  # "what maths for deep learning": the study path toward the field the question names
     goal: set[str] = set()
     if plan and named and intent is None and PREPARE_FOR.search(q) and catalog is not None:
-        # "what should I brush up on before starting 18.065?": the resource is the goal (the path leads to what it
-        # opens with), not the source
+        # "what should I brush up on before starting 18.065?": the goal (the path leads to what it opens with)
         goal, named = named, set()
         concepts = concepts or [c for c in catalog.opening(min(goal)) if topics is not None and c in topics]
+        own = {catalog.resource_of(g).format for g in goal}  # "Deisenroth's book" asks for no book
+        wanted = set(formats or ()) | {f for f in asked_formats(search) if not own & FORMAT_GROUPS.get(f, {f})}
     ctx = Context(q, concepts, plan, wanted, level, named, search=search, intent=intent, meaning=meaning, goal=goal)
+    ctx.exclude = set(goal)
     ctx.conversation = bool(history)
     if history and topics is not None:
         _follow(ctx, history, topics, catalog)
@@ -301,9 +302,8 @@ def _concepts(text: str, topics: TopicGraph | None) -> list[str]:
 def _follow(ctx: Context, history: list[dict[str, str]], topics: TopicGraph, catalog: Catalog | None) -> None:
     """Read ``ctx`` as a turn of the conversation: what "it"/"that" and an elliptical question refer to.
 
-    "it"/"that" is the *concept* of the previous turn unless the question names the resource ("that book",
-    这本) or asks about a property of it (free, chapter, author, page, "does it cover"); a request for
-    another resource ("something with exercises on it") never restricts to the one cited before.
+    "it"/"that" is the *concept* of the previous turn unless the question names the resource ("that book", 这本) or
+    asks about a property of it (free, chapter, "does it cover"); a request for another never restricts to it.
     """
     q, own = ctx.question, ctx.search
     users = [m["content"] for m in history if m["role"] == "user"]
@@ -373,9 +373,9 @@ def _follow(ctx: Context, history: list[dict[str, str]], topics: TopicGraph, cat
         ctx.search = f"{ctx.search} {_english(last)}".strip()
         ctx.followup = True
     cited_before = resources_in(previous_answer, catalog)
-    if cited_before and catalog is not None and not explicit and (OTHER.search(q) or UNLIKE.search(own)):
-        # "anything shorter?" after 18.06, 看书有点枯燥，有视频吗: not the resource just given, nor its format
-        # when another one is asked for
+    instead = bool(UNLIKE.search(own) and (INSTEAD.search(q) or not LEVEL_ASKED.search(own)))
+    if cited_before and catalog is not None and not explicit and (OTHER.search(q) or instead):
+        # "anything shorter?" after 18.06, 看书有点枯燥，有视频吗: not the resource given (nor its format, if another)
         ctx.exclude = {cited_before[0]}
         given = catalog.resource_of(cited_before[0]).format
         unlike = {f for f in ctx.formats if given in FORMAT_GROUPS.get(f, {f})}
@@ -388,13 +388,17 @@ def _follow(ctx: Context, history: list[dict[str, str]], topics: TopicGraph, cat
     owns = bool(refers or not _concepts(q, topics))
     binds = explicit or (owns and bool(PROPERTY.search(q)) and ctx.intent != "resource")
     binds = binds or (ctx.intent == "where" and bool(WHICH_PART.search(q)))  # "which chapter covers regression?"
+    # "way too dense, the first few pages lost me. anything gentler?": a page of the story, not the property asked
+    binds = binds and (explicit or not (ctx.exclude and instead))
     if ctx.resources or not binds:
         return
+    if PREPARE_FOR.search(q) and cited_before and catalog is not None:
+        ctx.goal, ctx.exclude, ctx.plan = {cited_before[0]}, {cited_before[0]}, True  # the path to where it opens
+        ctx.concepts = ctx.concepts or [c for c in catalog.opening(cited_before[0]) if c in topics]
     if NEXT.search(q) or PREPARE_FOR.search(q):
         return  # "学完这门以后下一步看什么？", "what before that book?": a milestone on the path, not the source
     cited = cited_before
-    # "videos for that instead" asks for another format of the same topic: a format word that the cited
-    # resource does not have keeps the topic only
+    # "videos for that instead": a format word that the cited resource does not have keeps the topic only
     # ("chapter" is no format in "which chapter ...?", nor "interactive" in "does it ..., or is it interactive?")
     # ("the same site": named outright, it stays whatever format word comes with it)
     if cited and asked and catalog is not None and not (explicit or WHICH_PART.search(q) or ASKS_ABOUT_IT.search(q)):
@@ -402,7 +406,7 @@ def _follow(ctx: Context, history: list[dict[str, str]], topics: TopicGraph, cat
         if not any(fmt in FORMAT_GROUPS.get(f, {f}) for f in asked):
             cited = []
     if cited:
-        ctx.resources = {cited[0]}
+        ctx.resources, ctx.exclude = {cited[0]}, ctx.exclude - {cited[0]}  # "does that course have shorter ones?"
         ctx.followup = True
         # a property with no topic of its own; "does it assume calculus?" asks one whatever topic it names
         asks_property = bool(PROPERTY.search(q)) and (not _concepts(q, topics) or bool(ASKS_ABOUT_IT.search(q)))
