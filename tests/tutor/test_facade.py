@@ -373,6 +373,18 @@ def test_how_is_it_used_follows_the_concept_not_the_cited_resource(tutor):
 
 
 @pytest.mark.slow
+def test_anything_gentler_after_a_book_cites_none_of_its_passages(tutor):
+    """Tutor.retrieve leaves out the passages of the resource the learner asked to move away from."""
+    history = [
+        {"role": "user", "content": "I need to learn probability properly for ML. where should I go?"},
+        {"role": "assistant", "content": "MML chapter 6 [1].\n\n**Sources**\n[1] MML <https://mml-book.github.io/>"},
+    ]
+    a = tutor.ask("tried it, way too dense, the first few pages already lost me. anything gentler?", history=history)
+    cited = {tutor.catalog.resource_of(c.resource_id).id for c in a.citations if c.resource_id in tutor.catalog}
+    assert a.in_scope and cited and "mml-book" not in cited
+
+
+@pytest.mark.slow
 def test_is_that_book_free_is_answered_from_the_catalog(tutor):
     history = [
         {"role": "user", "content": "Which book should I use to learn linear algebra for ML?"},

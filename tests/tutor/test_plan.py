@@ -132,14 +132,3 @@ def test_a_resource_the_learner_asked_to_move_away_from_is_never_picked():
     ctx.exclude = {first[0]}
     again = [r.id for r, _ in pick_resources("probability-basics", ctx, set(), 3, catalog, NoIndex())]
     assert first[0] not in again and len(again) == 3
-
-
-@pytest.mark.slow
-def test_anything_gentler_after_a_book_cites_none_of_its_passages(tutor):
-    history = [
-        {"role": "user", "content": "I need to learn probability properly for ML. where should I go?"},
-        {"role": "assistant", "content": "MML chapter 6 [1].\n\n**Sources**\n[1] MML <https://mml-book.github.io/>"},
-    ]
-    a = tutor.ask("tried it, way too dense, the first few pages already lost me. anything gentler?", history=history)
-    cited = {tutor.catalog.resource_of(c.resource_id).id for c in a.citations if c.resource_id in tutor.catalog}
-    assert a.in_scope and cited and "mml-book" not in cited

@@ -274,7 +274,7 @@ def understand(
         goal, named = named, set()
         concepts = concepts or [c for c in catalog.opening(min(goal)) if topics is not None and c in topics]
         own = {catalog.resource_of(g).format for g in goal}  # "Deisenroth's book" asks for no book
-        wanted = set(formats or ()) | {f for f in asked_formats(search) if not own & FORMAT_GROUPS.get(f, {f})}
+        wanted -= {f for f in wanted - set(formats or ()) if own & FORMAT_GROUPS.get(f, {f})}
     ctx = Context(q, concepts, plan, wanted, level, named, search=search, intent=intent, meaning=meaning, goal=goal)
     ctx.exclude = set(goal)
     ctx.conversation = bool(history)
