@@ -361,7 +361,7 @@ def test_got_it_points_at_nothing_and_a_new_subject_carries_no_topic(shipped):
     ],
 )
 def test_formats_turned_down_or_already_had_are_not_asked_for(text, formats):
-    from mathtutor.tutor.understand import asked_formats
+    from mathtutor.tutor.understand_cues import asked_formats
 
     assert asked_formats(text) == formats
 

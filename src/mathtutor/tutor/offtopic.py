@@ -95,7 +95,7 @@ from mathtutor.tutor.offtopic_cues import (
 )
 from mathtutor.tutor.offtopic_rules import Evidence, Rules, Verdict
 from mathtutor.tutor.scope_model import ScopeModel, judged_text
-from mathtutor.tutor.understand import IDIOMS, NEXT, REFERS_BACK, TOPIC_CHANGE, asked_formats
+from mathtutor.tutor.understand_cues import IDIOMS, NEXT, REFERS_BACK, TOPIC_CHANGE, asked_formats
 
 if TYPE_CHECKING:
     from mathtutor.knowledge.senses import SenseTable

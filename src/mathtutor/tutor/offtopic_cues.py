@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from mathtutor.tutor.understand import AGAIN, ELLIPSIS, OTHER, UNLIKE
+from mathtutor.tutor.understand_cues import AGAIN, ELLIPSIS, OTHER, UNLIKE
 
 #: Words that make a resource request's subject mathematical even when it names no concept of the topic graph.
 MATHS_WORDS = re.compile(

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from mathtutor.knowledge.zh import has_cjk
 from mathtutor.tutor.offtopic_cues import CASUAL_OPENER, DECIDES_ZH
 from mathtutor.tutor.scope import computes_a_probability, is_word_problem
-from mathtutor.tutor.understand import TOPIC_CHANGE
+from mathtutor.tutor.understand_cues import TOPIC_CHANGE
 
 if TYPE_CHECKING:
     from mathtutor.settings import Settings
