@@ -92,8 +92,9 @@ def test_mission_answer_gives_depths_order_and_where_to_start(topics, catalog):
     mml = catalog.resource_of("mml-book")
     recs = [Rec("khan-linear-algebra", "Khan", ("free",))]
     answer = guidance.mission_answer(ctx, recs, catalog, Cites(), names, lambda c, n: [(mml, None)])
-    for title, _ in guidance.DEPTHS:
-        assert title in answer.answer
+    for depth in guidance.DEPTHS:
+        assert depth.title in answer.answer
+    assert "For what you want to do" not in answer.answer  # no degree named: no degree's resources first
     assert [s.concept for s in answer.study_path] == list(guidance.ORDER)
     assert names["chain-rule"] in answer.answer and "free [" in answer.answer
     assert all(c in topics for c in guidance.ORDER) and set(topics.ids) >= guidance.GENERAL
@@ -114,6 +115,34 @@ def test_mission_answer_cites_the_branch_asked_about_before_the_order(topics, ca
     assert cites.list[0] == "khan-calculus"
     focus_at = answer.answer.index("For what you asked about")
     assert focus_at < answer.answer.index("A good order") and "Derivatives: Khan Academy: Calculus [1]" in answer.answer
+
+
+def test_every_degree_starts_with_catalog_resources(catalog):
+    assert [d.key for d in guidance.DEPTHS] == ["practitioner", "developer", "researcher"]
+    for depth in guidance.DEPTHS:
+        assert depth.start and all(catalog.resource_of(rid).id == rid for rid in depth.start)
+
+
+@pytest.mark.parametrize(
+    ("question", "first"),
+    [
+        ("I want to write a small net from scratch and port models from papers. How much maths?", "khan-calculus"),
+        (
+            "starting a PhD on new probabilistic models next year: what maths is the long game?",
+            "hajek-random-processes",
+        ),
+        ("我就想用Keras打打Kaggle比赛，不打算搞研究。要学多少数学？", "khan-statistics-probability"),
+    ],
+)
+def test_mission_answer_starts_with_the_degree_the_learner_names(question, first, topics, catalog):
+    ctx = Context(question, [], False, set(), None, set(), intent="mission")
+    names = {c.id: c.name for c in topics.concepts}
+    recs = [Rec(first, "Listed again", ()), Rec("mml-book", "MML", ("free",))]
+    cites = Cites()
+    answer = guidance.mission_answer(ctx, recs, catalog, cites, names, lambda c, n: [])
+    assert cites.list[0] == first and "For what you want to do" in answer.answer
+    assert cites.list.count(first) == 1  # a recommendation already given as the degree's start is not repeated
+    assert answer.answer.index("For what you want to do") < answer.answer.index("A good order")
 
 
 def test_facts_answer_says_cost_and_makers_from_the_catalog(topics, catalog):

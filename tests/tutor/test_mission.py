@@ -134,3 +134,22 @@ def test_meaning_catches_what_structure_misses_and_nothing_off_topic(real_embedd
 )
 def test_names_field_reads_jobs_and_parts_of_ml(text, named):
     assert mission.names_field(text) is named
+
+
+@pytest.mark.parametrize(
+    ("text", "depth"),
+    [
+        ("I don't want to only call model.fit; I want to write a net from scratch", "developer"),
+        ("starting a PhD next year on new kinds of models", "researcher"),
+        ("我就想用Keras和XGBoost打打Kaggle比赛，不打算搞研究", "practitioner"),
+        ("我现在就是调sklearn打kaggle", "practitioner"),
+        ("想读博做机器学习理论，数学要多深", "researcher"),
+        ("我想自己从零实现一个神经网络，需要哪些数学", "developer"),
+        ("I'm not going into research, I just use libraries at work", "practitioner"),
+        ("junior data analyst interview next month: how much maths?", "practitioner"),
+        ("how much maths do I need for machine learning?", None),
+        ("I want to understand what is going on inside these models", None),
+    ],
+)
+def test_depth_of_reads_the_degree_the_learner_aims_at(text, depth):
+    assert mission.depth_of(text) == depth

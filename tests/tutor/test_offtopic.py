@@ -574,7 +574,7 @@ def test_a_question_naming_our_field_is_refused_only_when_the_model_is_sure(
 PRINTED_COPY = "great, thanks. what's the cheapest place to buy a printed copy, and will it ship to Canada?"
 
 
-@pytest.mark.parametrize(("p", "refused"), [(0.98, True), (0.95, False)])
+@pytest.mark.parametrize(("p", "refused"), [(0.98, True), (0.92, False)])
 def test_a_turn_the_conversation_keeps_is_refused_only_when_the_model_is_sure_of_it_alone(
     parts, real_embedder, monkeypatch, p, refused
 ):
@@ -616,10 +616,10 @@ ZH_TURN = "那深度学习里哪里会用到这个？比如比较两段文字意
     ("q", "history", "cues", "p", "refused", "rule"),
     [
         (ZH_TURN, MATHS_TURN, (), 0.05, False, "conversation"),  # a turn the conversation speaks for
-        (ZH_TURN, (), (), 0.05, True, "zh-unexplained"),  # alone, the table's share decides
+        (ZH_TURN, (), (), 0.09, True, "zh-unexplained"),  # alone, the table's share decides
         (ZH_TURN, MATHS_TURN, (), 0.65, True, "zh-unexplained"),  # the model leans away: the table decides
         (ZH_TURN, MATHS_TURN, ("marketing",), 0.05, True, "zh-unexplained"),  # another domain's cue word
-        ("话说" + ZH_TURN, MATHS_TURN, (), 0.05, True, "zh-unexplained"),  # a casual opener unbinds it
+        ("话说" + ZH_TURN, MATHS_TURN, (), 0.09, True, "zh-unexplained"),  # a casual opener unbinds it
         ("对了，" + ZH_TURN, MATHS_TURN, (), 0.05, True, "zh-unexplained"),  # a change of subject
     ],
 )
@@ -903,3 +903,16 @@ def test_a_named_resource_question_is_refused_only_when_the_model_is_sure(
 ):
     verdict = decided(parts, real_embedder, monkeypatch, "Is MIT 18.065 too hard for me?", Evidence("named", p_other=p))
     assert (verdict.domain is not None, verdict.rule) == (refused, "named")
+
+
+@pytest.mark.parametrize(("p", "refused"), [(0.93, True), (0.84, False)])
+def test_a_pointer_at_the_cited_course_is_refused_when_the_model_is_sure_whatever_the_margin(
+    parts, real_embedder, monkeypatch, p, refused
+):
+    """The margin read the campus visit as maths (-0.02); the scope model, sure enough, does not."""
+    q = "I'll be in Boston next month: can I sit in on that class in person, and where do I park?"
+    ev = Evidence("cited", "travel", -0.02, ("travel",), p_other=p)
+    verdict = decided(parts, real_embedder, monkeypatch, q, ev, MATHS_TURN)
+    assert (verdict.domain is not None, verdict.rule) == (refused, "cited")
+    lenient = decided(parts, real_embedder, monkeypatch, q, ev, MATHS_TURN, offtopic_model_cited_bar=0.99)
+    assert lenient.domain is None

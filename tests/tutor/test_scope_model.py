@@ -419,6 +419,45 @@ def test_a_turn_about_the_book_just_cited_is_read_alone(checks, parts):
     assert (kept.domain, kept.rule) == (None, "turn")
 
 
+def test_a_format_word_that_points_at_the_material_asks_for_no_format(checks, parts):
+    """"the little tune at the start of his videos" names the material the turn is about; it asks for no video, so
+    the turn is read alone, and what it asks about (an instrument to buy) is not ours."""
+    with_model, _ = checks
+    q = "the little tune at the start of his videos is lovely. which instrument is it, and where can I buy one?"
+    assert with_model.evidence(ctx_of(q, parts, MATHS_TURN)).case == "turn"
+    assert with_model.evidence(ctx_of("is there a video of that?", parts, MATHS_TURN)).case is None
+
+
+class _AsksElsewhere:
+    """A stand-in model: the whole question leans away a little (0.5), the asking part alone reads as not ours."""
+
+    def __init__(self, asking: str) -> None:
+        self.asking = asking
+
+    def reads(self, embed_query) -> bool:
+        return True
+
+    def p_other(self, vector, text: str) -> float:
+        return 0.95 if text.startswith(self.asking) else 0.5
+
+
+def test_the_mission_question_after_the_learners_own_maths_story_is_not_an_aside(checks, parts):
+    """Its clear maths words are the learner's story (algebra and trig long forgotten), and what it asks, where to
+    restart, names no concept: still the mission question, not a story told to ask about something else."""
+    with_model, _ = checks
+    asking = "Where should I restart so my evenings are not wasted?"
+    q = (
+        "I studied civil engineering twenty years ago and now I manage projects. Our firm is adopting AI everywhere "
+        "and I want to understand how it works, but I have forgotten even basic algebra and trigonometry. " + asking
+    )
+    topics, _, table = parts
+    check = SenseCheck(Settings(), with_model.embedder, topics, table, _AsksElsewhere(asking))
+    ctx = ctx_of(q, parts)
+    verdict = check.verdict(ctx)
+    assert ctx.intent == "mission" and verdict.evidence.p_other == 0.5
+    assert verdict.domain is None and verdict.evidence.aside is None
+
+
 @pytest.mark.parametrize(
     "q",
     [

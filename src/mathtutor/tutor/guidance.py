@@ -10,6 +10,7 @@ of what the source lists advise (practitioner, developer, researcher).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mathtutor.tutor import mission
@@ -20,23 +21,47 @@ if TYPE_CHECKING:
     from mathtutor.knowledge.catalog import Catalog
     from mathtutor.tutor.compose import CitationList
 
-#: How deep to go, by goal: our own words, after the seeds' "degrees of depth".
+
+@dataclass(frozen=True, slots=True)
+class Depth:
+    """One degree of depth: who it is for, what maths it takes, and where the source lists start it."""
+
+    key: str  #: "practitioner", "developer" or "researcher" (``mission.depth_of``)
+    title: str
+    text: str
+    #: catalog resources the source lists name for this degree, first to start with
+    start: tuple[str, ...]
+    why: str  #: what they are for, at this degree
+
+
+#: How deep to go, by goal: our own words, after the seeds' "degrees of depth" (the practitioner uses libraries
+#: such as Keras and XGBoost; the developer writes models from scratch and from papers, with calculus, linear
+#: algebra and some probability; the researcher invents models, and a text on random processes marks the level).
 DEPTHS = (
-    (
+    Depth(
+        "practitioner",
         "Using ML libraries (practitioner)",
         "school algebra and functions, vectors and matrices as tables of numbers, derivatives as rates of change, "
         "and basic probability and statistics are enough to train and evaluate models with existing tools.",
+        ("khan-statistics-probability", "seeing-theory", "statquest", "3b1b-neural-networks"),
+        "statistics and probability to read your data and your results, and how a network learns, by intuition",
     ),
-    (
+    Depth(
+        "developer",
         "Building and debugging your own models (developer)",
         "add linear algebra you can compute with (matrix products, eigenvectors, the SVD), multivariable calculus "
         "with the chain rule and gradients (backpropagation is the chain rule), optimisation by gradient descent, "
         "and probability distributions with maximum likelihood.",
+        ("mml-book", "matrix-calculus", "khan-linear-algebra", "khan-calculus"),
+        "linear algebra and calculus to follow what your code computes, and the matrix calculus of backpropagation",
     ),
-    (
+    Depth(
+        "researcher",
         "Research",
         "add proofs and rigour: matrix calculus, convex optimisation, probability theory and information theory, "
         "read from textbooks and lecture courses that derive every result.",
+        ("hajek-random-processes", "mackay-itila", "mit-18-065", "edx-probability"),
+        "random processes, information theory and matrix methods, derived with proofs",
     ),
 )
 #: The order the source lists agree on, as topic-graph concept ids.
@@ -90,7 +115,16 @@ def mission_answer(
     question names are taught, the order as a short study path (``picks(concept, n)``: up to n resources,
     and parts, to study each step from), then where to start."""
     lines = ["How much maths you need depends on what you want to do with machine learning:", ""]
-    lines += [f"- **{title}**: {text}" for title, text in DEPTHS]
+    lines += [f"- **{d.title}**: {d.text}" for d in DEPTHS]
+    depth = next((d for d in DEPTHS if d.key == mission.depth_of(ctx.question)), None)
+    started: set[str] = set()
+    if depth is not None:  # "I want to write a small net from scratch", 读博: the learner's own degree first
+        lines += ["", f"**For what you want to do ({depth.title.lower()}):** {depth.why}. Start with:", ""]
+        for rid in depth.start:
+            res = catalog.resource_of(rid)
+            cost = "free" if res.free else "not free"
+            lines.append(f"- **{res.title}** — {res.format}, {cost} [{cites.add_catalog(res, None)}]")
+            started.add(rid)
     focus = mission.focus_concepts(ctx.search or ctx.question, ctx.concepts)
     if focus:  # "do I need calculus?", "linear algebra or probability first?": where each branch is taught
         lines += ["", "**For what you asked about:**", ""]
@@ -107,8 +141,9 @@ def mission_answer(
         lines.append(f"{i}. {names.get(concept, concept)}" + (f" {refs}" if refs else ""))
         steps.append(StudyStep(concept, "the order the source lists recommend", numbers))
     lines.append("")
+    recs = [r for r in recs if r.resource_id not in started]
     if recs:
-        lines += ["**Where to start:**", ""]
+        lines += ["**Where to start:**" if depth is None else "**Also good to start with:**", ""]
         for rec in recs:
             n = _cite(rec, ctx, catalog, cites)
             why = "; ".join(rec.reasons) if rec.reasons else ""

@@ -114,6 +114,62 @@ PROTOTYPES = (
 )
 
 
+#: The degree of depth a learner aims at (the seeds' practitioner, developer and researcher), in words that say a
+#: goal, not what the learner does now ("I use sklearn at work" says neither; "I just want to use Keras" does).
+_DEPTH_CUES = (
+    (
+        "researcher",
+        re.compile(
+            r"\bph\.?d\b|\bdoctora(l|te)\b|\b(do|doing|go into|career in|position in) research\b"
+            r"|\bresearch (career|position|scientist|lab|group|degree)\b|\bbecome a researcher\b"
+            r"|\b(invent\w*|design\w*|creat\w*|come up with) (new|novel)\b|\bnew (kinds?|types?|sorts?) of models?\b"
+            r"|\bnovel (models?|architectures?|methods?)\b|\bpublish\w*\b"
+            r"|读博|博士(?!后)|搞研究|做研究|发论文|研究(岗|员|方向|生涯)|(提出|发明|设计)新(的)?模型",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "developer",
+        re.compile(
+            r"\b(writ|buil|cod|implement|mak|creat)\w*\b.{0,40}\bfrom scratch\b|\bimplement\w*\b"
+            r"|\b(write|build|code|design) (my|our|your|their) own\b"
+            r"|\bown (models?|networks?|layers?|architectures?)\b|\b(port|turn|translate)\w* .{0,40}\bpapers?\b"
+            r"|\bpapers? into code\b|\bcustom (layers?|models?|loss\w*)\b|\b(read|follow|understand) (the )?papers\b"
+            r"|从零(开始)?(实现|写|搭)|手写|自己(实现|写|搭)|造轮子|复现|自定义(层|模型|损失)|(读|看)(懂|得懂).{0,8}论文",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "practitioner",
+        re.compile(
+            # only to use what exists ("I just want to use Keras for Kaggle", 会用就行), no research, an analyst's job
+            r"\b(just|only|simply) (want|need|plan|hope)s? to (use|apply|run|train|call|compete)\b"
+            r"|\b(not|never) (going|planning|aiming|trying) (to do |to go |into )+research\b"
+            r"|\bdata analy(st|sts)\b|\banaly(st|tics) (job|role|position)\b"
+            r"|(就|只)(想|打算|需要)(用|调|打|跑|做应用)|会用就行|(不打算|不想|不准备|不会)(搞|做)研究|数据分析(师|岗)?",
+            re.IGNORECASE,
+        ),
+    ),
+)
+#: A depth cue the learner turns down ("nobody expects me to invent new models", "don't want to only call model.fit").
+_NOT_DEPTH = re.compile(
+    r"\b(not|no|never|don'?t|do not|won'?t|without|rather than|instead of|more than|beyond|nobody expects me to"
+    r"|no one expects me to|not expected to|don'?t need to)\b[^.?!,;]{0,40}$"
+    r"|(不|没|别|不想|不打算|不准备|不用|不需要|不必|不只是|不止)[^。？！，；]{0,8}$",
+    re.IGNORECASE,
+)
+
+
+def depth_of(text: str) -> str | None:
+    """The degree of depth the learner says they aim at: "researcher" (a PhD, new kinds of models), "developer"
+    (their own models from scratch, papers into code) or "practitioner" (libraries, Kaggle, data analysis); None
+    when they say none. A cue they turn down does not count, and the deepest one they keep wins."""
+    for depth, rx in _DEPTH_CUES:
+        if any(not _NOT_DEPTH.search(text[: m.start()]) for m in rx.finditer(text)):
+            return depth
+    return None
+
+
 def has_cue(text: str) -> bool:
     """The structural reading: maths (or an ML field) with a need, amount, order, start, ability or role cue."""
     if _PHRASES.search(text):

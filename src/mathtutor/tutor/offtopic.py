@@ -90,6 +90,7 @@ from mathtutor.tutor.offtopic_cues import (
     MATHS_WORDS,
     OUTRIGHT_MATHS,
     OWN_STORY,
+    POINTS_AT_MATERIAL,
     SPEAKING_OF_IT,
     is_probability_meaning,
 )
@@ -284,6 +285,8 @@ class SenseCheck:
         (``Evidence.aside``): read only for questions the model leans to call not ours (``offtopic_aside_lean``)."""
         if ctx.conversation or p_other is None or p_other < self.settings.offtopic_aside_lean or self.model is None:
             return None
+        if ctx.intent == "mission":
+            return None  # "...forgotten trig and logs. where do I restart?": the story is the learner's maths
         parts = split_question(ctx.question)
         asking = " ".join(parts.asking)
         if not asking or asks_to_learn(asking) or self._names_concept(asking):
@@ -302,7 +305,13 @@ class SenseCheck:
         much is the printed hardcover on amazon right now?" is about the book, and not ours; "who are the authors?"
         is about the book, and ours."""
         q = ctx.question
-        bound = ctx.plan or NEXT.search(q) or BOUND_TO_CONVERSATION.search(q) or asked_formats(q)
+        # (a format word that points at the material just cited asks for no format: "his videos", "that chapter")
+        bound = (
+            ctx.plan
+            or NEXT.search(q)
+            or BOUND_TO_CONVERSATION.search(q)
+            or asked_formats(POINTS_AT_MATERIAL.sub(" ", q))
+        )
         if has_cjk(q) or self.model is None or bound:
             return Evidence(None)
         return Evidence("turn", p_other=self._p_other(ctx))

@@ -112,3 +112,11 @@ LEARNS_WITH = re.compile(
 #: Follow-ups that only make sense as a turn of the conversation: "and for X?", "anything less dry?", 换个别的,
 #: 能再讲慢一点吗.
 BOUND_TO_CONVERSATION = re.compile("|".join(f"(?:{rx.pattern})" for rx in (ELLIPSIS, UNLIKE, OTHER, AGAIN)), re.I)
+#: A format word that points at the material just cited ("the little songs at the start of his videos", "he sounds
+#: so calm in the videos", "printing that chapter"): it tells which material the turn is about, it asks for none.
+POINTS_AT_MATERIAL = re.compile(
+    r"\b(his|her|their|those|these|the|that|this|its)\s+(\w+\s+){0,2}?"
+    r"(videos?|lectures?|books?|textbooks?|chapters?|courses?|channel|series|playlist|animations?)\b"
+    r"|(他|她|这个|那个|这些|那些|这套|那套|这本|那本)的?(视频|课程?|书|频道|动画)",
+    re.IGNORECASE,
+)

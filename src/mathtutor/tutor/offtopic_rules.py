@@ -118,7 +118,9 @@ class Rules:
         if ev.case == "compose":
             return "writing", "compose"
         if ev.case == "cited":  # "那本书的纸质版快递丢了" vs "书里给电影打分的例子是在说明什么？"
-            return (ev.cues[0] if ev.margin is not None and ev.margin > s.offtopic_margin else None), "cited"
+            # a clear margin, or a model sure it is not ours ("can I walk into that lecture hall? parking?")
+            elsewhere = ev.margin is not None and ev.margin > s.offtopic_margin
+            return (ev.cues[0] if elsewhere or reads_other(ev, s.offtopic_model_cited_bar) else None), "cited"
         if ev.foreign_subject is not None:  # "a free photography course?", 有没有学吉他的视频课程: not our subject
             return named(ev, ev.domain), "foreign-subject"
         if not ev.advice and computes_a_probability(ctx.question):
