@@ -420,7 +420,7 @@ def test_a_turn_about_the_book_just_cited_is_read_alone(checks, parts):
 
 
 def test_a_format_word_that_points_at_the_material_asks_for_no_format(checks, parts):
-    """"the little tune at the start of his videos" names the material the turn is about; it asks for no video, so
+    """ "the little tune at the start of his videos" names the material the turn is about; it asks for no video, so
     the turn is read alone, and what it asks about (an instrument to buy) is not ours."""
     with_model, _ = checks
     q = "the little tune at the start of his videos is lovely. which instrument is it, and where can I buy one?"
