@@ -124,24 +124,23 @@ def test_every_degree_starts_with_catalog_resources(catalog):
 
 
 @pytest.mark.parametrize(
-    ("question", "first"),
+    ("question", "depth"),
     [
-        ("I want to write a small net from scratch and port models from papers. How much maths?", "khan-calculus"),
-        (
-            "starting a PhD on new probabilistic models next year: what maths is the long game?",
-            "hajek-random-processes",
-        ),
-        ("我就想用Keras打打Kaggle比赛，不打算搞研究。要学多少数学？", "khan-statistics-probability"),
+        ("I want to write a small net from scratch and port models from papers. How much maths?", "developer"),
+        ("starting a PhD on new probabilistic models next year: what maths is the long game?", "researcher"),
+        ("我就想用Keras打打Kaggle比赛，不打算搞研究。要学多少数学？", "practitioner"),
     ],
 )
-def test_mission_answer_starts_with_the_degree_the_learner_names(question, first, topics, catalog):
+def test_mission_answer_starts_with_the_degree_the_learner_names(question, depth, topics, catalog):
     ctx = Context(question, [], False, set(), None, set(), intent="mission")
     names = {c.id: c.name for c in topics.concepts}
-    recs = [Rec(first, "Listed again", ()), Rec("mml-book", "MML", ("free",))]
+    start = next(d.start for d in guidance.DEPTHS if d.key == depth)
+    recs = [Rec(start[0], "Listed again", ()), Rec("chasnov", "Chasnov", ("free",))]
     cites = Cites()
     answer = guidance.mission_answer(ctx, recs, catalog, cites, names, lambda c, n: [])
-    assert cites.list[0] == first and "For what you want to do" in answer.answer
-    assert cites.list.count(first) == 1  # a recommendation already given as the degree's start is not repeated
+    assert cites.list[: len(start)] == list(start) and f"(the {depth}'s degree)" in answer.answer
+    assert cites.list.count(start[0]) == 1  # a recommendation already given as the degree's start is not repeated
+    assert cites.list[-1] == "chasnov" and "Also good to start with" in answer.answer
     assert answer.answer.index("For what you want to do") < answer.answer.index("A good order")
 
 

@@ -142,7 +142,11 @@ def test_names_field_reads_jobs_and_parts_of_ml(text, named):
         ("I don't want to only call model.fit; I want to write a net from scratch", "developer"),
         ("starting a PhD next year on new kinds of models", "researcher"),
         ("我就想用Keras和XGBoost打打Kaggle比赛，不打算搞研究", "practitioner"),
-        ("我现在就是调sklearn打kaggle", "practitioner"),
+        ("我现在就是调sklearn打kaggle", None),  # what the learner does now, not what they aim at
+        ("我是做分子生物学实验的博士后，想用机器学习分析测序数据", None),
+        ("I'd like to follow what the researchers say in meetings", None),
+        ("Nobody expects me to invent new models, I just need to read the training code", None),
+        ("I use scikit-learn at work; how far to write my own model from scratch?", "developer"),
         ("想读博做机器学习理论，数学要多深", "researcher"),
         ("我想自己从零实现一个神经网络，需要哪些数学", "developer"),
         ("I'm not going into research, I just use libraries at work", "practitioner"),

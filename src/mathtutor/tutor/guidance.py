@@ -113,13 +113,14 @@ def mission_answer(
 ) -> Answer:
     """How much maths, in what order, and where to start: the degrees of depth, where the branches the
     question names are taught, the order as a short study path (``picks(concept, n)``: up to n resources,
-    and parts, to study each step from), then where to start."""
+    and parts, to study each step from), then where to start. When the learner names the degree they aim at
+    (``mission.depth_of``: "from scratch", 读博, "just Keras for Kaggle"), that degree's resources come first."""
     lines = ["How much maths you need depends on what you want to do with machine learning:", ""]
     lines += [f"- **{d.title}**: {d.text}" for d in DEPTHS]
     depth = next((d for d in DEPTHS if d.key == mission.depth_of(ctx.question)), None)
     started: set[str] = set()
     if depth is not None:  # "I want to write a small net from scratch", 读博: the learner's own degree first
-        lines += ["", f"**For what you want to do ({depth.title.lower()}):** {depth.why}. Start with:", ""]
+        lines += ["", f"**For what you want to do (the {depth.key}'s degree):** {depth.why}. Start with:", ""]
         for rid in depth.start:
             res = catalog.resource_of(rid)
             cost = "free" if res.free else "not free"
