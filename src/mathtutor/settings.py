@@ -233,7 +233,7 @@ class Settings(BaseSettings):
     # A pointer at the resource just cited with another domain's cue word (the "cited" case: its shipping, its
     # author's company, a visit to its lecture hall) is refused when the margin places it with that domain, or when
     # the scope model is surer than this that it is not ours. Measured on dev (2026-12-04, 2,498 cases): such
-    # in-scope turns read <= 0.86 (a site to read offline on a flight), traps 0.80-0.99 (6 of 8 at 0.89 or more).
+    # in-scope turns read <= 0.86 (a site to read offline on a flight), traps 0.80-0.99 (7 of 8 at 0.89 or more).
     offtopic_model_cited_bar: float = Field(
         default=0.88, ge=0.0, le=1.0, description="Scope-model bar for a pointer at the cited resource with a cue."
     )
