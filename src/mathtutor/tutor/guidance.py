@@ -18,7 +18,7 @@ from mathtutor.tutor.compose import label
 from mathtutor.types import Answer, Context, StudyStep
 
 if TYPE_CHECKING:
-    from mathtutor.knowledge.catalog import Catalog
+    from mathtutor.knowledge.catalog import Catalog, Resource
     from mathtutor.tutor.compose import CitationList
 
 
@@ -84,6 +84,11 @@ GENERAL = mission.GENERAL
 FOUNDATIONS = ("algebra-precalculus", "vectors", "derivatives", "probability-basics")
 
 
+def _cost(res: Resource) -> str:
+    """What a resource costs, in the words every guidance answer uses."""
+    return "free" if res.free else "not free"
+
+
 def _cite(rec: Any, ctx: Context, catalog: Catalog, cites: CitationList) -> int:
     res = catalog.resource_of(rec.resource_id)
     for concept in ctx.concepts[:1]:
@@ -123,8 +128,7 @@ def mission_answer(
         lines += ["", f"**For what you want to do (the {depth.key}'s degree):** {depth.why}. Start with:", ""]
         for rid in depth.start:
             res = catalog.resource_of(rid)
-            cost = "free" if res.free else "not free"
-            lines.append(f"- **{res.title}** — {res.format}, {cost} [{cites.add_catalog(res, None)}]")
+            lines.append(f"- **{res.title}** — {res.format}, {_cost(res)} [{cites.add_catalog(res, None)}]")
             started.add(rid)
     focus = mission.focus_concepts(ctx.search or ctx.question, ctx.concepts)
     if focus:  # "do I need calculus?", "linear algebra or probability first?": where each branch is taught
@@ -164,7 +168,7 @@ def facts_answer(
     for rid in sorted(ctx.resources):
         res = catalog.resource_of(rid)
         n = cites.add_catalog(res, None)
-        cost = "free" if res.free else "not free"
+        cost = _cost(res)
         levels, style = ", ".join(res.levels), f"; with {', '.join(res.style)}" if res.style else ""
         lines.append(
             f"**{res.title}** — by {', '.join(res.creators)}; {res.format}, {cost}{style}; for {levels} learners [{n}]."
