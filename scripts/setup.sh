@@ -24,6 +24,10 @@ fi
 
 echo "setup: installing mathtutor[$EXTRAS] (pinned by requirements/constraints.txt)"
 # llama-cpp-python builds from source (~5-8 min on 2 cores the first time; pip caches the wheel).
+# Built for this CPU (-march=native) but without llama.cpp's AMX kernels: on Sapphire Rapids machines they segfault
+# in the first decode (ggml-org/llama.cpp#20824); AVX-512 and AVX2 kernels serve a 135M model as fast.
+NO_AMX="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+CMAKE_ARGS=${CMAKE_ARGS:-"-DCMAKE_C_FLAGS='$NO_AMX' -DCMAKE_CXX_FLAGS='$NO_AMX'"} \
 CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-2} \
   "${PIP[@]}" -c requirements/constraints.txt -e ".[$EXTRAS]"
 

@@ -149,6 +149,9 @@ class Context:
     #: Resources the learner prepares for ("what should I brush up on before starting 18.065?"): named, but the goal
     #: of the study path, not its source.
     goal: set[str] = field(default_factory=set)
+    #: The resource the learner has finished and asks what comes after ("done with 18.06, which course next?"): the
+    #: concepts are what builds on it, and it is not recommended again.
+    finished: str | None = None
 
 
 @dataclass(slots=True)

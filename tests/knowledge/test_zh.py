@@ -598,3 +598,14 @@ def test_dui_shuxue_is_for_maths_not_a_logarithm(table):
     r = q("做自动驾驶对数学的要求高吗？", table)
     assert "logarithm" not in r.english and "exp-log" not in r.concepts
     assert "logarithm" in q("对数的底数怎么换？", table).english
+
+
+@pytest.mark.parametrize("text", ["公司能报销带结业证书的网课吗", "药品说明书上写的剂量", "想学书法", "我是部门秘书"])
+def test_words_that_contain_book_name_no_book(text, table):
+    rewrite = q(text, table)
+    assert "book" not in rewrite.formats
+    assert "book" not in rewrite.english.split()
+
+
+def test_bell_shape_is_the_gaussian(table):
+    assert "gaussian-distribution" in q("为什么误差加起来总是钟形的？", table).concepts

@@ -432,3 +432,11 @@ def test_an_ask_embeds_its_texts_in_one_pass_and_a_practice_move_carries_none(tu
     passes.clear()
     tutor.ask("Give me a practice problem on derivatives of polynomials, please")
     assert all(len(p) == 1 for p in passes)
+
+
+@pytest.mark.slow
+def test_what_comes_after_a_finished_course_names_it_and_cites_others(tutor):
+    a = tutor.ask("I've worked through all of MIT 18.06. What should I take after it?")
+    cited = {tutor.catalog.resource_of(c.resource_id).id for c in a.citations if c.resource_id in tutor.catalog}
+    assert a.in_scope and cited and "mit-18-06" not in cited
+    assert a.answer.startswith("After **MIT 18.06")

@@ -916,3 +916,73 @@ def test_a_pointer_at_the_cited_course_is_refused_when_the_model_is_sure_whateve
     assert (verdict.domain is not None, verdict.rule) == (refused, "cited")
     lenient = decided(parts, real_embedder, monkeypatch, q, ev, MATHS_TURN, offtopic_model_cited_bar=0.99)
     assert lenient.domain is None
+
+
+# ---------------------------------------------------------------- 2026-12-04 evening: turns with another domain's word
+
+
+@pytest.fixture(scope="module")
+def modelled(parts, real_embedder):
+    """The check with the shipped scope model, as the tutor runs it."""
+    from mathtutor.tutor import scope_model
+
+    topics, _, table = parts
+    model = scope_model.load_model(CORPUS / "scope_model.json", Settings().embedding_dim)
+    return SenseCheck(Settings(), real_embedder, topics, table, model)
+
+
+ZH_POINTER = "这个PDF我看了一下午，有什么眼药水能缓解一下？"
+
+
+@pytest.mark.parametrize(("p", "refused"), [(0.95, True), (0.7, False)])
+def test_a_chinese_turn_with_another_domains_word_is_read_alone_at_the_cited_bar(
+    parts, real_embedder, monkeypatch, p, refused
+):
+    ev = Evidence("turn-cue", cues=("health",), p_other=p)
+    verdict = decided(parts, real_embedder, monkeypatch, ZH_POINTER, ev, MATHS_TURN)
+    assert (verdict.domain, verdict.rule) == ("health" if refused else None, "turn-cue")
+    lenient = decided(parts, real_embedder, monkeypatch, ZH_POINTER, ev, MATHS_TURN, offtopic_model_cited_bar=0.99)
+    assert lenient.domain is None
+
+
+def test_the_chinese_turn_with_a_cue_word_is_measured_and_one_without_is_not(modelled, parts):
+    with_cue = modelled.evidence(glossed(ZH_POINTER, parts, MATHS_TURN))
+    assert (with_cue.case, with_cue.cues) == ("turn-cue", ("health",))
+    assert with_cue.p_other is not None
+    plain = modelled.evidence(glossed("这个PDF有配套的习题答案吗？", parts, MATHS_TURN))
+    assert plain.case is None
+
+
+@pytest.mark.parametrize(("p", "refused"), [(0.75, True), (0.5, False)])
+def test_a_turn_that_changes_the_subject_and_names_nothing_is_read_like_a_first_question(
+    parts, real_embedder, monkeypatch, p, refused
+):
+    q = "sort of unrelated, but my nephew asked whether a used copy from a market stall is worth it?"
+    ev = Evidence("followup", None, -0.2, changed=True, p_other=p)
+    verdict = decided(parts, real_embedder, monkeypatch, q, ev, MATHS_TURN)
+    assert (verdict.domain is not None, verdict.rule) == (refused, "changed-lean" if refused else "margin")
+
+
+def test_main_ingredient_is_not_principal_components(check, parts):
+    """主成分 alone is an ingredient list's word as often as the statistics one; 主成分分析 is PCA."""
+    q = "这瓶防晒霜的主成分是氧化锌吗？我过敏体质能不能用？"
+    assert check.judge(glossed(q, parts)) == "health"
+    assert check.judge(glossed("主成分分析里第一主成分的方向是怎么求的？", parts)) is None
+
+
+def test_a_request_for_courses_on_the_maths_of_ml_keeps_a_workplace_setting(modelled, parts):
+    q = "单位能报销带证书的网课。有没有讲机器学习相关数学、能拿证书的在线课程？"
+    ev = modelled.evidence(glossed(q, parts))
+    assert (ev.case, ev.cues) == ("subject", ("workplace",))
+    assert modelled.judge(glossed(q, parts)) is None
+    # no material asked for: the setting's complaint is the question
+    complaint = "公司说我的贷款额度是机器学习模型算出来的，额度一下砍了一半，可以去哪里投诉？"
+    assert modelled.evidence(glossed(complaint, parts)).case != "subject"
+
+
+def test_what_to_take_after_a_finished_resource_of_ours_is_ours(modelled, parts):
+    """The model reads it as a student's course choice (p > 0.9); the named resource and the next step say otherwise,
+    but only when what comes next is something to learn."""
+    assert modelled.judge(glossed("I've worked through all of MIT 18.06. What should I take after it?", parts)) is None
+    career = "I finished MIT 18.06 last term. what should I do after it, apply for a bank job or a master's?"
+    assert modelled.judge(glossed(career, parts)) is not None

@@ -456,3 +456,55 @@ def test_what_to_brush_up_first_for_a_named_article_in_chinese_makes_it_the_goal
     q = "想读Parr和Howard那篇The Matrix Calculus You Need For Deep Learning，但是微积分忘得差不多了，需要先补哪些？"
     ctx = _ctx(shipped, q)
     assert ctx.plan and ctx.goal == {"matrix-calculus"} and ctx.resources == set()
+
+
+MC_TURN = [
+    {"role": "user", "content": "How do I get from single-variable derivatives to the matrix derivatives of backprop?"},
+    {
+        "role": "assistant",
+        "content": "Parr and Howard's article bridges exactly this [1]; MML chapter 5 does it more formally [2].\n\n"
+        "**Sources**\n[1] The Matrix Calculus You Need For Deep Learning <https://explained.ai/matrix-calculus/>\n"
+        "[2] Mathematics for Machine Learning <https://mml-book.github.io/>",
+    },
+]
+
+
+def test_what_comes_after_a_named_resource_is_what_builds_on_it(shipped):
+    catalog, topics = shipped
+    ctx = _ctx(shipped, "finished the Parr and Howard article yesterday. what comes after it?", MC_TURN)
+    assert ctx.finished == "matrix-calculus" and ctx.resources == set() and "matrix-calculus" in ctx.exclude
+    covered = set(catalog.resource_of("matrix-calculus").topics)
+    assert ctx.concepts and not set(ctx.concepts) & covered
+    # each next concept builds directly on something the article teaches
+    assert all(set(topics.get(c).prereqs) & covered for c in ctx.concepts)
+
+
+def test_how_long_a_resource_takes_is_not_what_comes_after_it(shipped):
+    ctx = _ctx(shipped, "how long does MIT 18.06 take to finish?")
+    assert ctx.finished is None and ctx.resources == {"mit-18-06"}
+    ctx = _ctx(shipped, "18.06 学完之后下一门上什么？")
+    assert ctx.finished == "mit-18-06" and "mit-18-06" in ctx.exclude
+
+
+DET_TURN = [
+    {"role": "user", "content": "Where can I learn what a determinant means geometrically?"},
+    {
+        "role": "assistant",
+        "content": "The determinant episode of Essence of linear algebra animates it [1]; Strang's lecture proves its "
+        "properties [2].\n\n**Sources**\n[1] Essence of linear algebra <https://www.3blue1brown.com/topics/linear-algebra>"
+        "\n[2] MIT 18.06 Linear Algebra (Spring 2010) <https://ocw.mit.edu/courses/18-06-linear-algebra-spring-2010/>",
+    },
+]
+
+
+@pytest.mark.parametrize(
+    ("q", "pointed"),
+    [
+        ("how many hours is the MIT one?", "mit-18-06"),
+        ("how many hours is Strang's one?", "mit-18-06"),
+        ("how many hours is Sanderson's one?", "3b1b-essence-linear-algebra"),
+        ("how many hours is it?", "3b1b-essence-linear-algebra"),  # nothing tells them apart: the first cited
+    ],
+)
+def test_a_pointer_picks_the_cited_resource_its_maker_or_number_names(shipped, q, pointed):
+    assert _ctx(shipped, q, DET_TURN).resources == {pointed}

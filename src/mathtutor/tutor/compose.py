@@ -205,6 +205,9 @@ class Composer:
             return []
         names = self.names(ctx.concepts)
         head = f"Here is what the materials say about {names}:" if names else "Here is what the materials say:"
+        if ctx.finished is not None and self.catalog is not None and names:
+            title = self.catalog.resource_of(ctx.finished).title
+            head = f"After **{title}**, what builds on it next is {names}. Here is what the materials say:"
         return [head, *chosen]
 
     def level_fit(self, level: str | None, hits: list[Hit]) -> dict[str | None, float]:

@@ -92,6 +92,7 @@ from mathtutor.tutor.offtopic_cues import (
     OWN_STORY,
     POINTS_AT_MATERIAL,
     SPEAKING_OF_IT,
+    TAKES_NEXT,
     is_probability_meaning,
 )
 from mathtutor.tutor.offtopic_rules import Evidence, Rules, Verdict
@@ -213,7 +214,7 @@ class SenseCheck:
                 # decides, the conversation's concepts on the maths side. A pointer that asks for another take on
                 # it (gentler, shorter, another one) keeps the conversation whatever story follows ("I have to
                 # explain it to my boss: something less dense I could watch?").
-                return self._turn(ctx)
+                return self._turn(ctx, cues)
             # a pointer at the resource just cited with another domain's cue word: about the book's shipping or its
             # film-ratings example? Only a clear margin says the former
             case = "cited" if points_back and ctx.resources and not story else "followup"
@@ -222,6 +223,11 @@ class SenseCheck:
             alone = not (points_back or bound)
         else:
             case = "unnamed"
+            takes_next = asks_to_learn(q) or TAKES_NEXT.search(q)
+            if ctx.finished is not None and takes_next and not (cues or changes or advice):
+                # "I've worked through all of 18.06: what should I take after it?": what builds on a resource of
+                # ours, which the model reads as a student's course choice
+                return Evidence(None)
             if (ctx.resources or ctx.goal) and LEARNS_WITH.search(q) and not (cues or changes or advice):
                 # "Is 18.065 too hard for me?", "what should I brush up on before starting it?": how to learn with a
                 # resource of ours, named by its title or course number, which no model reads as maths
@@ -237,10 +243,13 @@ class SenseCheck:
         if case == "unnamed" and (ctx.intent == "resource" or ctx.formats & {"video", "course", "interactive"}):
             subject = request_subject(text)
             if subject and self._names_maths(subject, rewrite):
-                if ctx.intent == "resource" and not cues:
+                outright = bool(ctx.formats) and not (advice or changes) and self._names_maths_outright(ctx, rewrite)
+                if ctx.intent == "resource" and (not cues or outright):
                     # material on maths or ML, unless the model is sure the request is another hobby's (its
-                    # subject names ML only through a word like "model": 高达模型)
-                    return Evidence("subject", p_other=self._p_other(ctx))
+                    # subject names ML only through a word like "model": 高达模型); another domain's word is only the
+                    # setting when the subject is maths or ML outright ("the company pays for courses with a
+                    # certificate: any on the maths of machine learning?")
+                    return Evidence("subject", cues=cues, p_other=self._p_other(ctx))
             elif subject:
                 foreign = subject
         vec = self.embedder.embed_query(text)
@@ -298,13 +307,16 @@ class SenseCheck:
             text = (gloss(asking) if self.settings.zh_gloss else "") or translate_query(asking).english
         return round(self.model.p_other(self.embedder.embed_query(text), text), 4) if text.strip() else None
 
-    def _turn(self, ctx: Context) -> Evidence:
+    def _turn(self, ctx: Context, cues: tuple[str, ...] = ()) -> Evidence:
         """A turn the conversation keeps (it points back, or asks about the resource just cited), naming no concept of
         its own. An English one that asks for no study plan, no next topic, no format and no other take ("got anything
         less dry?", which alone reads as not ours) is read alone by the scope model (``Evidence.case`` "turn"): "how
         much is the printed hardcover on amazon right now?" is about the book, and not ours; "who are the authors?"
-        is about the book, and ours."""
+        is about the book, and ours. A Chinese one is read alone only when it has another domain's cue word
+        (``Evidence.case`` "turn-cue": 这个PDF看了一晚上…有什么眼药水推荐吗), its gloss being too rough otherwise."""
         q = ctx.question
+        if cues and has_cjk(q) and self.model is not None and not (ctx.plan or NEXT.search(q)):
+            return Evidence("turn-cue", cues=cues, p_other=self._p_other(ctx))
         # (a format word that points at the material just cited asks for no format: "his videos", "that chapter")
         bound = (
             ctx.plan

@@ -120,3 +120,13 @@ POINTS_AT_MATERIAL = re.compile(
     r"|(他|她|这个|那个|这些|那些|这套|那套|这本|那本)的?(视频|课程?|书|频道|动画)",
     re.IGNORECASE,
 )
+
+
+#: Asking which material or topic to take up next ("what should I take after it?", 下一门上什么): with a finished
+#: resource of ours named, the path goes on from it.
+TAKES_NEXT = re.compile(
+    r"\bwhat (should|do|can|would) (i|we) (take|learn|study|read|watch|try|pick) (after|next)\b"
+    r"|\bwhich (course|book|class|one|series|lectures?) (next|after|should i)\b|\bnext (course|book|class)\b"
+    r"|下一门|下一本|下一步|学什么|看什么|上什么|读什么",
+    re.IGNORECASE,
+)

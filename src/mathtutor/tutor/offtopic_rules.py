@@ -31,7 +31,8 @@ class Evidence:
     #: ML), "named" (asks how to learn with a resource it names: "Is 18.065 too hard for me?"): only a scope model
     #: sure that any of these is not ours refuses it,
     #: "turn" (an English turn the conversation keeps, naming no concept: it points back or asks about the resource
-    #: just cited; the scope model reads it alone), "unnamed" (names no concept), "compose" (asks for a poem, a
+    #: just cited; the scope model reads it alone), "turn-cue" (a Chinese turn like it, with another domain's cue
+    #: word: the model reads its gloss at the cited bar), "unnamed" (names no concept), "compose" (asks for a poem, a
     #: letter, a toast: ``COMPOSE``), "cited" (points at the resource just cited, with another domain's cue word), or
     #: None: its maths words are clear, or it points back at the conversation
     case: str | None
@@ -102,8 +103,9 @@ class Rules:
                 return named(ev), "aside"
             # (a turn of a conversation is read without it: the bar of a turn read alone)
             bar = s.offtopic_model_turn_bar if ctx.conversation else s.offtopic_model_clear_bar
-            if has_cjk(ctx.question) and not ctx.conversation:
-                # a Chinese first question: read through its gloss, in-scope ones stay lower than English ones
+            if has_cjk(ctx.question):
+                # a Chinese question, first or a turn: read through its gloss, in-scope ones stay lower than English
+                # ones (turns with clear words <= 0.68 on dev; 贝叶斯号 the yacht 0.91)
                 bar = min(bar, s.offtopic_model_clear_zh_bar)
             if ev.cues and not (ctx.conversation or has_cjk(ctx.question)):
                 # an English first question with another domain's cue word that the model leans to call not ours:
@@ -113,6 +115,8 @@ class Rules:
             return (named(ev) if reads_other(ev, bar) else None), "clear"
         if ev.case == "turn":  # a turn the conversation keeps, read alone: only a model sure it is not ours refuses it
             return (OTHER if reads_other(ev, s.offtopic_model_turn_bar) else None), "turn"
+        if ev.case == "turn-cue":  # a Chinese turn with another domain's cue word: the bar of a pointer at the cited
+            return (ev.cues[0] if reads_other(ev, s.offtopic_model_cited_bar) else None), "turn-cue"
         if ev.case in ("mission", "subject", "named"):
             return (named(ev) if reads_other(ev, s.offtopic_model_field_bar) else None), ev.case
         if ev.case == "compose":
@@ -170,6 +174,9 @@ class Rules:
             closer = ev.margin is not None and ev.margin > 0
             bare = ev.case == "unnamed" and ctx.intent is None and not is_word_problem(ctx.question)
             leans = self._leans_other(ctx, ev) and (changed or closer or bare)
+            # a turn that changes the subject and names no concept of its own ("kinda unrelated, but is that pdf
+            # from my discord legal?"): the conversation no longer speaks for it, so it is read as a first question
+            leans = leans or (changed and ev.case == "followup" and reads_other(ev, s.offtopic_model_lean))
             # a first question whose maths words all have other senses reads close to the maths for those words
             # alone ("a trail with a 15% gradient", "gradient yarn"): a model that leans further decides
             # (a few words that only name a term, "What is a flumbert spectrum?" about a learner's upload, set no scene)

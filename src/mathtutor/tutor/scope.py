@@ -72,8 +72,9 @@ def in_scope(ctx: Context, hits: list[Hit], settings: Settings, mode: str = "hyb
     if ctx.concepts:
         # Concepts carried from earlier turns ("and for a beginner?", "videos for that?") keep the
         # conversation's topic: such elliptical questions match few passages on their own. A question
-        # that names a catalog resource is answered from the catalog even if few passages are indexed.
-        if ctx.followup or ctx.resources or ctx.goal:
+        # that names a catalog resource (to use it, prepare for it or go on after it) is answered from the catalog
+        # even if few passages are indexed.
+        if ctx.followup or ctx.resources or ctx.goal or ctx.finished:
             return True
         return not dense or max(dense) >= settings.in_scope_min_similarity_with_concept or sure_ours(ctx, settings)
     if ctx.resources and LEARNS_WITH.search(ctx.question):

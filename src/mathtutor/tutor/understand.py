@@ -21,6 +21,7 @@ from mathtutor.tutor.understand_cues import (
     DEFINES,
     ELLIPSIS,
     ENOUGH,
+    HOW_LONG,
     IDIOMS,
     INSTEAD,
     LEVEL_ASKED,
@@ -111,6 +112,14 @@ def understand(
     ctx.conversation = bool(history)
     if history and topics is not None:
         _follow(ctx, history, topics, catalog)
+    if len(ctx.resources) == 1 and NEXT.search(q) and not (HOW_LONG.search(q) or concepts):
+        # "finished the Parr & Howard article. what comes after it?", "I've done 18.06, which course next?": what
+        # builds on that resource, not the resource again
+        done = min(ctx.resources)
+        after = _after(done, catalog, topics) if catalog is not None and topics is not None else []
+        if after:
+            ctx.concepts, ctx.resources, ctx.plan, ctx.finished = after, set(), False, done
+            ctx.exclude = ctx.exclude | {done}
     return ctx
 
 
@@ -203,7 +212,7 @@ def _follow(ctx: Context, history: list[dict[str, str]], topics: TopicGraph, cat
         last = users[-1]
         ctx.search = f"{ctx.search} {_english(last)}".strip()
         ctx.followup = True
-    cited_before = resources_in(previous_answer, catalog)
+    cited_before = _pointed_first(q, resources_in(previous_answer, catalog), catalog)
     instead = bool(UNLIKE.search(own) and (INSTEAD.search(q) or not LEVEL_ASKED.search(own)))
     if cited_before and catalog is not None and not explicit and (OTHER.search(q) or instead):
         # "anything shorter?" after 18.06, 看书有点枯燥，有视频吗: not the resource given (nor its format, if another)
@@ -245,9 +254,50 @@ def _follow(ctx: Context, history: list[dict[str, str]], topics: TopicGraph, cat
             ctx.intent = "facts"  # "is that book free?", "who made it?", 那个课程免费吗: answered from the catalog
 
 
+#: "the MIT one", "Strang's lectures", "the 18.06 videos": a cited resource told apart by its maker or course number
+_MARK = re.compile(r"\b([A-Z]{2,}|\d+\.\d+[A-Za-z]?)\b")
+
+
+def _pointed_first(q: str, cited: list[str], catalog: Catalog | None) -> list[str]:
+    """The resources an earlier answer cited, the one the question points at first ("the MIT one is nearly an hour:
+    anything shorter?" after 3Blue1Brown and 18.06): by a maker's surname or an acronym or course number of its
+    title, else by its format ("the book"), when only one of them fits."""
+    if catalog is None or len(cited) < 2:
+        return cited
+    words = {w.casefold() for w in re.findall(r"[A-Za-z]+|\d+\.\d+", q)}
+    asked = asked_formats(q)
+
+    def marks(rid: str) -> set[str]:
+        res = catalog.resource_of(rid)
+        return {c.split()[-1].casefold() for c in res.creators if c.split()} | {
+            m.casefold() for m in _MARK.findall(res.title)
+        }
+
+    by_name = [r for r in cited if marks(r) & words]
+    by_format = [r for r in cited if any(catalog.resource_of(r).format in FORMAT_GROUPS.get(f, {f}) for f in asked)]
+    for fits in (by_name, by_format):
+        if len(fits) == 1:
+            return [fits[0], *(r for r in cited if r != fits[0])]
+    return cited
+
+
 def _opening(resource_id: str, catalog: Catalog, topics: TopicGraph | None) -> list[str]:
     """The concepts a resource opens with that the topic graph knows: where a path to it should lead."""
     return [c for c in catalog.opening(resource_id) if topics is not None and c in topics]
+
+
+def _after(resource_id: str, catalog: Catalog, topics: TopicGraph) -> list[str]:
+    """The next concepts once a resource is done: those whose direct prerequisites it and theirs cover, most of them
+    its own topics first (two at most; none when nothing builds on it)."""
+    covered = {c for c in catalog.resource_of(resource_id).topics if c in topics}
+    done = covered | {p for c in covered for p in topics.prerequisites(c)}
+    builds: dict[str, int] = {}
+    for concept in topics.ids:
+        direct = set(topics.get(concept).prereqs)
+        if concept not in done and direct and direct <= done and direct & covered:
+            builds[concept] = len(direct & covered)
+    ranked = sorted(builds, key=lambda c: -builds[c])  # stable: file order among equals
+    return [c for c in ranked if builds[c] == builds[ranked[0]]][:2] if ranked else []
 
 
 def _under(concepts: list[str], carried: list[str], topics: TopicGraph) -> bool:

@@ -188,6 +188,8 @@ NEXT = re.compile(
     r"|再学什么|然后呢|之后呢|接着呢|再然后",
     re.IGNORECASE,
 )
+#: Asking how long something takes ("how long does 18.06 take to finish?", 学完要多久): not what comes after it.
+HOW_LONG = re.compile(r"\bhow (long|many (hours|weeks|months))\b|多久|多长时间|几个月|几周", re.IGNORECASE)
 #: A change of subject inside a conversation: what follows is not about the previous topic.
 TOPIC_CHANGE = re.compile(
     r"\b(by the way|btw|unrelated|another question|different (question|thing|topic)|totally different"
