@@ -287,8 +287,9 @@ def _opening(resource_id: str, catalog: Catalog, topics: TopicGraph | None) -> l
 
 
 def _after(resource_id: str, catalog: Catalog, topics: TopicGraph) -> list[str]:
-    """The next concepts once a resource is done: those whose direct prerequisites it and theirs cover, most of them
-    its own topics first (two at most; none when nothing builds on it)."""
+    """What a finished resource prepares for: concepts it does not teach whose direct prerequisites it teaches or
+    comes after, at least one of them its own topic; those resting on most of its topics, two at most (none when
+    nothing builds on it)."""
     covered = {c for c in catalog.resource_of(resource_id).topics if c in topics}
     done = covered | {p for c in covered for p in topics.prerequisites(c)}
     builds: dict[str, int] = {}
