@@ -587,7 +587,7 @@ def test_clear_maths_words_are_refused_at_a_lower_bar_in_a_first_question_than_i
 ):
     """A turn is read without its conversation, so only a surer model refuses it."""
     q = "Which tattoo studio would do Bayes' theorem in a nice serif font?"
-    ev = Evidence(None, p_other=0.93)
+    ev = Evidence(None, p_other=0.92)
     assert decided(parts, real_embedder, monkeypatch, q, ev).domain is not None
     assert decided(parts, real_embedder, monkeypatch, q, ev, MATHS_TURN).domain is None
     assert decided(parts, real_embedder, monkeypatch, q, ev, offtopic_model_clear_bar=0.95).domain is None
@@ -844,9 +844,12 @@ def test_a_request_for_material_inside_the_conversation_is_kept_unless_the_model
     ],
 )
 def test_a_chinese_first_question_with_clear_words_has_its_own_bar(parts, real_embedder, monkeypatch, q, p, refused):
+    """A Chinese turn takes the same bar (read through its gloss, in-scope turns stay low); an English turn the higher
+    turn bar."""
     verdict = decided(parts, real_embedder, monkeypatch, q, Evidence(None, p_other=p))
     assert (verdict.domain is not None, verdict.rule) == (refused, "clear")
-    assert decided(parts, real_embedder, monkeypatch, q, Evidence(None, p_other=p), MATHS_TURN).domain is None
+    in_turn = decided(parts, real_embedder, monkeypatch, q, Evidence(None, p_other=p), MATHS_TURN)
+    assert (in_turn.domain is not None) == refused
 
 
 TRAIL = "How steep is a trail with a 12% gradient for a beginner with a heavy pack?"
