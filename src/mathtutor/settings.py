@@ -214,15 +214,20 @@ class Settings(BaseSettings):
     # author's private life, a term in Japanese, a pun, school admin, another science's homework, a GPU's price):
     # on dev (2,498 cases) English first questions with clear words read <= 0.874 in scope (the filmed semester),
     # traps 0.89-0.99 for 20 of 26; the bar moved from 0.91 to 0.89.
+    # Night of 2026-12-04, the model with word n-grams and 400 more examples (dev + dev52, 2,758 cases): in-scope
+    # English first questions with clear words read <= 0.70 (429), traps kept by the 0.89 bar 0.45-0.885 (a
+    # server-name pun 0.88, a term in Japanese 0.88, a LaTeX package error 0.84); the bar moved to 0.8.
     offtopic_model_clear_bar: float = Field(
-        default=0.89, ge=0.0, le=1.0, description="Scope-model bar for first questions whose maths words are clear."
+        default=0.8, ge=0.0, le=1.0, description="Scope-model bar for first questions whose maths words are clear."
     )
     # The same for a Chinese first question, and a Chinese turn (2026-12-04; dev + dev44-dev45, 2,408 cases):
     # in-scope ones with clear maths words read <= 0.85 (0.72-0.85: 5), traps kept by the 0.91 bar up to 0.91 (5 of
     # 12 above 0.70 at or above 0.86: a physics homework, an accounting provision's odds, the history of least
     # squares, a thesis plagiarism check, an exam room's calculator rules).
+    # With the model of the night of 2026-12-04 (dev + dev52): in scope <= 0.73 (460 first questions; turns <= 0.69),
+    # traps kept 0.56-0.76 (a maths blog's reach 0.76, a mathematician's marriage 0.76); the bar moved to 0.75.
     offtopic_model_clear_zh_bar: float = Field(
-        default=0.86, ge=0.0, le=1.0, description="The clear bar for a Chinese question."
+        default=0.75, ge=0.0, le=1.0, description="The clear bar for a Chinese question."
     )
     # The same for an English first question with another domain's cue word (2026-12-03, night; dev + dev42-dev43,
     # 2,288 cases): such in-scope questions read <= 0.51 (51: film ratings and the SVD, a heart-rate watch), traps
@@ -234,8 +239,10 @@ class Settings(BaseSettings):
     # author's company, a visit to its lecture hall) is refused when the margin places it with that domain, or when
     # the scope model is surer than this that it is not ours. Measured on dev (2026-12-04, 2,498 cases): such
     # in-scope turns read <= 0.86 (a site to read offline on a flight), traps 0.80-0.99 (7 of 8 at 0.89 or more).
+    # With the model of the night of 2026-12-04: that site 0.894, traps 0.957-0.996 (8 of 10; 0.75 and 0.85 kept):
+    # 0.9.
     offtopic_model_cited_bar: float = Field(
-        default=0.88, ge=0.0, le=1.0, description="Scope-model bar for a pointer at the cited resource with a cue."
+        default=0.9, ge=0.0, le=1.0, description="Scope-model bar for a pointer at the cited resource with a cue."
     )
     # A turn of a conversation is read without it: a higher bar. That bar refuses a turn with clear maths words, and
     # an English turn the conversation keeps (it points back, or asks about the resource just cited) that names no
@@ -248,8 +255,10 @@ class Settings(BaseSettings):
     # broke student"), traps answered at 0.931 (the animations' software, for a chemistry teacher) and 0.938 (a
     # printer jamming on the chapter); the bar moved to 0.93. A Chinese turn with clear words takes the Chinese clear
     # bar (offtopic_model_clear_zh_bar): in scope <= 0.68, the yacht named Bayesian 0.91.
+    # With the model of the night of 2026-12-04 (dev + dev52): in-scope turns read alone <= 0.9415 ("can I print those
+    # notes?"), traps >= 0.9496 for 13 of 14 (the other 0.63); the bar moved to 0.945, a thin margin both ways.
     offtopic_model_turn_bar: float = Field(
-        default=0.93, ge=0.0, le=1.0, description="Scope-model bar for a turn of a conversation, read alone."
+        default=0.945, ge=0.0, le=1.0, description="Scope-model bar for a turn of a conversation, read alone."
     )
     # A first question whose clear maths words sit only in the learner's story, and whose asking part names no
     # concept and asks nothing to learn (tutor/asking.py: "...curves every midterm to a bell curve... Is a curved
@@ -275,8 +284,9 @@ class Settings(BaseSettings):
     # no cue word at 0.06; the held-out dev28 question it was written for (dice sums turning bell-shaped) at 0.03.
     # With the model of 2026-12-04: Chinese in-scope stories the table cannot explain read up to 0.065 (a bike's
     # gears, walking downhill blindfolded), the nearest trap 0.11 (a child's chickens-and-rabbits homework): 0.08.
+    # With the model of the night of 2026-12-04: in scope <= 0.043 (16), that homework 0.075: 0.06.
     offtopic_zh_model_keep: float = Field(
-        default=0.08, ge=0.0, le=1.0, description="Scope-model bar below which a Chinese question is kept."
+        default=0.06, ge=0.0, le=1.0, description="Scope-model bar below which a Chinese question is kept."
     )
     # A Chinese request for material on a whole branch of maths (概率统计, 线代: a term-table subject_cue) is kept
     # below this bar whatever other domain's everyday words it tells (地铁, 手机), unless it asks advice, a decision or

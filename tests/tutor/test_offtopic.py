@@ -738,11 +738,11 @@ def test_a_cue_word_in_the_setting_yields_to_a_model_sure_it_is_maths(
 @pytest.mark.parametrize(
     ("q", "cues", "p", "history", "refused"),
     [
-        ("My kid asked at dinner how the telescope stays at the Lagrange point", ("food",), 0.8, (), True),
-        ("My kid asked at dinner how the telescope stays at the Lagrange point", (), 0.8, (), False),  # no cue word
+        ("My kid asked at dinner what an eigenvector is", ("food",), 0.72, (), True),
+        ("My kid asked at dinner what an eigenvector is", (), 0.72, (), False),  # no cue word: the clear bar
         ("Netflix ratings: how does the SVD fill in the films I have not rated?", ("film-tv",), 0.5, (), False),
-        ("我家孩子吃饭时问拉格朗日点是怎么回事", ("food",), 0.8, (), False),  # Chinese: read through a gloss
-        ("and what about the Lagrange point at dinner?", ("food",), 0.8, MATHS_TURN, False),  # a turn: its own bar
+        ("我家孩子吃饭时问特征向量是什么", ("food",), 0.72, (), False),  # Chinese: read through a gloss, its own bar
+        ("and what about eigenvectors at dinner?", ("food",), 0.72, MATHS_TURN, False),  # a turn: its own bar
     ],
 )
 def test_clear_words_with_another_domains_cue_word_yield_to_a_model_leaning_other(
@@ -755,9 +755,10 @@ def test_clear_words_with_another_domains_cue_word_yield_to_a_model_leaning_othe
 
 
 def test_the_clear_cue_bar_is_a_setting(parts, real_embedder, monkeypatch):
-    q = "My kid asked at dinner how the telescope stays at the Lagrange point"
-    ev = Evidence(None, cues=("food",), p_other=0.8)
-    assert decided(parts, real_embedder, monkeypatch, q, ev, offtopic_model_clear_cue_bar=0.85).domain is None
+    q = "My kid asked at dinner what an eigenvector is"
+    ev = Evidence(None, cues=("food",), p_other=0.72)
+    assert decided(parts, real_embedder, monkeypatch, q, ev).domain is not None
+    assert decided(parts, real_embedder, monkeypatch, q, ev, offtopic_model_clear_cue_bar=0.75).domain is None
 
 
 def test_the_evidence_of_clear_words_carries_the_cue_words(check, parts):
@@ -838,9 +839,9 @@ def test_a_request_for_material_inside_the_conversation_is_kept_unless_the_model
 @pytest.mark.parametrize(
     ("q", "p", "refused"),
     [
-        ("高一物理作业：小球平抛，速度矢量的大小怎么求", 0.88, True),
-        ("高一物理作业：小球平抛，速度矢量的大小怎么求", 0.84, False),
-        ("Physics homework: the velocity vector of a thrown ball?", 0.88, False),
+        ("高一物理作业：小球平抛，速度矢量的大小怎么求", 0.77, True),
+        ("高一物理作业：小球平抛，速度矢量的大小怎么求", 0.73, False),
+        ("Physics homework: the velocity vector of a thrown ball?", 0.77, False),
     ],
 )
 def test_a_chinese_first_question_with_clear_words_has_its_own_bar(parts, real_embedder, monkeypatch, q, p, refused):
@@ -989,3 +990,30 @@ def test_what_to_take_after_a_finished_resource_of_ours_is_ours(modelled, parts)
     assert modelled.judge(glossed("I've worked through all of MIT 18.06. What should I take after it?", parts)) is None
     career = "I finished MIT 18.06 last term. what should I do after it, apply for a bank job or a master's?"
     assert modelled.judge(glossed(career, parts)) is not None
+
+
+@pytest.mark.parametrize(
+    ("q", "domain"),
+    [
+        ("Why does the new space telescope sit at the second Lagrange point and not in orbit?", "school-science"),
+        ("My biology book says the cerebral cortex is full of convolutions. Why is it folded?", "school-science"),
+        ("为什么中继星要放在地月拉格朗日点上？", "school-science"),
+        ("明天线性代数期末考，考场在哪栋楼还没通知，能带计算器吗？", "exams-admissions"),
+        ("My stats professor grades on a curve. How do I file a grade appeal with the dean?", "exams-admissions"),
+    ],
+)
+def test_a_lagrange_point_a_brains_folds_and_an_exams_rooms_are_not_ours(modelled, parts, q, domain):
+    assert modelled.judge(glossed(q, parts)) == domain
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "How do Lagrange multipliers find the maximum under a constraint?",
+        "What does a convolution compute in a CNN?",
+        "拉格朗日乘子法的几何直觉是什么？",
+        "Why do convolutions in a CNN share their weights?",
+    ],
+)
+def test_lagrange_multipliers_and_convolutions_are_still_ours(modelled, parts, q):
+    assert modelled.judge(glossed(q, parts)) is None

@@ -87,7 +87,12 @@ def test_a_model_file_round_trips(tmp_path):
     assert back.n_examples == 7
     assert back.probes == (("What is a matrix?", 0.1),)
     assert back.ngrams == ngrams
+    assert back.words is None
     assert not scope_model.same_model(back, replace(model, ngrams=None))
+    words = Ngrams({"grade appeal": 1.5}, {"grade appeal": 0.25}, words=True)
+    path.write_text(replace(model, words=words).to_json(), encoding="utf-8")
+    assert scope_model.load_model(path, 4).words == words
+    assert not scope_model.same_model(scope_model.load_model(path, 4), model)
     assert not scope_model.same_model(back, replace(model, ngrams=Ngrams({" ma": 1.5}, {" ma": -0.5})))
 
 
@@ -105,6 +110,8 @@ def test_a_model_file_round_trips(tmp_path):
         ({"ngrams": {"range": [3, 5], "terms": {" ab": [1.0]}}}, 4, "ngrams must be"),
         ({"ngrams": {"range": [3, 5], "terms": {" ab": [1.0, "x"]}}}, 4, "ngrams must be"),
         ({"ngrams": [" ab"]}, 4, "ngrams must be"),
+        ({"words": {"range": [3, 5], "terms": {"ab": [1.0, 0.5]}}}, 4, "words must be"),
+        ({"words": {"range": [1, 2], "terms": {"ab": [-1.0, 0.5]}}}, 4, "words must be"),
     ],
 )
 def test_a_model_that_does_not_fit_is_refused(tmp_path, fields, dim, says):
@@ -165,6 +172,24 @@ def test_char_ngrams_are_scikit_learns(text):
     assert scope_model.char_ngrams(text) == analyse(text)
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["What is an eigenvalue?", "a", "a b", "It's the L2-norm, isn't it?", "  ", "", "Straße ÉCOLE", "信用卡 积分 x2"],
+)
+def test_word_ngrams_are_scikit_learns(text):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    analyse = TfidfVectorizer(analyzer="word", ngram_range=scope_model.WORD_RANGE).build_analyzer()
+    assert scope_model.word_ngrams(text) == analyse(text)
+
+
+def test_word_blocks_score_word_pairs():
+    words = Ngrams({"grade": 1.0, "grade appeal": 2.0}, {"grade": 0.0, "grade appeal": 1.5}, words=True)
+    assert words.score("A Grade appeal") == pytest.approx(1.5 * 2.0 / np.sqrt(1.0 + 4.0))
+    assert words.score("grade") == 0.0
+    assert words.score("xyz") == 0.0
+
+
 def test_fitting_separates_two_clusters():
     rng = np.random.default_rng(0)
     ours = rng.normal([1.0, 0.0], 0.1, size=(20, 2))
@@ -179,16 +204,26 @@ def test_the_ngrams_separate_what_the_vectors_cannot():
     """Same vector for every example: only the words ("refund" against "matrix") tell the sides apart."""
     texts = [f"matrix question {i}" for i in range(20)] + [f"refund request {i}" for i in range(20)]
     vectors = np.ones((40, 2))
-    weights, bias, ngrams = scope_model.fit_with_ngrams(vectors, texts, [True] * 20 + [False] * 20)
-    model = ScopeModel(weights, bias, "", 40, ngrams=ngrams)
+    weights, bias, ngrams, words = scope_model.fit_with_ngrams(vectors, texts, [True] * 20 + [False] * 20)
+    model = ScopeModel(weights, bias, "", 40, ngrams=ngrams, words=words)
     assert model.p_other(np.ones(2), "a refund please") > 0.7
     assert model.p_other(np.ones(2), "the matrix again") < 0.3
     assert set(ngrams.idf) == set(ngrams.weight) and " refu" in ngrams.idf
+    assert words.words and {"refund", "refund request"} <= set(words.idf) and words.weight["refund"] > 0
+
+
+def test_a_word_pair_tells_what_its_words_alone_do_not():
+    """Both sides use "grade" and "appeal"; only the pair "grade appeal" is the other side's."""
+    ours = [f"why does the proof appeal to the grade {i} intuition" for i in range(20)]
+    theirs = [f"how to file a grade appeal {i}" for i in range(20)]
+    vectors = np.ones((40, 2))
+    *_, words = scope_model.fit_with_ngrams(vectors, ours + theirs, [True] * 20 + [False] * 20)
+    assert words.weight["grade appeal"] > 0 > words.weight["the grade"]
 
 
 def test_too_few_shared_ngrams_fit_the_vector_alone():
-    weights, _, ngrams = scope_model.fit_with_ngrams(np.eye(2), ["ab", "cd"], [True, False])
-    assert ngrams is None and weights.shape == (2,)
+    weights, _, ngrams, words = scope_model.fit_with_ngrams(np.eye(2), ["ab", "cd"], [True, False])
+    assert ngrams is None and words is None and weights.shape == (2,)
 
 
 # --- the stored model and the real embedder
@@ -375,7 +410,7 @@ def test_maths_words_only_in_the_story_do_not_keep_what_it_asks(checks, parts, q
     assert verdict.evidence.aside >= Settings().offtopic_aside_bar
     # a turn of a conversation is not read so: its story may be the conversation's; nor below the whole-question bar
     assert with_model.verdict(ctx_of(q, parts, MATHS_TURN)).evidence.aside is None
-    lenient = SenseCheck(Settings(offtopic_aside_lean=0.99), *with_model_parts(with_model))
+    lenient = SenseCheck(Settings(offtopic_aside_lean=1.0), *with_model_parts(with_model))
     assert lenient.verdict(ctx_of(q, parts)).evidence.aside is None
 
 
