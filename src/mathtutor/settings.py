@@ -232,8 +232,10 @@ class Settings(BaseSettings):
     # The same for an English first question with another domain's cue word (2026-12-03, night; dev + dev42-dev43,
     # 2,288 cases): such in-scope questions read <= 0.51 (51: film ratings and the SVD, a heart-rate watch), traps
     # kept by the clear bar 0.78-0.90 (8 of 13: a Lagrange point at dinner, a pub quiz's Gauss, a backprop poem).
+    # With the model of the night of 2026-12-04 (dev + dev52 + dev53): in scope <= 0.42 (57), traps kept by the 0.7
+    # bar 0.60-0.69 (a laptop's matrix speed, a ban on credit models, subtitles as a derivative work): 0.55.
     offtopic_model_clear_cue_bar: float = Field(
-        default=0.7, ge=0.0, le=1.0, description="The clear bar for an English first question with a cue word."
+        default=0.55, ge=0.0, le=1.0, description="The clear bar for an English first question with a cue word."
     )
     # A pointer at the resource just cited with another domain's cue word (the "cited" case: its shipping, its
     # author's company, a visit to its lecture hall) is refused when the margin places it with that domain, or when

@@ -39,6 +39,8 @@ MISSION_EN = [
     "Do data scientists really need calculus?",
     "Should I do statistics before or after linear algebra?",
     "What's the bare minimum of maths to get into deep learning?",
+    "Flunked calc years ago and now I want to know what my ML library does. Where do I restart?",
+    "Gave up on an online ML course when the maths got heavy. How do I start over without wasting months?",
 ]
 MISSION_ZH = [
     "做数据分析转机器学习，数学要补到什么程度？",
@@ -53,6 +55,7 @@ NOT_MISSION = [
     "Can I still enrol in Microsoft's Essential Math for Machine Learning: Python Edition?",  # about a resource
     "What's the capital of France?",
     "Explain the chain rule without too much maths",
+    "Is the new phone's on-device AI really faster, or is it mostly marketing?",  # "mostly" beside a field alone
 ]
 
 
@@ -78,6 +81,16 @@ def test_focus_is_the_branch_the_question_names():
         "matrices",
     ]
     assert mission.focus_concepts("Is high-school maths enough?", ["algebra-precalculus"]) == []
+
+
+def test_calc_is_calculus():
+    assert mission.focus_concepts("I failed calc twice, where do I restart for ML?", []) == ["derivatives"]
+
+
+def test_mostly_asks_how_much_of_the_maths_only_beside_the_maths():
+    assert mission.has_cue("Is the maths of deep learning mostly linear algebra?")
+    assert not mission.has_cue("Is on-device AI mostly marketing?")
+    assert mission.has_cue("How much of AI is statistics?")
 
 
 def test_a_data_analysts_branch_is_statistics():

@@ -358,6 +358,10 @@ def test_got_it_points_at_nothing_and_a_new_subject_carries_no_topic(shipped):
         ("the venue charges extra for a rain cover: would you book it or risk it?", set()),
         ("I'll book a slot with my tutor, but which book covers Bayes?", {"book"}),
         ("we book early every year", set()),
+        # what the learner could not do, or tried and left, is their story, not what they ask for
+        ("the slides turned into symbols I couldn't read. where do I restart?", set()),
+        ("tried an online ML course last spring and quit; any videos that go slower?", {"video"}),
+        ("I can't read 400 pages on a screen, any videos?", {"video"}),
     ],
 )
 def test_formats_turned_down_or_already_had_are_not_asked_for(text, formats):
@@ -508,3 +512,16 @@ DET_TURN = [
 )
 def test_a_pointer_picks_the_cited_resource_its_maker_or_number_names(shipped, q, pointed):
     assert _ctx(shipped, q, DET_TURN).resources == {pointed}
+
+
+@pytest.mark.parametrize(
+    ("q", "level"),
+    [
+        ("I failed calc twice in college. Where do I restart for ML?", "beginner"),
+        ("Last did maths in school twelve years ago; how much do I need for machine learning?", "beginner"),
+        ("高数挂过一次，想学机器学习，数学从哪里补起？", "beginner"),
+        ("I passed calc with an A. How much more maths do I need for ML?", None),
+    ],
+)
+def test_a_learner_who_failed_or_left_the_maths_starts_at_the_beginning(shipped, q, level):
+    assert _ctx(shipped, q).level == level

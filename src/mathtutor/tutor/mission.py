@@ -33,7 +33,7 @@ _PHRASES = re.compile(
     re.IGNORECASE,
 )
 _MATHS = re.compile(
-    r"\b(math|maths|mathematics|mathematical|calculus|linear algebra|algebra|statistics|stats|probability"
+    r"\b(math|maths|mathematics|mathematical|calculus|calc|linear algebra|algebra|statistics|stats|probability"
     r"|trigonometry|optimi[sz]ation theory|proofs?)\b",
     re.IGNORECASE,
 )
@@ -54,6 +54,9 @@ _AMOUNT = re.compile(
     r"|\bwhat (level|kind|sort|type|areas?|topics|parts|branches|fields) of\b|\bwhich (areas?|topics|parts|branches)\b",
     re.IGNORECASE,
 )
+#: "Mostly" and "mainly" ask how much of the maths is which branch ("is it mostly linear algebra?"); beside a field
+#: alone they ask nothing of the kind ("is the phone's on-device AI faster or mostly marketing?").
+_MOSTLY = re.compile(r"\b(mostly|mainly)\b", re.IGNORECASE)
 _ORDER = re.compile(
     r"\b(what|which|right|best|good) order\b|\b(learn|study|tackle|take|do|start)\b.{0,40}\b(first|before|then)\b"
     r"|\bfirst\b.{0,40}\b(learn|study|tackle)\b|\b(first|before)\b.{0,30}\bor\b",
@@ -62,6 +65,7 @@ _ORDER = re.compile(
 _START = re.compile(
     r"\bwhere (do|should|can|would|to|might) (i |you |one |we )?(start|begin)\b|\b(start|begin)(ning)? with\b"
     r"|\bget(ting)? (started|into)\b|\bfirst steps?\b|\bbrush up\b|\brefresh(er)?\b|\bprepare\b"
+    r"|\b(re-?start|start (over|again|afresh))\b|\bget back into\b|\bpick (it|things|maths?) back up\b"
     r"|\bbefore (an?|the|my)\b",
     re.IGNORECASE,
 )
@@ -91,7 +95,7 @@ _ML_ITSELF = re.compile(
 )
 #: Branches of maths named in a mission question, and the concept that stands for each in the answer.
 _SUBJECTS = (
-    (re.compile(r"\b(calculus|derivatives?)\b", re.I), "derivatives"),
+    (re.compile(r"\b(calculus|calc|derivatives?)\b", re.I), "derivatives"),
     (re.compile(r"\blinear algebra\b|\bmatri(x|ces)\b", re.I), "matrices"),
     (re.compile(r"\b(probability|statistics|stats)\b", re.I), "probability-basics"),
     # a data analyst's maths is statistics first (the role names the branch)
@@ -177,7 +181,8 @@ def has_cue(text: str) -> bool:
     cue = any(rx.search(text) for rx in (_NEED, _AMOUNT, _ORDER, _START, _ABILITY, _ROLE))
     if _MATHS.search(text):
         return cue
-    return bool(_FIELD.search(text)) and any(rx.search(text) for rx in (_START, _AMOUNT, _ABILITY))
+    amount = any(not _MOSTLY.fullmatch(m.group()) for m in _AMOUNT.finditer(text))
+    return bool(_FIELD.search(text)) and (amount or any(rx.search(text) for rx in (_START, _ABILITY)))
 
 
 def names_field(text: str) -> bool:

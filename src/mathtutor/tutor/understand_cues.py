@@ -51,7 +51,8 @@ FORMAT_HINTS = {
 }
 #: A format the learner does not want: "instead of reading a textbook", "rather than videos", 不想看书, 而不是视频.
 NOT_FORMAT = re.compile(
-    r"\b(instead of|rather than|other than|not|no|without|tired of|sick of|no more)\s+(\w+\s+){0,2}$"
+    r"\b(instead of|rather than|other than|not|no|without|tired of|sick of|no more|can'?t|couldn'?t|cannot"
+    r"|could not|unable to)\s+(\w+\s+){0,2}$"
     r"|(不想|不要|不用|而不是|不是|别)\S{0,2}$",
     re.IGNORECASE,
 )
@@ -60,7 +61,7 @@ NOT_FORMAT = re.compile(
 #: A format the learner already has, told as background: "just started an ML course", "my textbook", 我在上的课.
 HAS_FORMAT = re.compile(
     r"\b(taking|do|doing|keep|keeping|took|started|starting|finished|following|enrolled in|signed up for|attending"
-    r"|my|our)\s+"
+    r"|tried|attempted|gave up on|dropped|quit|abandoned|my|our)\s+"
     r"(an?\s+|the\s+)?(\S+\s+){0,2}$|(在上|上过|在看|我的|我们的?|学校的?)\S{0,4}$",
     re.IGNORECASE,
 )
@@ -83,7 +84,10 @@ LEVEL_HINTS = {
         r"\bbeginners?\b|\bnew to\b|\bno background\b|\bfrom scratch\b|\bnovice\b|\b(simpler|easier|gentler)\b"
         r"|\bover my head\b|\btoo (hard|difficult|advanced)\b|\bless (technical|mathematical)\b"
         r"|\bmore intuitive\b|\bgentle\b|\bnot a maths? person\b"
-        r"|新手|入门|零基础|简单|浅显|通俗|易懂|看不懂|太难|更基础|基础一点|直观",
+        # a learner who failed or left the maths behind starts again at the beginning ("I failed calc twice")
+        r"|\b(failed|flunked|dropped|gave up on|bombed)\b.{0,30}\b(calc|calculus|math|maths|algebra|statistics)\b"
+        r"|\blast (did|took|studied) (any )?(math|maths)\b|\bhaven'?t (done|touched|studied) (any )?(math|maths)\b"
+        r"|新手|入门|零基础|简单|浅显|通俗|易懂|看不懂|太难|更基础|基础一点|直观|挂过|挂科|多年没碰",
         re.IGNORECASE,
     ),
     "researcher": re.compile(
