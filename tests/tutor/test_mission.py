@@ -90,6 +90,7 @@ def test_calc_is_calculus():
 def test_mostly_asks_how_much_of_the_maths_only_beside_the_maths():
     assert mission.has_cue("Is the maths of deep learning mostly linear algebra?")
     assert not mission.has_cue("Is on-device AI mostly marketing?")
+    assert mission.has_cue("if i mostly care about neural nets which chapters can i skip for now")
     assert mission.has_cue("How much of AI is statistics?")
 
 

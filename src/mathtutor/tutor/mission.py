@@ -55,8 +55,9 @@ _AMOUNT = re.compile(
     re.IGNORECASE,
 )
 #: "Mostly" and "mainly" ask how much of the maths is which branch ("is it mostly linear algebra?"); beside a field
-#: alone they ask nothing of the kind ("is the phone's on-device AI faster or mostly marketing?").
-_MOSTLY = re.compile(r"\b(mostly|mainly)\b", re.IGNORECASE)
+#: alone they ask nothing of the kind ("is the phone's on-device AI faster or mostly marketing?") unless they say
+#: what the learner is after ("I mostly care about neural nets: which chapters can I skip?").
+_MOSTLY = re.compile(r"\b(mostly|mainly)\b(?! (care|cared|interested|want|wanted|need|focus|work|use)\b)", re.I)
 _ORDER = re.compile(
     r"\b(what|which|right|best|good) order\b|\b(learn|study|tackle|take|do|start)\b.{0,40}\b(first|before|then)\b"
     r"|\bfirst\b.{0,40}\b(learn|study|tackle)\b|\b(first|before)\b.{0,30}\bor\b",
@@ -181,7 +182,7 @@ def has_cue(text: str) -> bool:
     cue = any(rx.search(text) for rx in (_NEED, _AMOUNT, _ORDER, _START, _ABILITY, _ROLE))
     if _MATHS.search(text):
         return cue
-    amount = any(not _MOSTLY.fullmatch(m.group()) for m in _AMOUNT.finditer(text))
+    amount = any(not _MOSTLY.match(text, m.start()) for m in _AMOUNT.finditer(text))
     return bool(_FIELD.search(text)) and (amount or any(rx.search(text) for rx in (_START, _ABILITY)))
 
 
