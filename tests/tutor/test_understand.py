@@ -362,6 +362,7 @@ def test_got_it_points_at_nothing_and_a_new_subject_carries_no_topic(shipped):
         ("the slides turned into symbols I couldn't read. where do I restart?", set()),
         ("tried an online ML course last spring and quit; any videos that go slower?", {"video"}),
         ("I can't read 400 pages on a screen, any videos?", {"video"}),
+        ("I can't find a book that explains the SVD slowly", {"book"}),
     ],
 )
 def test_formats_turned_down_or_already_had_are_not_asked_for(text, formats):

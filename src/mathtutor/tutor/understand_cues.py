@@ -51,8 +51,9 @@ FORMAT_HINTS = {
 }
 #: A format the learner does not want: "instead of reading a textbook", "rather than videos", 不想看书, 而不是视频.
 NOT_FORMAT = re.compile(
-    r"\b(instead of|rather than|other than|not|no|without|tired of|sick of|no more|can'?t|couldn'?t|cannot"
-    r"|could not|unable to)\s+(\w+\s+){0,2}$"
+    r"\b(instead of|rather than|other than|not|no|without|tired of|sick of|no more)\s+(\w+\s+){0,2}$"
+    # what the learner cannot do is the format word itself ("symbols I couldn't read"), not "can't find a book"
+    r"|\b(can'?t|couldn'?t|cannot|could not|unable to)\s+$"
     r"|(不想|不要|不用|而不是|不是|别)\S{0,2}$",
     re.IGNORECASE,
 )
