@@ -23,8 +23,8 @@ import numpy as np
 
 from mathtutor.index.lexical import tokenize
 from mathtutor.ingest.linking import NOTES_RESOURCE
-from mathtutor.knowledge.catalog import Catalog, Resource, load_catalog
-from mathtutor.recommend_cues import FORMAT_GROUPS, RequestCues, parse_request
+from mathtutor.knowledge.catalog import Catalog, Resource, catalog_formats, load_catalog
+from mathtutor.recommend_cues import RequestCues, parse_request
 
 if TYPE_CHECKING:
     from mathtutor.knowledge.topics import TopicGraph
@@ -288,7 +288,7 @@ class Recommender:
         """Bonus for what the question asked and the resource has, and the phrases saying so."""
         bonus = 0.0
         reasons: list[str] = []
-        wanted_formats = set().union(*(FORMAT_GROUPS.get(f, {f}) for f in formats)) if formats else set()
+        wanted_formats = catalog_formats(formats)
         if r.format in wanted_formats:
             bonus += FORMAT_BONUS
             reasons.append(f"{_FORMAT_PHRASE[r.format]}, as asked")

@@ -79,6 +79,11 @@ FORMAT_GROUPS = {
 }
 
 
+def catalog_formats(asked: Iterable[str]) -> set[str]:
+    """The catalog formats that satisfy any of the format words ``asked`` (``FORMAT_GROUPS``; another word, itself)."""
+    return set().union(*(FORMAT_GROUPS.get(f, {f}) for f in asked))
+
+
 class CatalogError(ValueError):
     """The catalog file is malformed; the message names the offending id."""
 

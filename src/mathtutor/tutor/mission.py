@@ -179,9 +179,8 @@ def has_cue(text: str) -> bool:
     """The structural reading: maths (or an ML field) with a need, amount, order, start, ability or role cue."""
     if _PHRASES.search(text):
         return True
-    cue = any(rx.search(text) for rx in (_NEED, _AMOUNT, _ORDER, _START, _ABILITY, _ROLE))
     if _MATHS.search(text):
-        return cue
+        return any(rx.search(text) for rx in (_NEED, _AMOUNT, _ORDER, _START, _ABILITY, _ROLE))
     amount = any(not _MOSTLY.match(text, m.start()) for m in _AMOUNT.finditer(text))
     return bool(_FIELD.search(text)) and (amount or any(rx.search(text) for rx in (_START, _ABILITY)))
 

@@ -223,8 +223,8 @@ class SenseCheck:
             alone = not (points_back or bound)
         else:
             case = "unnamed"
-            takes_next = asks_to_learn(q) or TAKES_NEXT.search(q)
-            if ctx.finished is not None and takes_next and not (cues or changes or advice):
+            takes_next = ctx.finished is not None and (asks_to_learn(q) or TAKES_NEXT.search(q))
+            if takes_next and not (cues or changes or advice):
                 # "I've worked through all of 18.06: what should I take after it?": what builds on a resource of
                 # ours, which the model reads as a student's course choice
                 return Evidence(None)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from mathtutor.knowledge.catalog import FORMAT_GROUPS
+from mathtutor.knowledge.catalog import catalog_formats
 from mathtutor.types import Chunk, Context
 
 if TYPE_CHECKING:
@@ -117,7 +117,7 @@ def pick_resources(
     """One to three catalog resources that teach ``concept``, fitted to level and format."""
     if catalog is None:
         return []
-    wanted = set().union(*(FORMAT_GROUPS.get(f, {f}) for f in ctx.formats)) if ctx.formats else set()
+    wanted = catalog_formats(ctx.formats)
     level = ctx.level or "practitioner"
     scored = []
     for order, (res, part) in enumerate(catalog.teaching(concept)):

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from mathtutor.inputs import InputError
-from mathtutor.knowledge.catalog import FORMAT_GROUPS
+from mathtutor.knowledge.catalog import FORMAT_GROUPS, catalog_formats
 from mathtutor.knowledge.zh import has_cjk, translate_query
 from mathtutor.recommend_cues import is_resource_request
 from mathtutor.tutor import mission
@@ -243,7 +243,7 @@ def _follow(ctx: Context, history: list[dict[str, str]], topics: TopicGraph, cat
     # ("the same site": named outright, it stays whatever format word comes with it)
     if cited and asked and catalog is not None and not (explicit or WHICH_PART.search(q) or ASKS_ABOUT_IT.search(q)):
         fmt = catalog.resource_of(cited[0]).format
-        if not any(fmt in FORMAT_GROUPS.get(f, {f}) for f in asked):
+        if fmt not in catalog_formats(asked):
             cited = []
     if cited:
         ctx.resources, ctx.exclude = {cited[0]}, ctx.exclude - {cited[0]}  # "does that course have shorter ones?"
@@ -265,7 +265,7 @@ def _pointed_first(q: str, cited: list[str], catalog: Catalog | None) -> list[st
     if catalog is None or len(cited) < 2:
         return cited
     words = {w.casefold() for w in re.findall(r"[A-Za-z]+|\d+\.\d+", q)}
-    asked = asked_formats(q)
+    asked = catalog_formats(asked_formats(q))
 
     def marks(rid: str) -> set[str]:
         res = catalog.resource_of(rid)
@@ -274,7 +274,7 @@ def _pointed_first(q: str, cited: list[str], catalog: Catalog | None) -> list[st
         }
 
     by_name = [r for r in cited if marks(r) & words]
-    by_format = [r for r in cited if any(catalog.resource_of(r).format in FORMAT_GROUPS.get(f, {f}) for f in asked)]
+    by_format = [r for r in cited if catalog.resource_of(r).format in asked]
     for fits in (by_name, by_format):
         if len(fits) == 1:
             return [fits[0], *(r for r in cited if r != fits[0])]
