@@ -23,7 +23,8 @@ import numpy as np
 
 from mathtutor.index.lexical import tokenize
 from mathtutor.ingest.linking import NOTES_RESOURCE
-from mathtutor.knowledge.catalog import Catalog, Resource, catalog_formats, load_catalog
+from mathtutor.knowledge.catalog import Catalog, Resource, load_catalog
+from mathtutor.knowledge.formats import catalog_formats
 from mathtutor.recommend_cues import RequestCues, parse_request
 
 if TYPE_CHECKING:

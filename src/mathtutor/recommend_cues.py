@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from mathtutor.knowledge.catalog import FORMAT_GROUPS
+from mathtutor.knowledge.formats import FORMAT_GROUPS
 from mathtutor.knowledge.zh import has_cjk, translate_query
 
 if TYPE_CHECKING:

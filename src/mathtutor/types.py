@@ -123,7 +123,7 @@ class Context:
     question: str
     concepts: list[str]  #: topic-graph concept ids, named in the question or carried from earlier turns
     plan: bool  #: the learner asks what to study (a study path), not what something is
-    formats: set[str]  #: preferred formats: keys of ``knowledge.catalog.FORMAT_GROUPS``
+    formats: set[str]  #: preferred formats: keys of ``knowledge.formats.FORMAT_GROUPS``
     level: str | None
     resources: set[str]  #: catalog resources the question is about (named, or "it" = the one cited before)
     followup: bool = False  #: concepts or resources come from earlier turns

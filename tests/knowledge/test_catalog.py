@@ -14,7 +14,6 @@ from mathtutor.knowledge.catalog import (
     CatalogMatch,
     Part,
     Resource,
-    catalog_formats,
     load_catalog,
     normalize_url,
 )
@@ -703,10 +702,3 @@ def test_a_resource_opens_with_its_first_parts_concepts_else_its_first_topics(ca
 def test_tokens_part_latin_from_other_scripts_and_drop_accents():
     assert tokens("Strang的18.065") == {"strang", "18.065"}
     assert tokens("café Gödel") == {"cafe", "godel"}
-
-
-def test_format_words_name_the_catalog_formats_that_satisfy_them():
-    assert catalog_formats(["video"]) == {"video-series", "channel"}
-    assert catalog_formats({"book", "interactive"}) == {"book", "interactive"}
-    assert catalog_formats(["podcast"]) == {"podcast"}  # a word with no group stands for itself
-    assert catalog_formats([]) == set()

@@ -69,21 +69,6 @@ _CONCEPT_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 NAME_MATCH_THRESHOLD = 0.6
 
 
-#: What a learner means by a format word -> the catalog formats that satisfy it.
-FORMAT_GROUPS = {
-    "video": {"video-series", "channel"},
-    "book": {"book"},
-    "course": {"course"},
-    "interactive": {"interactive"},
-    "article": {"article"},
-}
-
-
-def catalog_formats(asked: Iterable[str]) -> set[str]:
-    """The catalog formats that satisfy any of the format words ``asked`` (``FORMAT_GROUPS``; another word, itself)."""
-    return set().union(*(FORMAT_GROUPS.get(f, {f}) for f in asked))
-
-
 class CatalogError(ValueError):
     """The catalog file is malformed; the message names the offending id."""
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from mathtutor.knowledge.catalog import catalog_formats
+from mathtutor.knowledge.formats import catalog_formats
 from mathtutor.types import Chunk, Context
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from mathtutor.inputs import InputError
-from mathtutor.knowledge.catalog import FORMAT_GROUPS, catalog_formats
+from mathtutor.knowledge.formats import FORMAT_GROUPS, catalog_formats
 from mathtutor.knowledge.zh import has_cjk, translate_query
 from mathtutor.recommend_cues import is_resource_request
 from mathtutor.tutor import mission
